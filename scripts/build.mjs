@@ -1,0 +1,23 @@
+// Bundles the CLI and the library with esbuild: one small entry chunk per entry point, and one
+// chunk per lazily imported command, so `cdcreds derive` loads neither prompts nor the keychain.
+// Bundling measured faster than resolving many ESM/CJS modules at start-up (issue 7, README).
+import { build } from "esbuild";
+import { rm } from "node:fs/promises";
+
+await rm("dist", { recursive: true, force: true });
+await build({
+  entryPoints: ["src/cli.ts", "src/index.ts"],
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  // The native binding stays a real package; it is loaded with createRequire where it is needed.
+  external: ["@napi-rs/keyring"],
+  chunkNames: "chunks/[name]-[hash]",
+  // CommonJS dependencies bundled into ESM need a real `require` for Node built-ins.
+  banner: { js: 'import { createRequire as __cdcredsCreateRequire } from "node:module"; const require = __cdcredsCreateRequire(import.meta.url);' },
+  legalComments: "none",
+  logLevel: "warning",
+});

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs a command inside a private D-Bus session with a fresh, unlocked gnome-keyring, with HOME and
+# XDG_* pointed at throwaway folders, so tests never touch the user's real keychain or config.
+# Recipe and pitfalls: shared/KEYRING.md.
+set -euo pipefail
+
+missing=()
+for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+/usr/bin/python3 -c 'import keyring' 2>/dev/null || missing+=("python3-keyring")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "error: missing for the keychain tests: ${missing[*]}" >&2
+  echo "hint: apt-get install -y --no-install-recommends gnome-keyring dbus libsecret-tools python3-keyring" >&2
+  exit 1
+fi
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/cdcreds-test.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root/home" "$root/runtime" "$root/data" "$root/config" "$root/cache" "$root/state"
+chmod 700 "$root/runtime"
+export HOME="$root/home" XDG_RUNTIME_DIR="$root/runtime" XDG_DATA_HOME="$root/data" \
+  XDG_CONFIG_HOME="$root/config" XDG_CACHE_HOME="$root/cache" XDG_STATE_HOME="$root/state"
+unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_URL CDCREDS_STORE \
+  CDCREDS_LOGIN CDCREDS_PASSPHRASE CDISCOUNT_API_LOGIN CDISCOUNT_API_PASSWORD
+
+# The password only unlocks this throwaway keyring; an empty one would make the daemon prompt.
+exec dbus-run-session -- bash -c '
+  printf %s cdcreds-throwaway-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  for _ in $(seq 50); do   # the daemon needs a moment after --unlock to own its bus name
+    if printf ok | secret-tool store --label=probe cdcreds-probe probe 2>/dev/null &&
+      [ "$(secret-tool lookup cdcreds-probe probe 2>/dev/null)" = ok ]; then ready=1; break; fi
+    sleep 0.1
+  done
+  if [ -z "${ready:-}" ]; then echo "error: gnome-keyring did not start on the private D-Bus session" >&2; exit 1; fi
+  secret-tool clear cdcreds-probe probe
+  exec "$@"' bash "$@" 2> >(grep -v "Failed to set fd limit" >&2)

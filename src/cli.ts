@@ -1,0 +1,130 @@
+import { Argument, Command, CommanderError, Option } from "commander";
+import type { CommandContext, CommandResult } from "./context.js";
+import { CdcredsError, ExitCode } from "./errors.js";
+import { resolveGlobalOptions, type RawGlobalOptions } from "./options.js";
+import { createUi, type Ui } from "./ui.js";
+import packageJson from "../package.json" with { type: "json" };
+
+/** Builds the context a command runs with, from the global flags and the environment. */
+function contextOf(cmd: Command): CommandContext {
+  const raw = cmd.optsWithGlobals<RawGlobalOptions>();
+  const ui = createUi({ env: process.env, debug: raw.debug === true });
+  return { options: resolveGlobalOptions(raw, process.env), env: process.env, ui, stdin: process.stdin };
+}
+
+/** Set by the action that ran, read by main() once parsing is over. */
+let outcome: { result: CommandResult; ui: Ui | undefined } | undefined;
+
+/** Wraps a command body: gathers the context, runs, and records the result for main() to print. */
+function run<A extends unknown[]>(body: (ctx: CommandContext, ...args: A) => Promise<CommandResult> | CommandResult) {
+  return async (...args: unknown[]): Promise<void> => {
+    const cmd = args.at(-1) as Command;
+    const ctx = contextOf(cmd);
+    outcome = { result: {}, ui: ctx.ui };
+    outcome.result = await body(ctx, ...(args.slice(0, -1) as A));
+  };
+}
+
+const EXAMPLES_HEADING = "\nExamples:\n";
+const examples = (...lines: string[]): string => `${EXAMPLES_HEADING}${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+
+/** The commander program: argv to typed options and a lazily imported command. No logic here. */
+export function buildProgram(): Command {
+  const program = new Command("cdcreds")
+    .description("Credential helper for the Cdiscount Marketplace API: derive the API login, verify the password, keep it in the OS keychain.")
+    .version(packageJson.version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "display help")
+    .addOption(new Option("--env <name>", "Cdiscount environment (env: CDCREDS_ENV)").choices(["prod", "preprod"]))
+    .addOption(new Option("--auth-url <url>", "replace the token service URL: https:, or http: to loopback (env: CDCREDS_AUTH_URL)"))
+    .addOption(new Option("--timeout <seconds>", "timeout of each request to the token service, default 20"))
+    .addOption(new Option("--retries <n>", "retries when the token service is unreachable, default 2"))
+    .addOption(new Option("--store <kind>", "secret store (env: CDCREDS_STORE)").choices(["keychain", "file"]))
+    .option("--json", "print data as JSON on stdout")
+    .option("--debug", "print details and stack traces on stderr (secrets redacted)")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (message, write) => write(message) })
+    .addHelpText(
+      "after",
+      `${examples(
+        "cdcreds derive bestshop             # -> bestshop-api",
+        "cdcreds completion bash > ~/.local/share/bash-completion/completions/cdcreds",
+      )}
+Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentials,
+4 token service unreachable or unexpected, 5 secret store unavailable, 130 interrupted.
+`,
+    );
+
+  program
+    .command("derive")
+    .description("print the API login of a seller login (bestshop -> bestshop-api)")
+    .argument("<seller-login>", "the seller login")
+    .addHelpText("after", examples("cdcreds derive bestshop", "cdcreds derive --json bestshop"))
+    .action(
+      run(async (ctx, login: string) => {
+        const { derive } = await import("./commands/derive.js");
+        return derive(ctx, login);
+      }),
+    );
+
+  program
+    .command("completion")
+    .description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+    .addHelpText("after", examples('eval "$(cdcreds completion bash)"', "cdcreds completion fish | source"))
+    .action(
+      run(async (_ctx, shell: string) => {
+        const { completion } = await import("./commands/completion.js");
+        return completion(program, shell);
+      }),
+    );
+
+  // Every subcommand shares the program's error handling and output.
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ outputError: (message, write) => write(message) }).showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? ExitCode.Ok : ExitCode.Usage;
+  }
+  return error instanceof CdcredsError ? error.exitCode : 1;
+}
+
+/** Reports an error on stderr: the message, the hint, and with --debug the cause and stack. */
+function report(error: unknown, ui: Ui): void {
+  if (error instanceof CommanderError) return; // commander already printed it
+  if (error instanceof CdcredsError) {
+    ui.error(error.message, error.hint);
+  } else {
+    ui.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, "run again with --debug and report it");
+  }
+  if (ui.debugEnabled && error instanceof Error) {
+    ui.debug(error.stack ?? String(error));
+    if (error.cause !== undefined) ui.debug(`caused by: ${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause)}`);
+  }
+}
+
+const writeStdout = (data: string): Promise<void> =>
+  new Promise((resolve) => {
+    if (data === "") resolve();
+    else process.stdout.write(data, () => resolve());
+  });
+
+/** Runs the CLI and exits. The only place that calls process.exit. */
+export async function main(argv: string[]): Promise<never> {
+  const program = buildProgram();
+  let code: number;
+  try {
+    await program.parseAsync(argv);
+    await writeStdout(outcome?.result.stdout ?? "");
+    code = outcome?.result.exitCode ?? ExitCode.Ok;
+  } catch (error) {
+    const debug = argv.includes("--debug");
+    report(error, outcome?.ui ?? createUi({ env: process.env, debug }));
+    code = exitCodeOf(error);
+  }
+  process.exit(code);
+}

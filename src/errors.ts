@@ -1,0 +1,72 @@
+/** The exit statuses of SPEC section 5: the one table every command and the library share. */
+export const ExitCode = {
+  Ok: 0,
+  Rejected: 1,
+  Usage: 2,
+  NotFound: 3,
+  Service: 4,
+  Store: 5,
+  Interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+interface ErrorDetails {
+  /** A next step for the user, printed on its own line after the message. */
+  hint?: string;
+  cause?: unknown;
+}
+
+/** Base of every error cdcreds means to report: a message safe to print, and an exit code. */
+export class CdcredsError extends Error {
+  readonly exitCode: ExitCode;
+  readonly hint: string | undefined;
+
+  constructor(message: string, exitCode: ExitCode, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+    this.hint = details.hint;
+  }
+}
+
+/** Invalid input or options (exit 2). */
+export class UsageError extends CdcredsError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, ExitCode.Usage, details);
+  }
+}
+
+/** Cdiscount's token service rejected the credentials (exit 1). */
+export class RejectedError extends CdcredsError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, ExitCode.Rejected, details);
+  }
+}
+
+/** No stored credentials for the login (exit 3). */
+export class NotFoundError extends CdcredsError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, ExitCode.NotFound, details);
+  }
+}
+
+/** The token service was unreachable or answered unexpectedly (exit 4). */
+export class ServiceError extends CdcredsError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, ExitCode.Service, details);
+  }
+}
+
+/** The secret store is unavailable, locked or undecryptable (exit 5). */
+export class StoreError extends CdcredsError {
+  constructor(message: string, details?: ErrorDetails) {
+    super(message, ExitCode.Store, details);
+  }
+}
+
+/** The user interrupted (Ctrl-C) (exit 130). */
+export class InterruptedError extends CdcredsError {
+  constructor(message = "interrupted", details?: ErrorDetails) {
+    super(message, ExitCode.Interrupted, details);
+  }
+}

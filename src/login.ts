@@ -1,0 +1,56 @@
+import { UsageError } from "./errors.js";
+
+/** The suffix that turns a seller login into the API login Cdiscount expects. */
+export const API_SUFFIX = "-api";
+/** Longest login accepted (SPEC section 3), in characters. */
+export const MAX_LOGIN_LENGTH = 128;
+
+/** What {@link deriveApiLogin} found. */
+export interface DerivedLogin {
+  /** The seller login, without the `-api` suffix. */
+  sellerLogin: string;
+  /** The API login: the seller login followed by `-api`. */
+  apiLogin: string;
+  /** True when the input already ended in `-api` and came back unchanged. */
+  alreadyApi: boolean;
+}
+
+// Unicode whitespace and control/format characters: none can be part of a login.
+const FORBIDDEN_INSIDE = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Returns why `login` (already trimmed) cannot be a Cdiscount login, or undefined when it can.
+ * Pure; the message names the problem so the user can fix it.
+ */
+export function loginProblem(login: string): string | undefined {
+  if (login.length === 0) return "the login is empty";
+  if ([...login].length > MAX_LOGIN_LENGTH) {
+    return `the login is longer than ${MAX_LOGIN_LENGTH} characters`;
+  }
+  const bad = FORBIDDEN_INSIDE.exec(login)?.[0];
+  if (bad !== undefined) {
+    const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    return /\s/u.test(bad)
+      ? `the login contains whitespace (${code})`
+      : `the login contains a control character (${code})`;
+  }
+  if (login.includes(":")) return "the login contains a colon, which cannot travel in HTTP Basic authentication";
+  if (login === API_SUFFIX) return `the login is only the "${API_SUFFIX}" suffix`;
+  return undefined;
+}
+
+/**
+ * Derives the API login from a seller login (`bestshop` -> `bestshop-api`). Surrounding
+ * whitespace is trimmed; a login that already ends in `-api` is returned unchanged.
+ * @throws {UsageError} (exit 2) naming the problem when the login cannot be valid.
+ */
+export function deriveApiLogin(input: string): DerivedLogin {
+  const login = input.trim();
+  const problem = loginProblem(login);
+  if (problem !== undefined) throw new UsageError(`invalid login: ${problem}`);
+  const alreadyApi = login.endsWith(API_SUFFIX);
+  if (alreadyApi) {
+    return { sellerLogin: login.slice(0, -API_SUFFIX.length), apiLogin: login, alreadyApi };
+  }
+  return { sellerLogin: login, apiLogin: login + API_SUFFIX, alreadyApi };
+}

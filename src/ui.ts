@@ -1,0 +1,72 @@
+import { Chalk, type ChalkInstance } from "chalk";
+
+/** Where messages go: always stderr (stdout carries data only). */
+export interface Ui {
+  readonly color: ChalkInstance;
+  /** True when a person can answer prompts: stdin and stderr are terminals. */
+  readonly interactive: boolean;
+  readonly debugEnabled: boolean;
+  /** A plain message line. */
+  info(message: string): void;
+  /** A note the user may want to act on. */
+  note(message: string): void;
+  success(message: string): void;
+  warn(message: string): void;
+  error(message: string, hint?: string): void;
+  /** Shown with --debug only. */
+  debug(message: string): void;
+  /** Registers a secret: any later stderr line containing it shows `***` instead. */
+  redact(secret: string): void;
+}
+
+/**
+ * Colour level per the usual conventions: FORCE_COLOR wins (0-3, or any other value for basic
+ * colours), then NO_COLOR (any non-empty value), then whether the stream is a terminal.
+ */
+export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) {
+    if (force === "0" || force === "false") return 0;
+    return force === "2" || force === "3" ? (Number(force) as 2 | 3) : 1;
+  }
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return 0;
+  if (!isTTY || env.TERM === "dumb") return 0;
+  return 1;
+}
+
+interface UiOptions {
+  env: NodeJS.ProcessEnv;
+  debug: boolean;
+  stderr?: NodeJS.WriteStream;
+  stdinIsTTY?: boolean;
+}
+
+/** Creates the stderr UI. Secrets registered with `redact` never reach the stream. */
+export function createUi({ env, debug, stderr = process.stderr, stdinIsTTY = process.stdin.isTTY === true }: UiOptions): Ui {
+  const color = new Chalk({ level: colorLevel(env, stderr.isTTY === true) });
+  const secrets = new Set<string>();
+  const write = (text: string): void => {
+    let safe = text;
+    for (const secret of secrets) safe = safe.split(secret).join("***");
+    stderr.write(`${safe}\n`);
+  };
+  return {
+    color,
+    interactive: stdinIsTTY && stderr.isTTY === true,
+    debugEnabled: debug,
+    info: (message) => write(message),
+    note: (message) => write(`${color.cyan("note:")} ${message}`),
+    success: (message) => write(`${color.green("✓")} ${message}`),
+    warn: (message) => write(`${color.yellow("warning:")} ${message}`),
+    error: (message, hint) => {
+      write(`${color.red("error:")} ${message}`);
+      if (hint !== undefined) write(`${color.dim("hint:")} ${hint}`);
+    },
+    debug: (message) => {
+      if (debug) write(color.dim(`debug: ${message}`));
+    },
+    redact: (secret) => {
+      if (secret.length > 0) secrets.add(secret);
+    },
+  };
+}
