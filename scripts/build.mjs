@@ -2,7 +2,9 @@
 // chunk per lazily imported command, so `cdcreds derive` loads neither prompts nor the keychain.
 // Bundling measured faster than resolving many ESM/CJS modules at start-up (issue 7, README).
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+
+const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
 await rm("dist", { recursive: true, force: true });
 await build({
@@ -18,6 +20,7 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   // CommonJS dependencies bundled into ESM need a real `require` for Node built-ins.
   banner: { js: 'import { createRequire as __cdcredsCreateRequire } from "node:module"; const require = __cdcredsCreateRequire(import.meta.url);' },
+  define: { CDCREDS_VERSION: JSON.stringify(version) },
   legalComments: "none",
   logLevel: "warning",
 });

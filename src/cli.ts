@@ -1,9 +1,12 @@
+import { inspect } from "node:util";
 import { Argument, Command, CommanderError, Option } from "commander";
 import type { CommandContext, CommandResult } from "./context.js";
 import { CdcredsError, ExitCode } from "./errors.js";
 import { resolveGlobalOptions, type RawGlobalOptions } from "./options.js";
 import { createUi, type Ui } from "./ui.js";
-import packageJson from "../package.json" with { type: "json" };
+
+/** The package version, inlined at build time (scripts/build.mjs) rather than loading package.json. */
+declare const CDCREDS_VERSION: string;
 
 /** Builds the context a command runs with, from the global flags and the environment. */
 function contextOf(cmd: Command): CommandContext {
@@ -32,7 +35,7 @@ const examples = (...lines: string[]): string => `${EXAMPLES_HEADING}${lines.map
 export function buildProgram(): Command {
   const program = new Command("cdcreds")
     .description("Credential helper for the Cdiscount Marketplace API: derive the API login, verify the password, keep it in the OS keychain.")
-    .version(packageJson.version, "-V, --version", "print the version")
+    .version(CDCREDS_VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "display help")
     .addOption(new Option("--env <name>", "Cdiscount environment (env: CDCREDS_ENV)").choices(["prod", "preprod"]))
     .addOption(new Option("--auth-url <url>", "replace the token service URL: https:, or http: to loopback (env: CDCREDS_AUTH_URL)"))
@@ -103,7 +106,7 @@ function report(error: unknown, ui: Ui): void {
   }
   if (ui.debugEnabled && error instanceof Error) {
     ui.debug(error.stack ?? String(error));
-    if (error.cause !== undefined) ui.debug(`caused by: ${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause)}`);
+    if (error.cause !== undefined) ui.debug(`caused by: ${inspect(error.cause)}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { UsageError } from "./errors.js";
 
 /** The suffix that turns a seller login into the API login Cdiscount expects. */
-export const API_SUFFIX = "-api";
+const API_SUFFIX = "-api";
 /** Longest login accepted (SPEC section 3), in characters. */
 export const MAX_LOGIN_LENGTH = 128;
 

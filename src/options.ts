@@ -30,8 +30,8 @@ export interface RawGlobalOptions {
   debug?: boolean;
 }
 
-export const DEFAULT_TIMEOUT_SECONDS = 20;
-export const DEFAULT_RETRIES = 2;
+const DEFAULT_TIMEOUT_SECONDS = 20;
+const DEFAULT_RETRIES = 2;
 
 function parseNumber(value: string, name: string, { min, max, integer }: { min: number; max: number; integer: boolean }): number {
   const n = Number(value.trim());

@@ -23,7 +23,7 @@ export interface Ui {
  * Colour level per the usual conventions: FORCE_COLOR wins (0-3, or any other value for basic
  * colours), then NO_COLOR (any non-empty value), then whether the stream is a terminal.
  */
-export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
   const force = env.FORCE_COLOR;
   if (force !== undefined) {
     if (force === "0" || force === "false") return 0;

@@ -2,7 +2,7 @@ import type { Command, Option } from "commander";
 import type { CommandResult } from "../context.js";
 import { UsageError } from "../errors.js";
 
-export const SHELLS = ["bash", "zsh", "fish"] as const;
+const SHELLS = ["bash", "zsh", "fish"] as const;
 type Shell = (typeof SHELLS)[number];
 
 interface OptionSpec {

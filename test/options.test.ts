@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { isLoopbackHost, parseAuthUrl, TOKEN_URLS } from "../src/cdiscount/endpoints.js";
+import { UsageError } from "../src/errors.js";
+import { resolveGlobalOptions } from "../src/options.js";
+
+describe("resolveGlobalOptions", () => {
+  it("has the documented defaults", () => {
+    expect(resolveGlobalOptions({}, {})).toEqual({
+      env: "prod",
+      authUrl: undefined,
+      timeoutMs: 20_000,
+      retries: 2,
+      json: false,
+      store: "keychain",
+      debug: false,
+    });
+  });
+
+  it("reads CDCREDS_* variables, and flags win over them", () => {
+    const env = { CDCREDS_ENV: "preprod", CDCREDS_STORE: "file", CDCREDS_AUTH_URL: "http://127.0.0.1:9/x" };
+    const fromEnv = resolveGlobalOptions({}, env);
+    expect(fromEnv).toMatchObject({ env: "preprod", store: "file" });
+    expect(fromEnv.authUrl?.href).toBe("http://127.0.0.1:9/x");
+    const fromFlags = resolveGlobalOptions({ env: "prod", store: "keychain", authUrl: "https://example.test/t" }, env);
+    expect(fromFlags).toMatchObject({ env: "prod", store: "keychain" });
+    expect(fromFlags.authUrl?.href).toBe("https://example.test/t");
+  });
+
+  it.each([
+    [{}, { CDCREDS_ENV: "staging" }, /unknown environment "staging" from CDCREDS_ENV/],
+    [{}, { CDCREDS_STORE: "vault" }, /unknown store "vault" from CDCREDS_STORE/],
+    [{ timeout: "soon" }, {}, /--timeout must be a number/],
+    [{ timeout: "0" }, {}, /--timeout must be a number/],
+    [{ retries: "1.5" }, {}, /--retries must be an integer/],
+    [{ retries: "-1" }, {}, /--retries must be an integer/],
+    [{}, { CDCREDS_AUTH_URL: "not a url" }, /CDCREDS_AUTH_URL is not a valid URL/],
+  ])("refuses %j %j with a usage error naming the source", (raw, env, message) => {
+    expect(() => resolveGlobalOptions(raw, env)).toThrow(UsageError);
+    expect(() => resolveGlobalOptions(raw, env)).toThrow(message);
+  });
+
+  it("converts the timeout to milliseconds", () => {
+    expect(resolveGlobalOptions({ timeout: "1.5", retries: "0" }, {})).toMatchObject({ timeoutMs: 1500, retries: 0 });
+  });
+});
+
+describe("auth URL policy", () => {
+  it.each(["https://sts.example.test/x", "http://127.0.0.1:8080/t", "http://127.9.9.9/", "http://[::1]:3000/", "http://localhost:1/"])(
+    "accepts %s",
+    (url) => {
+      expect(parseAuthUrl(url, "--auth-url").href).toBe(new URL(url).href);
+    },
+  );
+
+  it.each([
+    ["http://sts.cdiscount.com/x", /only allowed to a loopback host/],
+    ["http://10.0.0.1/x", /only allowed to a loopback host/],
+    ["http://128.0.0.1/x", /only allowed to a loopback host/],
+    ["http://localhost.evil.test/x", /only allowed to a loopback host/],
+    ["ftp://127.0.0.1/x", /scheme must be https:/],
+    ["https://user:pw@example.test/", /must not contain credentials/],
+  ])("refuses %s", (url, message) => {
+    expect(() => parseAuthUrl(url, "--auth-url")).toThrow(message);
+  });
+
+  it("recognises loopback hosts only", () => {
+    expect(isLoopbackHost("127.0.0.1")).toBe(true);
+    expect(isLoopbackHost("[::1]")).toBe(true);
+    expect(isLoopbackHost("LOCALHOST")).toBe(true);
+    expect(isLoopbackHost("127.example.test")).toBe(false);
+    expect(isLoopbackHost("::ffff:10.0.0.1")).toBe(false);
+  });
+
+  it("defaults to Cdiscount's token services over https", () => {
+    for (const url of Object.values(TOKEN_URLS)) expect(new URL(url).protocol).toBe("https:");
+  });
+});
