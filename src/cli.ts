@@ -71,6 +71,27 @@ Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentia
     );
 
   program
+    .command("verify")
+    .description("check the credentials against Cdiscount's token service; the exit status is the answer")
+    .argument("[login]", "seller or API login (default: CDISCOUNT_API_LOGIN with environment credentials, else CDCREDS_LOGIN)")
+    .option("--password-stdin", "read the password from standard input (one trailing newline dropped)")
+    .option("--quiet", "print nothing on stderr: the exit status is the answer")
+    .addHelpText(
+      "after",
+      examples(
+        "cdcreds verify bestshop && run-my-sync",
+        "printf %s \"$PW\" | cdcreds verify --password-stdin bestshop",
+        "CDISCOUNT_API_LOGIN=bestshop-api CDISCOUNT_API_PASSWORD=... cdcreds verify --json",
+      ),
+    )
+    .action(
+      run(async (ctx, login: string | undefined, flags: { passwordStdin?: boolean; quiet?: boolean }) => {
+        const { verify } = await import("./commands/verify.js");
+        return verify(ctx, login, flags);
+      }),
+    );
+
+  program
     .command("completion")
     .description("print a shell completion script")
     .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
@@ -79,6 +100,95 @@ Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentia
       run(async (_ctx, shell: string) => {
         const { completion } = await import("./commands/completion.js");
         return completion(program, shell);
+      }),
+    );
+
+  program
+    .command("set")
+    .description("check a password with Cdiscount, then store it in the keychain")
+    .argument("[login]", "seller or API login (asked when missing)")
+    .option("--password-stdin", "read the password from standard input (one trailing newline dropped)")
+    .option("--no-verify", "store without checking the password with the token service")
+    .addHelpText("after", examples("cdcreds set bestshop", 'printf %s "$PW" | cdcreds set --password-stdin bestshop'))
+    .action(
+      run(async (ctx, login: string | undefined, flags: { passwordStdin?: boolean; verify?: boolean }) => {
+        const { set } = await import("./commands/set.js");
+        return set(ctx, login, flags);
+      }),
+    );
+
+  program
+    .command("get")
+    .description("print the stored password on stdout")
+    .argument("[login]", "seller or API login (default: CDCREDS_LOGIN, else the only stored account)")
+    .addHelpText("after", examples('PW="$(cdcreds get bestshop)"', "cdcreds get --json --env preprod bestshop"))
+    .action(
+      run(async (ctx, login: string | undefined) => {
+        const { get } = await import("./commands/get.js");
+        return get(ctx, login);
+      }),
+    );
+
+  program
+    .command("list")
+    .description("list the stored accounts (never a secret)")
+    .addHelpText("after", examples("cdcreds list", "cdcreds list --json"))
+    .action(
+      run(async (ctx) => {
+        const { list } = await import("./commands/list.js");
+        return list(ctx);
+      }),
+    );
+
+  program
+    .command("delete")
+    .description("remove a stored password and its cached token")
+    .argument("<login>", "seller or API login")
+    .addHelpText("after", examples("cdcreds delete bestshop", "cdcreds delete --env preprod bestshop"))
+    .action(
+      run(async (ctx, login: string) => {
+        const { deleteAccount } = await import("./commands/delete.js");
+        return deleteAccount(ctx, login);
+      }),
+    );
+
+  program
+    .command("doctor")
+    .description("check the secret store, the environment and (with --online) the token service")
+    .option("--online", "also ask the token service whether it answers (with a made-up login)")
+    .addHelpText("after", examples("cdcreds doctor", "cdcreds doctor --online --env preprod"))
+    .action(
+      run(async (ctx, flags: { online?: boolean }) => {
+        const { doctor } = await import("./commands/doctor.js");
+        return doctor(ctx, flags);
+      }),
+    );
+
+  program
+    .command("token")
+    .description("print a valid token, from the cache while it has more than an hour left")
+    .argument("[login]", "seller or API login (default: CDCREDS_LOGIN, else the only stored account)")
+    .option("--refresh", "ignore the cached token and get a new one")
+    .addHelpText("after", examples('TOKEN="$(cdcreds token bestshop)"', "cdcreds token --json --refresh"))
+    .action(
+      run(async (ctx, login: string | undefined, flags: { refresh?: boolean }) => {
+        const { token } = await import("./commands/token.js");
+        return token(ctx, login, flags);
+      }),
+    );
+
+  program
+    .command("exec")
+    .description("run a command with CDISCOUNT_API_LOGIN, CDISCOUNT_API_PASSWORD and CDISCOUNT_API_TOKEN set")
+    .usage("[--login L] [--no-token] -- <command> [args...]")
+    .argument("<command...>", "the command and its arguments, after --")
+    .option("--login <login>", "seller or API login (default: CDCREDS_LOGIN, else the only stored account)")
+    .option("--no-token", "do not get a token (CDISCOUNT_API_TOKEN stays unset)")
+    .addHelpText("after", examples("cdcreds exec -- python sync.py", "cdcreds exec --login bestshop -- ./sync.sh --full"))
+    .action(
+      run(async (ctx, argv: string[], flags: { login?: string; token?: boolean }) => {
+        const { exec } = await import("./commands/exec.js");
+        return exec(ctx, argv, flags);
       }),
     );
 

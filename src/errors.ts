@@ -6,6 +6,8 @@ export const ExitCode = {
   NotFound: 3,
   Service: 4,
   Store: 5,
+  /** `exec` only: the command could not be started (as shells do). */
+  CannotRun: 127,
   Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

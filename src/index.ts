@@ -13,3 +13,11 @@ export {
   StoreError,
   UsageError,
 } from "./errors.js";
+export {
+  verifyCredentials,
+  type VerifiedCredentials,
+  type VerifyCredentialsOptions,
+} from "./cdiscount/verify-credentials.js";
+export type { TokenProgress } from "./cdiscount/client.js";
+export { getCredentials, getToken, type ApiCredentials, type ApiToken, type CredentialOptions } from "./api.js";
+export type { Environment } from "./cdiscount/endpoints.js";

@@ -1,0 +1,134 @@
+// Pure classification of the token service's answers (SPEC section 2). No I/O here, so every row
+// of the SPEC table has a unit test that needs no server.
+
+/** What an answer of the token service means for the credentials. */
+export type TokenStatus = "valid" | "rejected" | "unexpected" | "unreachable";
+
+/** The outcome of one attempt, before retries are counted. */
+export type AttemptOutcome =
+  | { status: "valid"; token: string }
+  | {
+      status: "rejected" | "unexpected" | "unreachable";
+      /** A short cause, safe to print: never a secret. */
+      detail: string;
+      httpStatus?: number;
+      /** From a Retry-After header, when the service sent one. */
+      retryAfterMs?: number;
+    };
+
+/** Bodies larger than this are not a token answer: reading stops there (SPEC section 2). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+// The success body: `<string xmlns="...Serialization/">TOKEN</string>`, perhaps after an XML
+// declaration. Anchored on the whole body so a token-like run inside an HTML page never counts.
+const TOKEN_BODY = /^\s*(?:<\?xml[^>]*\?>\s*)?<string(?:\s[^>]*)?>\s*([A-Za-z0-9]{16,256})\s*<\/string>\s*$/;
+
+/** The bot-protection page Cdiscount is known to serve with a 200 instead of a token. */
+const CHALLENGE_MARKER = "Welcome on Cdiscount STS";
+
+/** The token in a success body, or undefined when the body holds none. */
+export function parseToken(body: string): string | undefined {
+  return TOKEN_BODY.exec(body.replace(/^\uFEFF/, ""))?.[1];
+}
+
+function describeBody(contentType: string | undefined, body: string): string {
+  const trimmed = body.trim();
+  if (trimmed === "") return "an empty body";
+  if (body.includes(CHALLENGE_MARKER)) return `the bot-protection page "${CHALLENGE_MARKER}"`;
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type === "text/html" || /^<(!doctype html|html)\b/i.test(trimmed)) return "an HTML page";
+  if (type.endsWith("xml") || trimmed.startsWith("<")) return "an XML document without a token";
+  return `a ${type === "" ? "body" : `${type} body`} without a token`;
+}
+
+/**
+ * Classifies a complete HTTP answer (status, Content-Type, body read within the size cap):
+ * 200 with a token is valid; 401/403 rejected; 429 and 5xx unreachable; everything else,
+ * including a 200 without a token and any redirect, unexpected.
+ */
+export function classifyResponse(
+  httpStatus: number,
+  headers: { contentType?: string; location?: string; retryAfterMs?: number },
+  body: string,
+): AttemptOutcome {
+  if (httpStatus === 200) {
+    const token = parseToken(body);
+    if (token !== undefined) return { status: "valid", token };
+    return { status: "unexpected", httpStatus, detail: `HTTP 200 with ${describeBody(headers.contentType, body)} instead of a token` };
+  }
+  if (httpStatus === 401 || httpStatus === 403) return { status: "rejected", httpStatus, detail: `HTTP ${httpStatus}` };
+  if (httpStatus === 429 || httpStatus >= 500) {
+    const outcome: AttemptOutcome = { status: "unreachable", httpStatus, detail: `HTTP ${httpStatus}${httpStatus === 429 ? " (too many requests)" : ""}` };
+    if (headers.retryAfterMs !== undefined) outcome.retryAfterMs = headers.retryAfterMs;
+    return outcome;
+  }
+  if (httpStatus >= 300 && httpStatus < 400) {
+    return { status: "unexpected", httpStatus, detail: `HTTP ${httpStatus} redirect${redirectTarget(headers.location)}, not followed` };
+  }
+  return { status: "unexpected", httpStatus, detail: `HTTP ${httpStatus}` };
+}
+
+// Only the host of a redirect target is shown: its path or query could carry anything.
+const RELATIVE_BASE = "http://relative.invalid";
+function redirectTarget(location: string | undefined): string {
+  if (location === undefined || !URL.canParse(location, RELATIVE_BASE)) return "";
+  const { host } = new URL(location, RELATIVE_BASE);
+  return host === "relative.invalid" ? " on the same host" : ` to ${host}`;
+}
+
+/**
+ * Parses a Retry-After header (delay in seconds, or an HTTP date) into milliseconds from `now`;
+ * undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
+}
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+const CAUSES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  EPIPE: "connection reset",
+  UND_ERR_SOCKET: "connection closed by the other side",
+  ENOTFOUND: "DNS lookup failed",
+  EAI_AGAIN: "DNS lookup failed (temporary)",
+  EAI_FAIL: "DNS lookup failed",
+  ETIMEDOUT: "connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+};
+
+/** Every `code` along an error's cause chain (undici wraps socket errors). */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+  }
+  return codes;
+}
+
+/**
+ * A printable cause for a failed attempt (network, TLS, DNS, proxy, timeout). Only error codes and
+ * undici's own messages are used: neither ever contains the request's headers.
+ */
+export function describeNetworkError(error: unknown, timedOut: boolean, timeoutMs: number): string {
+  const codes = errorCodes(error);
+  if (timedOut || codes.includes("UND_ERR_HEADERS_TIMEOUT") || codes.includes("UND_ERR_BODY_TIMEOUT")) {
+    return `timed out after ${timeoutMs / 1000} s`;
+  }
+  const tls = codes.find((code) => TLS_CODES.test(code));
+  if (tls !== undefined) return `TLS certificate not accepted (${tls})`;
+  for (const code of codes) {
+    const cause = CAUSES[code];
+    if (cause !== undefined) return `${cause} (${code})`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return codes[0] === undefined ? message : `${message} (${codes[0]})`;
+}

@@ -1,0 +1,36 @@
+import { runChild } from "../child.js";
+import type { CommandContext, CommandResult } from "../context.js";
+import { UsageError } from "../errors.js";
+import { issueToken, resolveCredentials } from "../handoff.js";
+
+/** The flags of `cdcreds exec`. */
+export interface ExecFlags {
+  login?: string;
+  /** False with `--no-token`: hand over the login and password only, with no request. */
+  token?: boolean;
+}
+
+/**
+ * `cdcreds exec [--login L] -- <command> [args...]`: runs the command with CDISCOUNT_API_LOGIN,
+ * CDISCOUNT_API_PASSWORD and CDISCOUNT_API_TOKEN in its environment (the only place cdcreds ever
+ * puts a password in an environment), and exits with its status.
+ */
+export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags): Promise<CommandResult> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === "") {
+    throw new UsageError("no command to run", { hint: "cdcreds exec -- python sync.py" });
+  }
+  const { options, env, ui } = ctx;
+  const resolved = await resolveCredentials({ options, env, interactive: ui.interactive, login: flags.login });
+  const { apiLogin, password } = resolved.credentials;
+  ui.redact(password);
+  const childEnv: NodeJS.ProcessEnv = { ...env, CDISCOUNT_API_LOGIN: apiLogin, CDISCOUNT_API_PASSWORD: password };
+  delete childEnv.CDISCOUNT_API_TOKEN; // never pass on a token that is not this account's
+  if (flags.token !== false) {
+    const issued = await issueToken(ctx, resolved);
+    ui.redact(issued.token);
+    childEnv.CDISCOUNT_API_TOKEN = issued.token;
+  }
+  ui.debug(`running ${command} as ${apiLogin} (${options.env})`);
+  return { exitCode: await runChild(command, args, childEnv) };
+}

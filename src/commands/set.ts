@@ -1,0 +1,156 @@
+import { verifyCredentials } from "../cdiscount/verify-credentials.js";
+import type { CommandContext, CommandResult } from "../context.js";
+import { InterruptedError, RejectedError, ServiceError, UsageError } from "../errors.js";
+import { deriveApiLogin, loginProblem } from "../login.js";
+import { startSpinner } from "../spinner.js";
+import { readAccounts, upsertAccount, type AccountEntry } from "../store/accounts.js";
+import { passwordService, tokenService } from "../store/layout.js";
+import { openStore } from "../store/open.js";
+
+/** The flags of `cdcreds set`. */
+export interface SetFlags {
+  passwordStdin?: boolean;
+  /** False with `--no-verify`. */
+  verify?: boolean;
+}
+
+/** Interactive tries before giving up on a rejected password (each try is a new password typed). */
+const TRIES = 3;
+const STDIN_HINT = 'printf %s "$PW" | cdcreds set --password-stdin bestshop';
+
+/**
+ * Reads the password piped on standard input, minus ONE trailing newline (`\n` or `\r\n`).
+ * @throws {UsageError} (exit 2) when it is empty, not UTF-8, or holds a line break.
+ */
+async function readPasswordFromStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new UsageError("the password on standard input is not valid UTF-8");
+  }
+  const password = text.replace(/\r?\n$/, "");
+  if (password === "") throw new UsageError("standard input is empty: no password to store", { hint: STDIN_HINT });
+  // A second line is a mistake (two passwords, a file with a header), never part of a password.
+  if (/[\r\n]/.test(password)) throw new UsageError("the password on standard input spans several lines", { hint: STDIN_HINT });
+  return password;
+}
+
+/**
+ * Listens for Ctrl-C until disposed: `interrupted` then rejects with InterruptedError. Installed
+ * before the spinner shows, so no Ctrl-C the user sees a reason to press can kill us unhandled.
+ */
+function catchInterrupt(): { interrupted: Promise<never>; dispose: () => void } {
+  let onSigint = (): void => {};
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    onSigint = () => reject(new InterruptedError());
+  });
+  interrupted.catch(() => {}); // only awaited while a request runs
+  process.once("SIGINT", onSigint);
+  return { interrupted, dispose: () => process.off("SIGINT", onSigint) };
+}
+
+/**
+ * Asks the token service whether the password works, with a spinner on a terminal and Ctrl-C
+ * handled; resolves the rejection, if any (the caller decides whether to ask again).
+ * @throws {ServiceError} (exit 4) when the service cannot answer; {InterruptedError} on Ctrl-C.
+ */
+async function checkPassword(ctx: CommandContext, apiLogin: string, password: string): Promise<RejectedError | undefined> {
+  const { env, authUrl, timeoutMs, retries } = ctx.options;
+  const { interrupted, dispose } = catchInterrupt();
+  const spinner = startSpinner(`checking ${apiLogin} with Cdiscount (${env})…`);
+  try {
+    const work = verifyCredentials({ apiLogin, password, env, authUrl, timeoutMs, retries, proxyEnv: ctx.env });
+    work.catch(() => {}); // if interrupted, its later failure is of no interest
+    await Promise.race([work, interrupted]);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RejectedError) return error;
+    if (error instanceof ServiceError) {
+      throw new ServiceError(`${error.message}; nothing was stored`, { hint: "try again later, or store it unchecked with --no-verify", cause: error });
+    }
+    throw error;
+  } finally {
+    spinner.stop(); // before anything else is printed on its line
+    dispose();
+  }
+}
+
+/** The login to store: argument, CDCREDS_LOGIN, or a prompt offering the only stored account. */
+async function chooseLogin(ctx: CommandContext, argument: string | undefined, known: AccountEntry[]): Promise<string> {
+  const given = argument ?? (ctx.env.CDCREDS_LOGIN === "" ? undefined : ctx.env.CDCREDS_LOGIN);
+  if (given !== undefined) return deriveApiLogin(given).apiLogin;
+  if (!ctx.ui.interactive) {
+    throw new UsageError("which login? none given, and standard input is not a terminal to ask", { hint: STDIN_HINT });
+  }
+  const here = known.filter((a) => a.env === ctx.options.env && a.store === ctx.options.store);
+  const { askText } = await import("../prompt.js");
+  const answer = await askText("Seller login (or API login)", {
+    default: here.length === 1 ? here[0]!.apiLogin : undefined,
+    validate: (value) => loginProblem(value.trim()) ?? true,
+  });
+  const { apiLogin, alreadyApi } = deriveApiLogin(answer);
+  if (!alreadyApi) ctx.ui.info(`API login: ${ctx.ui.color.bold(apiLogin)}`);
+  return apiLogin;
+}
+
+/**
+ * `cdcreds set [login]`: asks for the password (or reads `--password-stdin`), checks it with the
+ * token service unless `--no-verify`, then stores it and records the account in the index. A
+ * rejected password is never stored; interactively the user gets {@link TRIES} tries.
+ */
+export async function set(ctx: CommandContext, argument: string | undefined, flags: SetFlags): Promise<CommandResult> {
+  const { env, json } = ctx.options;
+  const fromStdin = flags.passwordStdin === true;
+  if (!fromStdin && !ctx.ui.interactive) {
+    throw new UsageError("a password is needed but standard input is not a terminal to ask for it", { hint: `use --password-stdin: ${STDIN_HINT}` });
+  }
+  if (argument !== undefined) deriveApiLogin(argument); // a bad login fails before anything else
+  const store = await openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive });
+  // Fail before anyone types a password: a locked keyring or a damaged index would waste it.
+  await store.check();
+  const known = await readAccounts({ env: ctx.env });
+  const apiLogin = await chooseLogin(ctx, argument, known);
+  const rejected = new Set<string>();
+  const readPassword = async (): Promise<string> => {
+    if (fromStdin) return readPasswordFromStdin(ctx.stdin);
+    const { askSecret } = await import("../prompt.js");
+    return askSecret(`Password of ${apiLogin}`, {
+      // Sending a just-rejected password again only brings the account closer to a lock-out.
+      validate: (value) => (value === "" ? "it cannot be empty" : rejected.has(value) ? "Cdiscount just rejected this password: type the current one" : true),
+    });
+  };
+
+  let password: string;
+  let verified = false;
+  for (let attempt = 1; ; attempt++) {
+    password = await readPassword();
+    ctx.ui.redact(password);
+    if (flags.verify === false) break;
+    const rejection = await checkPassword(ctx, apiLogin, password);
+    if (rejection === undefined) {
+      verified = true;
+      break;
+    }
+    if (fromStdin || attempt >= TRIES) throw new RejectedError(`${rejection.message}; nothing was stored`, { hint: rejection.hint });
+    ctx.ui.error(rejection.message, rejection.hint);
+    ctx.ui.info(`try again (${attempt + 1} of ${TRIES}), or press Ctrl-C to stop`);
+    rejected.add(password);
+  }
+
+  await store.set(passwordService(env), apiLogin, password);
+  // A token cached with the previous password must not outlive it.
+  await store.delete(tokenService(env), apiLogin);
+  const entry: AccountEntry = { apiLogin, env, store: store.kind, ...(verified ? { lastVerified: new Date().toISOString() } : {}) };
+  try {
+    await upsertAccount({ env: ctx.env }, entry);
+  } catch (error) {
+    // The store is the truth and holds the password now: the index is a convenience.
+    ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${apiLogin}): ${(error as Error).message}`);
+  }
+  const where = store.kind === "file" ? "the encrypted file" : "the keychain";
+  ctx.ui.success(`${apiLogin} (${env}): password ${verified ? "verified and " : ""}stored in ${where}${verified ? "" : " without verification"}`);
+  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: store.kind, verified })}\n` : "" };
+}

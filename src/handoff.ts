@@ -1,0 +1,91 @@
+// Handing credentials and tokens to other programs: shared by `get`, `token`, `exec` and the
+// library API, so all of them follow the same precedence (SPEC section 3) and caching rules.
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { TokenProgress } from "./cdiscount/client.js";
+import { getCredentials, type Credentials } from "./credentials.js";
+import type { GlobalOptions } from "./options.js";
+import { configDir } from "./paths.js";
+import { openStore } from "./store/open.js";
+import type { SecretStore } from "./store/types.js";
+import { obtainToken, type Token } from "./token.js";
+
+/** What resolving credentials needs: the resolved options, the environment, and the login asked for. */
+export interface HandoffInputs {
+  options: GlobalOptions;
+  env: NodeJS.ProcessEnv;
+  /** Whether a person can answer a prompt (the file store's passphrase). */
+  interactive: boolean;
+  /** The login named by the caller (argument, `--login`), if any. */
+  login: string | undefined;
+}
+
+/** Credentials, and the store they came from (opened only when it was needed). */
+export interface ResolvedCredentials {
+  credentials: Credentials;
+  store: SecretStore | undefined;
+}
+
+/**
+ * The credentials to hand over: environment credentials when both variables are set, else the
+ * resolved login's stored password.
+ * @throws {UsageError} (2), {NotFoundError} (3), {StoreError} (5).
+ */
+export async function resolveCredentials({ options, env, interactive, login }: HandoffInputs): Promise<ResolvedCredentials> {
+  let store: SecretStore | undefined;
+  const credentials = await getCredentials({
+    argument: login,
+    env,
+    environment: options.env,
+    store: options.store,
+    // The index (and zod) is read only when no login is named: `get bestshop` stays lean (issue 7).
+    listAccounts: async () => (await import("./store/accounts.js")).readAccounts({ env }),
+    openStore: async () => (store ??= await openStore(options, { env, interactive })),
+  });
+  return { credentials, store };
+}
+
+// One lock per account and environment: concurrent `cdcreds token` runs make one request (issue 8).
+async function exclusively<T>(env: NodeJS.ProcessEnv, options: GlobalOptions, apiLogin: string, work: () => Promise<T>): Promise<T> {
+  const { acquireLock } = await import("./store/file-lock.js");
+  const { ensurePrivateDir } = await import("./store/atomic-write.js");
+  const dir = join(configDir(env), "locks");
+  await ensurePrivateDir(dir);
+  const name = createHash("sha256").update(apiLogin).digest("hex").slice(0, 16);
+  // Waiters must outlast the holder's longest refresh: every attempt timing out, plus backoff.
+  const longest = options.timeoutMs * (options.retries + 1) + 10_000;
+  const release = await acquireLock(join(dir, `token-${options.env}-${name}.lock`), { timeoutMs: longest, staleMs: longest });
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * A valid token for the credentials: from the cache while it has more than an hour left, else a
+ * new one (cached, unless the credentials came from the environment).
+ * @throws {RejectedError} (1), {ServiceError} (4), {StoreError} (5).
+ */
+export async function issueToken(
+  { options, env }: Pick<HandoffInputs, "options" | "env">,
+  { credentials, store }: ResolvedCredentials,
+  { refresh = false, onProgress }: { refresh?: boolean; onProgress?: (event: TokenProgress) => void } = {},
+): Promise<Token & { fromCache: boolean }> {
+  const { apiLogin, password } = credentials;
+  const cache = credentials.source === "store" ? store : undefined;
+  return obtainToken({
+    env: options.env,
+    apiLogin,
+    cache,
+    refresh,
+    now: () => new Date(),
+    // The HTTP client is loaded only when a request is due: a cached token needs none of it.
+    fetchToken: async () => {
+      const { verifyCredentials } = await import("./cdiscount/verify-credentials.js");
+      const { timeoutMs, retries, authUrl } = options;
+      return verifyCredentials({ apiLogin, password, env: options.env, authUrl, timeoutMs, retries, proxyEnv: env, onProgress });
+    },
+    exclusive: cache === undefined ? undefined : (work) => exclusively(env, options, apiLogin, work),
+  });
+}

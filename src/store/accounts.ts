@@ -1,0 +1,142 @@
+// The account index: which accounts cdcreds stored, where, and when they were last verified, so
+// that `list` and login resolution need not search the keychain. It never holds a secret, and it
+// is not the truth: the store is (an entry whose secret is gone is reported, never trusted).
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { z } from "zod";
+import { ENVIRONMENTS } from "../cdiscount/endpoints.js";
+import { StoreError } from "../errors.js";
+import { STORE_KINDS } from "../options.js";
+import { acquireLock } from "./file-lock.js";
+
+const entrySchema = z.object({
+  apiLogin: z.string().min(1),
+  env: z.enum(ENVIRONMENTS),
+  store: z.enum(STORE_KINDS),
+  /** ISO-8601 time of the last successful check against the token service. */
+  lastVerified: z.iso.datetime().optional(),
+});
+const indexSchema = z.object({ version: z.literal(1), accounts: z.array(entrySchema) });
+
+/** One stored account, as the index remembers it. */
+export type AccountEntry = z.infer<typeof entrySchema>;
+
+/** Where the index lives and how it is reached; injected so tests use temp folders. */
+export interface AccountsDeps {
+  env: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+/**
+ * cdcreds' config directory: `$XDG_CONFIG_HOME/cdcreds` (when absolute, as the XDG spec requires),
+ * else `~/.config/cdcreds`; `%APPDATA%\cdcreds` on Windows. macOS uses `~/.config` too, as gh does.
+ */
+export function configDir({ env, platform = process.platform }: AccountsDeps): string {
+  if (platform === "win32" && env.APPDATA !== undefined && env.APPDATA !== "") return join(env.APPDATA, "cdcreds");
+  const xdg = env.XDG_CONFIG_HOME;
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, "cdcreds");
+  return join(env.HOME || homedir(), ".config", "cdcreds");
+}
+
+/** The index file's path. */
+export const accountsPath = (deps: AccountsDeps): string => join(configDir(deps), "accounts.json");
+
+/** True when two entries name the same stored secret. */
+export const sameAccount = (a: Omit<AccountEntry, "lastVerified">, b: Omit<AccountEntry, "lastVerified">): boolean =>
+  a.apiLogin === b.apiLogin && a.env === b.env && a.store === b.store;
+
+const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+
+/**
+ * Reads the index; a missing file is an empty index.
+ * @throws {StoreError} (exit 5) naming the file when it is unreadable, not JSON, or not an index.
+ */
+export async function readAccounts(deps: AccountsDeps): Promise<AccountEntry[]> {
+  const path = accountsPath(deps);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return [];
+    throw new StoreError(`cannot read the account index ${path}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+  }
+  const damaged = (what: string) =>
+    new StoreError(`the account index ${path} ${what}`, {
+      hint: "it holds no secret: fix it, or remove it and run `cdcreds set` again for each account (stored passwords stay in the keychain)",
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw damaged("is not valid JSON");
+  }
+  const parsed = indexSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw damaged(`is not a cdcreds account index (${issue === undefined ? "unknown shape" : `${issue.path.join(".") || "top level"}: ${issue.message}`})`);
+  }
+  return parsed.data.accounts;
+}
+
+/** Writes the whole file atomically: a temp file in the same folder, fsync, rename. */
+async function writeAtomically(dir: string, path: string, content: string): Promise<void> {
+  const temp = join(dir, `.accounts.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.sync(); // the rename must never expose a file whose bytes are not on disk yet
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Read-modify-write of the index under a lock file, so concurrent runs (two `set` for different
+ * logins) never lose each other's entry. `change` gets the current entries and returns the new ones.
+ * @throws {StoreError} (exit 5) when the index is damaged or cannot be written.
+ */
+export async function updateAccounts(deps: AccountsDeps, change: (entries: AccountEntry[]) => AccountEntry[]): Promise<AccountEntry[]> {
+  const dir = configDir(deps);
+  const path = accountsPath(deps);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new StoreError(`cannot create the config directory ${dir}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+  }
+  const release = await acquireLock(`${path}.lock`);
+  try {
+    const entries = change(await readAccounts(deps));
+    const sorted = [...entries].sort((a, b) => a.apiLogin.localeCompare(b.apiLogin) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store));
+    await writeAtomically(dir, path, `${JSON.stringify({ version: 1, accounts: sorted }, null, 2)}\n`);
+    return sorted;
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`cannot write the account index ${path}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+  } finally {
+    await release();
+  }
+}
+
+/** Adds or replaces the entry of one account. */
+export const upsertAccount = (deps: AccountsDeps, entry: AccountEntry): Promise<AccountEntry[]> =>
+  updateAccounts(deps, (entries) => [...entries.filter((e) => !sameAccount(e, entry)), entry]);
+
+/** Removes the entry of one account; resolves whether there was one. */
+export async function removeAccount(deps: AccountsDeps, account: Omit<AccountEntry, "lastVerified">): Promise<boolean> {
+  // Not there: nothing to write (and no config folder to create just to say so).
+  if (!(await readAccounts(deps)).some((e) => sameAccount(e, account))) return false;
+  let found = false;
+  await updateAccounts(deps, (entries) => {
+    found = entries.some((e) => sameAccount(e, account));
+    return entries.filter((e) => !sameAccount(e, account));
+  });
+  return found;
+}

@@ -1,0 +1,142 @@
+// A writers' lock for the encrypted file: a lock file created with O_EXCL (atomic on local file
+// systems), holding who took it and when, so that a lock left by a crashed process can be recognised
+// and taken over instead of blocking every later command.
+import { randomBytes } from "node:crypto";
+import { open, readFile, rm, stat } from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename } from "node:path";
+import { StoreError } from "../errors.js";
+
+/** How long to wait for a lock, and when a held one counts as abandoned. */
+export interface LockOptions {
+  /** Give up (StoreError) after waiting this long for another writer. Default 10 s. */
+  timeoutMs?: number;
+  /** A lock older than this is taken over even when its holder still runs. Default 30 s. */
+  staleMs?: number;
+}
+
+/** What a lock file says about its holder. */
+interface Holder {
+  pid: number;
+  host: string;
+  time: number;
+  token: string;
+}
+
+/** A lock file as seen at one moment: its raw content and identity, to compare before breaking it. */
+interface Observed {
+  raw: string;
+  ino: number;
+  mtimeMs: number;
+  holder: Holder | undefined;
+}
+
+const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (error) {
+    return errnoOf(error) === "EPERM"; // it exists but belongs to someone else
+  }
+}
+
+function parseHolder(raw: string): Holder | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<Holder>;
+    const ok = typeof value.pid === "number" && typeof value.host === "string" && typeof value.time === "number" && typeof value.token === "string";
+    return ok ? (value as Holder) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function observe(lockPath: string): Promise<Observed | undefined> {
+  try {
+    const [raw, info] = await Promise.all([readFile(lockPath, "utf8"), stat(lockPath)]);
+    return { raw, ino: info.ino, mtimeMs: info.mtimeMs, holder: parseHolder(raw) };
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return undefined; // released meanwhile
+    throw error;
+  }
+}
+
+function isStale(lock: Observed, staleMs: number, now: number): boolean {
+  // A holder writes its record right after creating the file, but a loaded machine can stretch
+  // "right after" to seconds: an empty or unreadable lock only counts as stale by its age.
+  if (lock.holder === undefined) return now - lock.mtimeMs > staleMs;
+  // The pid only means something on this machine (the config directory may be shared over NFS).
+  if (lock.holder.host === hostname() && !isAlive(lock.holder.pid)) return true;
+  return now - lock.holder.time > staleMs;
+}
+
+/**
+ * Removes a stale lock, unless someone replaced it meanwhile. Breakers take turns through a second
+ * O_EXCL file: without it, a slow breaker could delete the fresh lock a faster one just created.
+ */
+async function breakStale(lockPath: string, stale: Observed): Promise<void> {
+  const breaker = `${lockPath}.break`;
+  try {
+    await (await open(breaker, "wx", 0o600)).close();
+  } catch (error) {
+    if (errnoOf(error) !== "EEXIST") throw error;
+    // Another process is breaking it; if that one died while doing so, clear its marker.
+    const info = await stat(breaker).catch(() => undefined);
+    if (info !== undefined && Date.now() - info.mtimeMs > 5000) await rm(breaker, { force: true });
+    return;
+  }
+  try {
+    const current = await observe(lockPath);
+    if (current !== undefined && current.ino === stale.ino && current.raw === stale.raw) await rm(lockPath, { force: true });
+  } finally {
+    await rm(breaker, { force: true });
+  }
+}
+
+/**
+ * Takes the lock at lockPath, waiting with small random pauses while another process holds it, and
+ * taking over a lock whose holder is dead or that is older than `staleMs`.
+ * @returns a function that releases the lock (only if it is still ours).
+ * @throws {StoreError} (exit 5) when the lock stays held for `timeoutMs`, or cannot be created.
+ */
+export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+  const { timeoutMs = 10_000, staleMs = 30_000 } = options;
+  const deadline = Date.now() + timeoutMs;
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: randomBytes(8).toString("hex") } satisfies Holder);
+  for (;;) {
+    try {
+      const handle = await open(lockPath, "wx", 0o600);
+      try {
+        await handle.writeFile(mine);
+      } catch (error) {
+        await handle.close();
+        await rm(lockPath, { force: true });
+        throw error;
+      }
+      await handle.close();
+      return async () => {
+        // If it was taken over as stale meanwhile, the lock is someone else's now: leave it.
+        if ((await observe(lockPath))?.raw === mine) await rm(lockPath, { force: true });
+      };
+    } catch (error) {
+      if (errnoOf(error) !== "EEXIST") {
+        throw new StoreError(`cannot create the lock file ${lockPath}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+      }
+    }
+    const held = await observe(lockPath);
+    if (held === undefined) continue;
+    if (isStale(held, staleMs, Date.now())) {
+      await breakStale(lockPath, held);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = held.holder === undefined ? "another process" : `process ${held.holder.pid} on ${held.holder.host}`;
+      throw new StoreError(`${who} is still writing the encrypted file (lock ${basename(lockPath)} still held after ${Math.round(timeoutMs / 100) / 10} s)`, {
+        hint: `try again; if no cdcreds is running, remove ${lockPath}`,
+      });
+    }
+    await sleep(5 + Math.random() * 45);
+  }
+}

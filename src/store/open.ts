@@ -1,0 +1,24 @@
+// Opens the secret store the user chose (`--store`, CDCREDS_STORE). Each store is imported only
+// when chosen, so a keychain user never loads the file store's crypto, nor the reverse.
+import type { StoreKind } from "../options.js";
+import type { SecretStore } from "./types.js";
+
+/** What opening a store may need: the environment, and whether a person can answer a prompt. */
+export interface OpenStoreDeps {
+  env: NodeJS.ProcessEnv;
+  /** True when stdin and stderr are terminals (the file store may ask for its passphrase). */
+  interactive: boolean;
+}
+
+/**
+ * Opens the store of that kind. Nothing is connected, read or asked until its first use.
+ * @throws {UsageError} for the file store when it cannot be set up from the environment.
+ */
+export async function openStore(options: { store: StoreKind }, deps: OpenStoreDeps): Promise<SecretStore> {
+  if (options.store === "file") {
+    const { openFileStore } = await import("./file.js");
+    return openFileStore({ env: deps.env, interactive: deps.interactive });
+  }
+  const { openKeychainStore } = await import("./keychain.js");
+  return openKeychainStore();
+}

@@ -1,0 +1,316 @@
+import { chmod, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { InterruptedError, StoreError, UsageError } from "../src/errors.js";
+import { DEFAULT_SCRYPT, parseHeader } from "../src/store/file-format.js";
+import { fileStorePath, openFileStore } from "../src/store/file.js";
+import { FAST_KDF, fileStore, freeze, PASSPHRASE, snapshot, useTempDirs } from "./support/file-store.js";
+
+// Counts key derivations, passing every call through to the real scrypt.
+const derivations = vi.hoisted(() => ({ count: 0 }));
+vi.mock("node:crypto", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:crypto")>();
+  const scrypt = (...args: unknown[]): void => {
+    derivations.count++;
+    (actual.scrypt as (...a: unknown[]) => void)(...args);
+  };
+  return { ...actual, scrypt };
+});
+
+const tempDir = useTempDirs();
+const SECRET = "p€ss:w=/|@()&é";
+
+/** A store file holding a few entries, and its path. */
+async function filled(): Promise<{ dir: string; path: string }> {
+  const dir = await tempDir();
+  const path = join(dir, "cdcreds", "secrets.enc");
+  const store = await fileStore(path);
+  await store.set("cdcreds:prod", "bestshop-api", SECRET);
+  await store.set("cdcreds-token:prod", "bestshop-api", '{"token":"e1d87736dca748128735ca2277f71ba7"}');
+  return { dir, path };
+}
+
+describe("file store round trip", () => {
+  it("stores, replaces and deletes secrets of several services and accounts, across store instances", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const a = await fileStore(path);
+    await a.set("cdcreds:prod", "bestshop-api", SECRET);
+    await a.set("cdcreds:prod", "othershop-api", "second");
+    await a.set("cdcreds:preprod", "bestshop-api", "préprod ✓");
+    await a.set("cdcreds:prod", "othershop-api", "second, replaced");
+    const b = await fileStore(path);
+    expect(await b.get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+    expect(await b.get("cdcreds:prod", "othershop-api")).toBe("second, replaced");
+    expect(await b.get("cdcreds:preprod", "bestshop-api")).toBe("préprod ✓");
+    expect(await b.get("cdcreds:preprod", "othershop-api")).toBeUndefined();
+    expect(await b.delete("cdcreds:prod", "bestshop-api")).toBe(true);
+    expect(await b.delete("cdcreds:prod", "bestshop-api")).toBe(false);
+    expect(await a.get("cdcreds:prod", "bestshop-api")).toBeUndefined();
+    expect(await a.get("cdcreds:prod", "othershop-api")).toBe("second, replaced");
+  });
+
+  it("derives the key once per store, however many operations it serves", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    derivations.count = 0;
+    const creating = await fileStore(path);
+    await creating.set("cdcreds:prod", "a-api", "1");
+    await creating.set("cdcreds:prod", "b-api", "2");
+    expect(derivations.count).toBe(1);
+    derivations.count = 0;
+    const store = await fileStore(path);
+    await store.check();
+    expect(await store.get("cdcreds:prod", "a-api")).toBe("1");
+    await store.set("cdcreds:prod", "c-api", "3");
+    expect(await store.delete("cdcreds:prod", "b-api")).toBe(true);
+    expect(derivations.count).toBe(1);
+  });
+
+  it("keeps odd names as data (a login named __proto__)", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    await (await fileStore(path)).set("__proto__", "constructor", "x");
+    const store = await fileStore(path);
+    expect(await store.get("__proto__", "constructor")).toBe("x");
+    expect(await store.get("cdcreds:prod", "toString")).toBeUndefined();
+  });
+
+  it("reads nothing and creates nothing when there is no file, without asking for a passphrase", async () => {
+    const path = join(await tempDir(), "sub", "secrets.enc");
+    const askPassphrase = (): Promise<string> => Promise.reject(new Error("unexpected prompt"));
+    const store = await fileStore(path, { env: {}, interactive: true, askPassphrase });
+    expect(await store.get("cdcreds:prod", "bestshop-api")).toBeUndefined();
+    expect(await store.delete("cdcreds:prod", "bestshop-api")).toBe(false);
+    await expect(stat(join(path, ".."))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("round-trips with the real default scrypt cost, written in the header", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    await (await fileStore(path, { kdf: undefined })).set("cdcreds:prod", "bestshop-api", SECRET);
+    expect(parseHeader(await readFile(path), path).header.kdf).toEqual({ log2N: 16, r: 8, p: 1 });
+    expect(DEFAULT_SCRYPT.log2N).toBeGreaterThanOrEqual(15);
+    expect(await (await fileStore(path, { kdf: undefined })).get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+  });
+
+  it("re-keys a file written with a weaker cost on the next write, keeping its entries", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    await (await fileStore(path)).set("cdcreds:prod", "a-api", "one");
+    const before = parseHeader(await readFile(path), path).header;
+    const stronger = await fileStore(path, { kdf: { ...FAST_KDF, log2N: 11 } });
+    await stronger.set("cdcreds:prod", "b-api", "two");
+    const after = parseHeader(await readFile(path), path).header;
+    expect(after.kdf.log2N).toBe(11);
+    expect(after.salt.equals(before.salt)).toBe(false);
+    expect(await stronger.get("cdcreds:prod", "a-api")).toBe("one");
+  });
+});
+
+describe("what lands on disk", () => {
+  it("never holds a secret, the passphrase or even a name in clear", async () => {
+    const { path } = await filled();
+    const bytes = await readFile(path);
+    for (const text of [bytes.toString("utf8"), bytes.toString("latin1")]) {
+      for (const clear of [SECRET, PASSPHRASE, "p€ss", "bestshop-api", "cdcreds:prod", "e1d87736dca748128735ca2277f71ba7"]) expect(text).not.toContain(clear);
+    }
+  });
+
+  it("creates the directory 0700 and the file 0600, and leaves no temporary or lock file", async () => {
+    const { path } = await filled();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(path, ".."))).mode & 0o777).toBe(0o700);
+    expect(await readdir(join(path, ".."))).toEqual(["secrets.enc"]);
+  });
+
+  it("tightens a file loosened to 0644 on the next write, and leaves an existing directory's mode alone", async () => {
+    const { path } = await filled();
+    await chmod(path, 0o644);
+    await chmod(join(path, ".."), 0o750);
+    await (await fileStore(path)).set("cdcreds:prod", "x-api", "y");
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(path, ".."))).mode & 0o777).toBe(0o750);
+  });
+
+  it("starts with the documented header: magic, version 1, scrypt and its cost, salt", async () => {
+    const { path } = await filled();
+    const bytes = await readFile(path);
+    expect(bytes.subarray(0, 16).toString("latin1")).toBe("CDCREDS\0\x01\x06scrypt");
+    expect([...bytes.subarray(HEADER_LOG2N, HEADER_SALT)]).toEqual([FAST_KDF.log2N, FAST_KDF.r, FAST_KDF.p, 16]);
+  });
+
+  it("uses a fresh nonce on every write, even of the same content", async () => {
+    const { path } = await filled();
+    const store = await fileStore(path);
+    await store.set("cdcreds:prod", "bestshop-api", SECRET);
+    const first = await readFile(path);
+    await store.set("cdcreds:prod", "bestshop-api", SECRET);
+    const second = await readFile(path);
+    expect(second.length).toBe(first.length);
+    expect(second.equals(first)).toBe(false);
+    const [h1, h2] = [parseHeader(first, path).header, parseHeader(second, path).header];
+    expect(h2.salt.equals(h1.salt)).toBe(true); // same key, so the nonce is what must change
+    expect(h2.nonce.equals(h1.nonce)).toBe(false);
+  });
+
+  it("lives in $XDG_CONFIG_HOME/cdcreds, else ~/.config/cdcreds, and says so", async () => {
+    const home = await tempDir();
+    expect(fileStorePath({ HOME: home, XDG_CONFIG_HOME: "/srv/conf" })).toBe("/srv/conf/cdcreds/secrets.enc");
+    expect(fileStorePath({ HOME: home, XDG_CONFIG_HOME: "relative/conf" })).toBe(join(home, ".config/cdcreds/secrets.enc"));
+    const env = { HOME: home, CDCREDS_PASSPHRASE: PASSPHRASE };
+    const store = await openFileStore({ env, interactive: false, kdf: FAST_KDF });
+    expect(store.kind).toBe("file");
+    expect(store.description).toBe("encrypted file ~/.config/cdcreds/secrets.enc");
+    await store.set("cdcreds:prod", "bestshop-api", SECRET);
+    expect((await stat(join(home, ".config/cdcreds/secrets.enc"))).isFile()).toBe(true);
+  });
+});
+
+/** Changes one bit of the byte at `at` (negative: from the end). */
+async function flipBit(path: string, at: number): Promise<void> {
+  const bytes = await readFile(path);
+  const i = at < 0 ? bytes.length + at : at;
+  bytes[i] = bytes[i]! ^ 0x04;
+  await writeFile(path, bytes);
+}
+
+const HEADER_LOG2N = 16; // magic 8, version 1, name length 1, "scrypt" 6
+const HEADER_SALT = 20; // then log2N, r, p, salt length
+const damages: [string, (path: string) => Promise<void>, RegExp][] = [
+  ["a bit of the scrypt cost in the header", (p) => flipBit(p, HEADER_LOG2N), /wrong passphrase or damaged file/],
+  ["a bit of the salt in the header", (p) => flipBit(p, HEADER_SALT), /wrong passphrase or damaged file/],
+  ["a bit of the ciphertext", (p) => flipBit(p, -20), /wrong passphrase or damaged file/],
+  ["a bit of the tag", (p) => flipBit(p, -1), /wrong passphrase or damaged file/],
+  ["the last bytes cut off", async (p) => truncate(p, (await stat(p)).size - 5), /is truncated \(\d+ bytes of \d+\)/],
+  ["a cut inside the header", (p) => truncate(p, 30), /is truncated \(30 bytes, inside the header\)/],
+  ["an empty file", (p) => truncate(p, 0), /is empty/],
+  ["a future format version", (p) => flipVersion(p), /format version 2, .*reads version 1/],
+  ["foreign magic bytes", (p) => flipBit(p, 0), /not a cdcreds encrypted file/],
+];
+
+/** Writes 2 into the version byte (offset 8), leaving everything else as it was. */
+async function flipVersion(path: string): Promise<void> {
+  const bytes = await readFile(path);
+  bytes[8] = 2;
+  await writeFile(path, bytes);
+}
+
+describe("refusals leave the file exactly as it was (exit 5)", () => {
+  it.each(damages)("%s", async (_what, damage, message) => {
+    const { path } = await filled();
+    await damage(path);
+    const before = await freeze(path);
+    const store = await fileStore(path);
+    for (const attempt of [
+      () => store.get("cdcreds:prod", "bestshop-api"),
+      () => store.set("cdcreds:prod", "new-api", "new secret"),
+      () => store.delete("cdcreds:prod", "bestshop-api"),
+      () => store.check(),
+    ]) {
+      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).exitCode).toBe(5);
+      expect((error as StoreError).message).toMatch(message);
+      expect((error as StoreError).message).not.toContain(PASSPHRASE);
+    }
+    expect(await snapshot(path)).toEqual(before);
+    expect(await readdir(join(path, ".."))).toEqual(["secrets.enc"]);
+  });
+
+  it("a wrong passphrase", async () => {
+    const { path } = await filled();
+    const before = await freeze(path);
+    const store = await fileStore(path, { env: { CDCREDS_PASSPHRASE: "wrong horse" } });
+    await expect(store.get("cdcreds:prod", "bestshop-api")).rejects.toThrow(/^cannot decrypt .*: wrong passphrase or damaged file$/);
+    await expect(store.set("cdcreds:prod", "bestshop-api", "other")).rejects.toMatchObject({ exitCode: 5 });
+    await expect(store.check()).rejects.toMatchObject({ exitCode: 5 });
+    expect(await snapshot(path)).toEqual(before);
+    expect(await (await fileStore(path)).get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+  });
+
+  it("names an upgrade for a future version", async () => {
+    const { path } = await filled();
+    await flipVersion(path);
+    await expect((await fileStore(path)).get("cdcreds:prod", "bestshop-api")).rejects.toMatchObject({ hint: expect.stringMatching(/upgrade cdcreds/) as unknown });
+  });
+});
+
+describe("the passphrase", () => {
+  const interactive = (answers: string[]) => {
+    const asked: string[] = [];
+    const askPassphrase = (message: string, validate: (v: string) => string | true): Promise<string> => {
+      asked.push(message);
+      const answer = answers.shift();
+      if (answer === undefined) return Promise.reject(new Error(`unexpected prompt: ${message}`));
+      expect(validate("")).not.toBe(true); // the prompt itself refuses an empty answer
+      return Promise.resolve(answer);
+    };
+    return { asked, deps: { env: {}, interactive: true, askPassphrase } };
+  };
+
+  it("is asked twice when the file is created, then once", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const create = interactive(["typed one", "typed one"]);
+    await (await fileStore(path, create.deps)).set("cdcreds:prod", "bestshop-api", SECRET);
+    expect(create.asked).toEqual([`New passphrase for ${path}`, "Repeat the passphrase"]);
+    const reopen = interactive(["typed one"]);
+    const store = await fileStore(path, reopen.deps);
+    expect(await store.get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+    await store.set("cdcreds:prod", "other-api", "x");
+    expect(reopen.asked).toEqual([`Passphrase for ${path}`]);
+  });
+
+  it("is asked once when several operations need it at the same time", async () => {
+    const { path } = await filled();
+    const { asked, deps } = interactive([PASSPHRASE]);
+    const store = await fileStore(path, deps);
+    const [a, b] = await Promise.all([store.get("cdcreds:prod", "bestshop-api"), store.get("cdcreds:prod", "bestshop-api")]);
+    expect([a, b, asked.length]).toEqual([SECRET, SECRET, 1]);
+  });
+
+  it("typed wrong is refused with exit 5, then asked again", async () => {
+    const { path } = await filled();
+    const { asked, deps } = interactive(["typo", PASSPHRASE]);
+    const store = await fileStore(path, deps);
+    await expect(store.get("cdcreds:prod", "bestshop-api")).rejects.toMatchObject({ exitCode: 5 });
+    expect(await store.get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+    expect(asked).toHaveLength(2);
+  });
+
+  it("stores nothing when the prompt is interrupted (Ctrl-C)", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const askPassphrase = (): Promise<string> => Promise.reject(new InterruptedError());
+    await expect((await fileStore(path, { env: {}, interactive: true, askPassphrase })).set("a", "b", "c")).rejects.toMatchObject({ exitCode: 130 });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("stores nothing when the two answers differ", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const { deps } = interactive(["typed one", "typed two"]);
+    await expect((await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET)).rejects.toThrow(UsageError);
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("is refused with exit 2 naming CDCREDS_PASSPHRASE when it is missing and no one can type it", async () => {
+    const { path } = await filled();
+    const before = await freeze(path);
+    const store = await fileStore(path, { env: {} });
+    for (const attempt of [() => store.get("cdcreds:prod", "bestshop-api"), () => store.set("a", "b", "c"), () => store.check()]) {
+      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as UsageError).message).toMatch(/set CDCREDS_PASSPHRASE/);
+    }
+    await expect((await fileStore(join(await tempDir(), "new.enc"), { env: {} })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE/);
+    expect(await snapshot(path)).toEqual(before);
+  });
+
+  it("is refused when empty", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    await expect((await fileStore(path, { env: { CDCREDS_PASSPHRASE: "" } })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE is set but empty/);
+    await expect((await fileStore(path, interactive(["", ""]).deps)).set("a", "b", "c")).rejects.toThrow(/cannot be empty/);
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("lets check() pass with a usable passphrase and no file yet, without creating anything", async () => {
+    const dir = await tempDir();
+    await (await fileStore(join(dir, "sub", "secrets.enc"))).check();
+    expect(await readdir(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,217 @@
+// token, exec and environment credentials, run as the built binary against the private test keyring
+// (scripts/with-keyring.sh) and a loopback token-service emulator that counts every request.
+import { spawn, spawnSync } from "node:child_process";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BIN, runCli, type CliOptions } from "./support/cli.js";
+import { startEmulator, type Emulator } from "./support/emulator.js";
+import { clearLogins, filesUnder, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+
+const HOUR = 3_600_000;
+const apiLogins: string[] = [];
+let config: Awaited<ReturnType<typeof tempConfig>>;
+let sts: Emulator;
+let outputs: string[];
+
+async function cdcreds(args: string[], options: CliOptions = {}) {
+  const result = await runCli(["--auth-url", sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: config.dir, ...options.env } });
+  outputs.push(result.stderr);
+  return result;
+}
+
+/** Stores a password for a new login (without a request) and returns the API login and password. */
+async function storedAccount(name: string): Promise<{ api: string; password: string }> {
+  const api = `${uniqueLogin(name)}-api`;
+  apiLogins.push(api);
+  const password = sentinel();
+  expect((await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: password })).code).toBe(0);
+  sts.setCredentials(api, password);
+  return { api, password };
+}
+
+/** Writes a cached-token entry as another tool would, with secret-tool. */
+function storeTokenEntry(api: string, value: string): void {
+  const result = spawnSync("secret-tool", ["store", "--label=test", "service", "cdcreds-token:prod", "username", api], { input: value });
+  expect(result.status).toBe(0);
+}
+
+const cachedEntry = (api: string): { token: string; expiresAt: string } | undefined => {
+  const raw = secretToolLookup("cdcreds-token:prod", api);
+  return raw === undefined ? undefined : (JSON.parse(raw) as { token: string; expiresAt: string });
+};
+
+beforeEach(async () => {
+  config = await tempConfig();
+  sts = await startEmulator();
+  outputs = [];
+});
+afterEach(async () => {
+  await sts.close();
+  await config.remove();
+});
+afterAll(() => clearLogins(apiLogins));
+
+describe("cdcreds token", () => {
+  it("gets a token once, then serves it from the keychain with no request", async () => {
+    const { api, password } = await storedAccount("cache");
+    const before = Date.now();
+    const first = await cdcreds(["token", api]);
+    expect(first).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+    expect(sts.requests).toHaveLength(1);
+
+    const entry = cachedEntry(api);
+    expect(entry?.token).toBe(sts.token);
+    const expires = Date.parse(entry!.expiresAt);
+    expect(expires).toBeGreaterThanOrEqual(before + 48 * HOUR);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 48 * HOUR);
+
+    const second = await cdcreds(["token", api]);
+    expect(second).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+    expect(sts.requests).toHaveLength(1);
+
+    const json = await cdcreds(["token", "--json", api]);
+    expect(JSON.parse(json.stdout)).toEqual({ apiLogin: api, env: "prod", token: sts.token, expiresAt: entry!.expiresAt });
+    expect(sts.requests).toHaveLength(1);
+    for (const output of outputs) expect(output).not.toContain(password);
+  });
+
+  it("--refresh gets a new token and caches it", async () => {
+    const { api } = await storedAccount("refresh");
+    storeTokenEntry(api, JSON.stringify({ token: "a".repeat(32), expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() }));
+    expect((await cdcreds(["token", api])).stdout).toBe(`${"a".repeat(32)}\n`);
+    expect(sts.requests).toHaveLength(0);
+    expect(await cdcreds(["token", "--refresh", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
+    expect(sts.requests).toHaveLength(1);
+    expect(cachedEntry(api)?.token).toBe(sts.token);
+  });
+
+  it.each([
+    ["less than an hour left", () => JSON.stringify({ token: "b".repeat(32), expiresAt: new Date(Date.now() + 50 * 60_000).toISOString() })],
+    ["expired", () => JSON.stringify({ token: "b".repeat(32), expiresAt: new Date(Date.now() - HOUR).toISOString() })],
+    ["not JSON", () => "garbage{"],
+    ["JSON of the wrong shape", () => JSON.stringify({ token: 42 })],
+    ["a token with forbidden characters", () => JSON.stringify({ token: "<script>x</script>xxxxxxxxxxxx", expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() })],
+  ])("replaces a cached entry that is %s, without an error", async (_what, entry) => {
+    const { api } = await storedAccount("stale");
+    storeTokenEntry(api, entry());
+    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+    expect(sts.requests).toHaveLength(1);
+    expect(cachedEntry(api)?.token).toBe(sts.token);
+  });
+
+  it("serves a cached token with a little more than an hour left", async () => {
+    const { api } = await storedAccount("margin");
+    storeTokenEntry(api, JSON.stringify({ token: "c".repeat(32), expiresAt: new Date(Date.now() + 70 * 60_000).toISOString() }));
+    expect((await cdcreds(["token", api])).stdout).toBe(`${"c".repeat(32)}\n`);
+    expect(sts.requests).toHaveLength(0);
+  });
+
+  it("reports a rejected password with exit 1 and caches nothing", async () => {
+    const { api } = await storedAccount("rejected");
+    sts.setCredentials(api, "another password");
+    const result = await cdcreds(["token", api]);
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    expect(result.stderr).toMatch(/^error: .*rejected/);
+    expect(sts.requests).toHaveLength(1);
+    expect(cachedEntry(api)).toBeUndefined();
+  });
+
+  it("exits 3 for a login with nothing stored", async () => {
+    const api = `${uniqueLogin("none")}-api`;
+    const result = await cdcreds(["token", api]);
+    expect(result).toMatchObject({ code: 3, stdout: "" });
+    expect(sts.requests).toHaveLength(0);
+  });
+});
+
+describe("environment credentials", () => {
+  it("take precedence over the store for get and token, and their token is never stored", async () => {
+    const { api } = await storedAccount("envwins");
+    const envPassword = sentinel();
+    sts.setCredentials(api, envPassword);
+    const env = { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: envPassword };
+    expect(await cdcreds(["get"], { env })).toMatchObject({ code: 0, stdout: `${envPassword}\n`, stderr: "" });
+    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
+    expect(sts.requests.map((r) => [r.login, r.password])).toEqual([
+      [api, envPassword],
+      [api, envPassword],
+    ]);
+    expect(cachedEntry(api)).toBeUndefined();
+  });
+
+  it("work with no store at all (no D-Bus session)", async () => {
+    const api = `${uniqueLogin("nostore")}-api`;
+    const password = sentinel();
+    sts.setCredentials(api, password);
+    const env = { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password, DBUS_SESSION_BUS_ADDRESS: undefined };
+    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+    expect(await cdcreds(["get", "--json"], { env })).toMatchObject({ code: 0, stdout: `${JSON.stringify({ apiLogin: api, password, env: "prod" })}\n` });
+  });
+});
+
+describe("cdcreds exec", () => {
+  const printEnv = `process.stdout.write(JSON.stringify([process.env.CDISCOUNT_API_LOGIN, process.env.CDISCOUNT_API_PASSWORD, process.env.CDISCOUNT_API_TOKEN]))`;
+
+  it("runs the command with the login, password and token in its environment", async () => {
+    const { api, password } = await storedAccount("exec");
+    const result = await cdcreds(["exec", "--login", api, "--", process.execPath, "-e", printEnv]);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(result.stdout)).toEqual([api, password, sts.token]);
+    for (const [path, content] of await filesUnder(config.dir)) expect(content, path).not.toContain(password);
+  });
+
+  it("passes stdin through and exits with the command's status", async () => {
+    const { api } = await storedAccount("status");
+    const script = `let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { process.stdout.write(s.toUpperCase()); process.exit(7); })`;
+    const result = await cdcreds(["exec", "--login", api, "--no-token", "--", process.execPath, "-e", script], { input: "hello" });
+    expect(result).toMatchObject({ code: 7, stdout: "HELLO", stderr: "" });
+    expect(sts.requests).toHaveLength(0);
+  });
+
+  it("exits 128 + the signal when the command dies of one", async () => {
+    const { api } = await storedAccount("signal");
+    const result = await cdcreds(["exec", "--login", api, "--no-token", "--", process.execPath, "-e", "process.kill(process.pid, 'SIGTERM')"]);
+    expect(result).toMatchObject({ code: 143, stdout: "", stderr: "" });
+  });
+
+  it("forwards SIGTERM to the command", async () => {
+    const { api } = await storedAccount("forward");
+    const script = `process.on("SIGTERM", () => { process.stdout.write("got SIGTERM"); process.exit(5); }); process.stdout.write("ready"); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, [BIN, "exec", "--login", api, "--no-token", "--", process.execPath, "-e", script], {
+      env: { ...process.env, XDG_CONFIG_HOME: config.dir },
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+      if (stdout === "ready") child.kill("SIGTERM");
+    });
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(stdout).toBe("readygot SIGTERM");
+    expect(code).toBe(5);
+  });
+
+  it("exits 127 with a message when the command cannot be started", async () => {
+    const { api } = await storedAccount("enoent");
+    const result = await cdcreds(["exec", "--login", api, "--no-token", "--", "cdcreds-no-such-command"]);
+    expect(result).toMatchObject({
+      code: 127,
+      stdout: "",
+      stderr: 'error: cannot run "cdcreds-no-such-command": command not found\nhint: check the command name and PATH\n',
+    });
+  });
+
+  it("runs nothing when the credentials are missing", async () => {
+    const api = `${uniqueLogin("missing")}-api`;
+    const result = await cdcreds(["exec", "--login", api, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
+    expect(result).toMatchObject({ code: 3, stdout: "" });
+  });
+
+  it("uses environment credentials and does not cache their token", async () => {
+    const api = `${uniqueLogin("execenv")}-api`;
+    const password = sentinel();
+    sts.setCredentials(api, password);
+    const result = await cdcreds(["exec", "--", process.execPath, "-e", printEnv], { env: { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password } });
+    expect(JSON.parse(result.stdout)).toEqual([api, password, sts.token]);
+    expect(cachedEntry(api)).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+// The keychain store against the private gnome-keyring that scripts/with-keyring.sh starts, and
+// with a fake binding to see exactly how the library is called and how its failures are mapped.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { ExitCode, StoreError } from "../src/errors.js";
+import { keychainError, openKeychainStore, type KeyringBinding } from "../src/store/keychain.js";
+
+const unique = (name: string): string => `${name}-${randomBytes(4).toString("hex")}-api`;
+const SERVICE = "cdcreds-test:keychain-store";
+const used: string[] = [];
+const account = (name: string): string => {
+  const login = unique(name);
+  used.push(login);
+  return login;
+};
+
+afterAll(() => {
+  for (const login of used) spawnSync("secret-tool", ["clear", "service", SERVICE, "username", login]);
+});
+
+describe("keychain store on the Secret Service", () => {
+  const store = openKeychainStore();
+
+  it("passes its check in the unlocked test keyring", async () => {
+    await expect(store.check()).resolves.toBeUndefined();
+    expect(await store.probe()).toEqual({ reachable: true, unlocked: true });
+  });
+
+  it("stores, reads, replaces and deletes a secret, byte for byte", async () => {
+    const login = account("roundtrip");
+    const secret = "=/ |.-_~^@!#$%?*€,;:)(& héllo ünïcode";
+    expect(await store.get(SERVICE, login)).toBeUndefined();
+    await store.set(SERVICE, login, secret);
+    expect(await store.get(SERVICE, login)).toBe(secret);
+    await store.set(SERVICE, login, "second");
+    expect(await store.get(SERVICE, login)).toBe("second");
+    expect(await store.delete(SERVICE, login)).toBe(true);
+    expect(await store.get(SERVICE, login)).toBeUndefined();
+    expect(await store.delete(SERVICE, login)).toBe(false);
+  });
+
+  it("writes entries secret-tool finds by the service and username attributes", async () => {
+    const login = account("interop");
+    await store.set(SERVICE, login, "visible-to-secret-tool");
+    const lookup = spawnSync("secret-tool", ["lookup", "service", SERVICE, "username", login], { encoding: "utf8" });
+    expect(lookup.stdout).toBe("visible-to-secret-tool");
+  });
+
+  it("leaves no probe entry behind after a check", async () => {
+    await store.check();
+    const search = spawnSync("secret-tool", ["search", "--all", "service", "cdcreds-probe"], { encoding: "utf8" });
+    expect(search.stdout + search.stderr).not.toContain("cdcreds-probe");
+  });
+});
+
+describe("keychain store with a fake binding", () => {
+  function fake(behaviour: { construct?: () => void; get?: () => string | null; set?: () => void }) {
+    const calls: { service: string; username: string; options: unknown }[] = [];
+    class Entry {
+      constructor(service: string, username: string, options?: unknown) {
+        calls.push({ service, username, options });
+        behaviour.construct?.();
+      }
+      getPassword = () => behaviour.get?.() ?? null;
+      setPassword = () => behaviour.set?.();
+      deleteCredential = () => true;
+    }
+    return { calls, binding: { Entry } as unknown as KeyringBinding };
+  }
+
+  it("pins every entry to the Secret Service, so it can never fall back to the kernel keyring", async () => {
+    const { calls, binding } = fake({});
+    const store = openKeychainStore({ loadBinding: () => binding, platform: "linux" });
+    await store.get("s", "a");
+    await store.set("s", "a", "x");
+    await store.delete("s", "a");
+    await store.check();
+    expect(calls.length).toBeGreaterThanOrEqual(5);
+    for (const call of calls) expect(call.options).toEqual({ linux: { store: "secret-service" } });
+  });
+
+  it("loads nothing until the first use", () => {
+    let loaded = false;
+    openKeychainStore({ loadBinding: () => ((loaded = true), fake({}).binding) });
+    expect(loaded).toBe(false);
+  });
+
+  it("reports a write refused by a locked keyring as reachable but not unlocked", async () => {
+    const { binding } = fake({ set: () => { throw new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed"); } });
+    const probe = await openKeychainStore({ loadBinding: () => binding, platform: "linux" }).probe();
+    expect(probe).toMatchObject({ reachable: true, unlocked: false });
+    expect(probe.problem?.message).toBe("the keyring is locked");
+  });
+
+  it("turns a binding that cannot load into exit 5", async () => {
+    const store = openKeychainStore({ loadBinding: () => { throw new Error("Cannot find module '@napi-rs/keyring-linux-x64-gnu'"); }, platform: "linux" });
+    await expect(store.get("s", "a")).rejects.toMatchObject({ exitCode: ExitCode.Store });
+  });
+});
+
+describe("keychainError", () => {
+  it.each([
+    ["Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead", /^no Secret Service is reachable/],
+    ["Couldn't access platform storage: Secret Service: unlock prompt was dismissed", /^the keyring is locked$/],
+    ["Couldn't access platform storage: Secret Service: no result found", /never created or unlocked/],
+    ["Couldn't access platform storage: AccessDenied", /failed: Couldn't access platform storage: AccessDenied$/],
+  ])("maps %j to a StoreError (exit 5) that says what to do", (message, expected) => {
+    const error = keychainError(new Error(message), "linux");
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error.exitCode).toBe(ExitCode.Store);
+    expect(error.message).toMatch(expected);
+    expect(error.hint).toContain("--store file");
+    expect(error.hint).toContain("CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD");
+  });
+});

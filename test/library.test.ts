@@ -1,0 +1,129 @@
+// The package used as another Node tool would: a separate process importing "cdcreds" by name
+// (the package's own exports map, built dist/), with no terminal.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
+import { startEmulator, type Emulator } from "./support/emulator.js";
+import { clearLogins, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+
+const execFileAsync = promisify(execFile);
+const TSC = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
+let sts: Emulator;
+let config: Awaited<ReturnType<typeof tempConfig>>;
+const apiLogins: string[] = [];
+
+/**
+ * Runs an ES module that imports "cdcreds", and parses the JSON it prints. Asynchronous: the
+ * emulator answers from this process's event loop.
+ */
+async function tool(code: string, env: Record<string, string | undefined> = {}): Promise<{ out: unknown; stderr: string }> {
+  const { stdout, stderr } = await execFileAsync(process.execPath, ["--input-type=module", "-e", code], {
+    env: { ...process.env, XDG_CONFIG_HOME: config.dir, CDCREDS_AUTH_URL: sts.url, ...env },
+  });
+  return { out: stdout === "" ? undefined : JSON.parse(stdout), stderr };
+}
+
+beforeEach(async () => {
+  sts = await startEmulator();
+  config = await tempConfig();
+});
+afterEach(async () => {
+  await sts.close();
+  await config.remove();
+});
+afterAll(() => clearLogins(apiLogins));
+
+describe('import { ... } from "cdcreds"', () => {
+  it("ships type declarations that type-check a consumer and catch its mistakes", async () => {
+    // Inside the package, so "cdcreds" resolves through its own exports map, as for a dependant.
+    const dir = await mkdtemp(join(fileURLToPath(new URL(".", import.meta.url)), ".consumer-"));
+    try {
+      const check = async (code: string): Promise<string> => {
+        await writeFile(join(dir, "consumer.ts"), code);
+        const args = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", "--skipLibCheck", join(dir, "consumer.ts")];
+        return execFileAsync(process.execPath, [TSC, ...args]).then(
+          () => "",
+          (error: { stdout: string }) => error.stdout,
+        );
+      };
+      const good = `import { getToken, getCredentials, deriveApiLogin, ExitCode, type ApiToken } from "cdcreds";
+const t: ApiToken = await getToken({ login: "bestshop", env: "preprod" });
+const expires: Date = t.expiresAt;
+const { password }: { password: string } = await getCredentials();
+const code: number = ExitCode.Store;
+export const all = [expires, password, code, deriveApiLogin("x").apiLogin];
+`;
+      expect(await check(good)).toBe("");
+      expect(await check(`import { getToken } from "cdcreds";
+await getToken({ env: "staging" });
+`)).toMatch(/error TS2322/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("derives logins and throws typed errors with their exit codes", async () => {
+    const { out } = await tool(`
+      import { deriveApiLogin, UsageError } from "cdcreds";
+      let error;
+      try { deriveApiLogin("a:b"); } catch (e) { error = { usage: e instanceof UsageError, exitCode: e.exitCode, message: e.message }; }
+      console.log(JSON.stringify({ login: deriveApiLogin("bestshop").apiLogin, error }));`);
+    expect(out).toEqual({
+      login: "bestshop-api",
+      error: { usage: true, exitCode: 2, message: "invalid login: the login contains a colon, which cannot travel in HTTP Basic authentication" },
+    });
+  });
+
+  it("reads stored credentials and a cached token, as the CLI does", async () => {
+    const api = `${uniqueLogin("lib")}-api`;
+    apiLogins.push(api);
+    const password = sentinel();
+    sts.setCredentials(api, password);
+    const set = await runCli(["set", "--password-stdin", "--no-verify", api], { input: password, env: { XDG_CONFIG_HOME: config.dir } });
+    expect(set.code).toBe(0);
+
+    const { out, stderr } = await tool(`
+      import { getCredentials, getToken } from "cdcreds";
+      const credentials = await getCredentials();
+      const first = await getToken({ login: "${api}" });
+      const second = await getToken({ login: "${api}" });
+      console.log(JSON.stringify({ credentials, first, second }));`);
+    expect(stderr).toBe("");
+    const expiresAt = (out as { first: { expiresAt: string } }).first.expiresAt;
+    expect(out).toEqual({
+      credentials: { apiLogin: api, password, env: "prod", source: "store" },
+      first: { apiLogin: api, env: "prod", token: sts.token, expiresAt, fromCache: false },
+      second: { apiLogin: api, env: "prod", token: sts.token, expiresAt, fromCache: true },
+    });
+    expect(sts.requests).toHaveLength(1);
+  });
+
+  it("prefers environment credentials, and reports failures as typed errors", async () => {
+    const api = `${uniqueLogin("libenv")}-api`;
+    sts.setCredentials(api, "right");
+    const code = `
+      import { getCredentials, getToken, verifyCredentials, RejectedError } from "cdcreds";
+      const credentials = await getCredentials();
+      const token = await getToken();
+      let rejected;
+      try { await verifyCredentials({ login: "${api}", password: "wrong", authUrl: process.env.CDCREDS_AUTH_URL }); }
+      catch (e) { rejected = { rejected: e instanceof RejectedError, exitCode: e.exitCode }; }
+      let missing;
+      try { await getCredentials({ processEnv: { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME }, login: "nobody" }); }
+      catch (e) { missing = e.exitCode; }
+      console.log(JSON.stringify({ credentials, token: token.token, fromCache: token.fromCache, rejected, missing }));`;
+    const { out, stderr } = await tool(code, { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: "right" });
+    expect(stderr).toBe("");
+    expect(out).toEqual({
+      credentials: { apiLogin: api, password: "right", env: "prod", source: "environment" },
+      token: sts.token,
+      fromCache: false,
+      rejected: { rejected: true, exitCode: 1 },
+      missing: 3,
+    });
+  });
+});

@@ -1,0 +1,73 @@
+// A second, nested private D-Bus session with its own gnome-keyring, for tests that lock a keyring
+// or start one that was never unlocked: the shared session of scripts/with-keyring.sh must stay
+// unlocked for the test files running beside them. Recipe: shared/KEYRING.md.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A running private keyring session. */
+export interface PrivateKeyring {
+  /** Variables that point a child process at this session's bus. */
+  readonly env: Record<string, string>;
+  /** Locks the default collection, as a screen lock or `secret-tool lock` would. */
+  lock(): void;
+  /** Ends the session (the bus, then the daemon with it) and removes its folders. */
+  close(): Promise<void>;
+}
+
+const START = `
+  if [ "$UNLOCK" = 1 ]; then
+    printf %s cdcreds-nested-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    for _ in $(seq 50); do
+      if printf ok | secret-tool store --label=probe cdcreds-probe probe 2>/dev/null &&
+        [ "$(secret-tool lookup cdcreds-probe probe 2>/dev/null)" = ok ]; then break; fi
+      sleep 0.1
+    done
+    secret-tool clear cdcreds-probe probe
+  else
+    gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1
+  fi
+  echo "BUS=$DBUS_SESSION_BUS_ADDRESS"
+  exec cat >/dev/null   # lives until the test closes standard input
+`;
+
+/**
+ * Starts a private session bus with a fresh gnome-keyring: unlocked (`unlock: true`), or started
+ * without a password, so that its default collection never exists.
+ */
+export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Promise<PrivateKeyring> {
+  const root = await mkdtemp(join(tmpdir(), "cdcreds-nested-"));
+  const runtime = join(root, "runtime");
+  const env = { ...process.env, UNLOCK: unlock ? "1" : "0", XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: join(root, "data"), HOME: root };
+  await mkdir(runtime, { mode: 0o700 });
+  await mkdir(join(root, "data"));
+  const child = spawn("dbus-run-session", ["--", "bash", "-c", START], { env, stdio: ["pipe", "pipe", "ignore"] });
+  const bus = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      const match = /^BUS=(.+)$/m.exec(out);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => reject(new Error(`the private keyring session ended early (status ${code})`)));
+  });
+  const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  return {
+    env: { DBUS_SESSION_BUS_ADDRESS: bus, XDG_RUNTIME_DIR: runtime },
+    lock: () => {
+      const result = spawnSync(
+        "dbus-send",
+        ["--session", "--print-reply", "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/collection/login"],
+        { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus }, encoding: "utf8" },
+      );
+      if (result.status !== 0) throw new Error(`cannot lock the private keyring: ${result.stderr}`);
+    },
+    close: async () => {
+      child.stdin.end();
+      await closed;
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Helpers for the end-to-end store tests: unique logins in the shared test keyring, a private
+// config folder per test, and a sentinel password to hunt for in output and files.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A seller login no other test uses (tests share one keyring per run). */
+export const uniqueLogin = (name: string): string => `t-${name}-${randomBytes(4).toString("hex")}`;
+
+/** A password that is easy to find wherever it must not be, with characters SPEC 2 allows. */
+export const sentinel = (): string => `Sentinel=/ |€é${randomBytes(6).toString("hex")}!`;
+
+/** The secret-tool lookup of an entry, or undefined (what another tool would read). */
+export function secretToolLookup(service: string, username: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const result = spawnSync("secret-tool", ["lookup", "service", service, "username", username], { encoding: "utf8", env });
+  return result.status === 0 ? result.stdout : undefined;
+}
+
+/** Python's keyring (Debian's python3-keyring; the python3 on PATH may lack it). */
+export function pythonKeyring(code: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync("/usr/bin/python3", ["-c", `import keyring, sys\n${code}`], { encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Removes every entry of these API logins from the shared test keyring. */
+export function clearLogins(apiLogins: string[]): void {
+  for (const login of apiLogins) {
+    for (const service of ["cdcreds:prod", "cdcreds:preprod", "cdcreds-token:prod", "cdcreds-token:preprod"]) {
+      spawnSync("secret-tool", ["clear", "service", service, "username", login]);
+    }
+  }
+}
+
+/** A temp config folder, to give as XDG_CONFIG_HOME so each test has its own account index. */
+export async function tempConfig(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "cdcreds-config-"));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Every file under a folder, with its content, to prove a secret is in none of them. */
+export async function filesUnder(dir: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const path = join(entry.parentPath, entry.name);
+      found.set(path, await readFile(path, "utf8"));
+    }
+  }
+  return found;
+}
