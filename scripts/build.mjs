@@ -2,14 +2,15 @@
 // chunk per lazily imported command, so `cdcreds derive` loads neither prompts nor the keychain.
 // Bundling measured faster than resolving many ESM/CJS modules at start-up (issue 7, README).
 import { build } from "esbuild";
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rename, rm } from "node:fs/promises";
 
 const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
-await rm("dist", { recursive: true, force: true });
+// Built beside dist/ and swapped in, so a cdcreds already running never finds dist/ half-empty.
+const next = `dist.next-${process.pid}`;
 await build({
   entryPoints: ["src/cli.ts", "src/index.ts"],
-  outdir: "dist",
+  outdir: next,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -24,3 +25,7 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+const old = `dist.old-${process.pid}`;
+await rename("dist", old).catch(() => {});
+await rename(next, "dist");
+await rm(old, { recursive: true, force: true });

@@ -65,12 +65,23 @@ function environmentCredentials(ctx: CommandContext, argument: string | undefine
 }
 
 /**
- * The password stored for a login, from the store chosen with --store (loaded only on this path).
- * @throws {NotFoundError} (exit 3) when nothing is stored; {StoreError} (exit 5) when the store fails.
+ * The stored credentials: the login from the argument, else CDCREDS_LOGIN, else the only account
+ * stored for the environment (SPEC section 3), and its password from the store chosen with --store
+ * (both loaded only on this path).
+ * @throws {UsageError} (exit 2) when no login can be chosen; {NotFoundError} (exit 3) when nothing
+ * is stored; {StoreError} (exit 5) when the store fails.
  */
-async function storedPassword(ctx: CommandContext, apiLogin: string): Promise<string> {
-  const [{ openStore }, { loadPassword }] = await Promise.all([import("../store/open.js"), import("../credentials.js")]);
-  return loadPassword(await openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive }), ctx.options.env, apiLogin);
+async function storedCredentials(ctx: CommandContext, argument: string | undefined): Promise<{ apiLogin: string; password: string }> {
+  const [{ openStore }, { loadPassword, resolveLogin }] = await Promise.all([import("../store/open.js"), import("../credentials.js")]);
+  const { apiLogin } = await resolveLogin({
+    argument,
+    env: ctx.env,
+    environment: ctx.options.env,
+    store: ctx.options.store,
+    listAccounts: async () => (await import("../store/accounts.js")).readAccounts({ env: ctx.env }),
+  });
+  const store = await openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive });
+  return { apiLogin, password: await loadPassword(store, ctx.options.env, apiLogin) };
 }
 
 /** Which credentials to check: `--password-stdin`, else the environment, else the store. */
@@ -81,8 +92,7 @@ async function readCredentials(ctx: CommandContext, argument: string | undefined
   }
   const fromEnv = environmentCredentials(ctx, argument);
   if (fromEnv !== undefined) return fromEnv;
-  const apiLogin = loginFor(ctx, argument);
-  return { apiLogin, password: await storedPassword(ctx, apiLogin), source: "store" };
+  return { ...(await storedCredentials(ctx, argument)), source: "store" };
 }
 
 /** The `--json` form of an answer. */

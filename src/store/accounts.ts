@@ -1,14 +1,14 @@
 // The account index: which accounts cdcreds stored, where, and when they were last verified, so
 // that `list` and login resolution need not search the keychain. It never holds a secret, and it
 // is not the truth: the store is (an entry whose secret is gone is reported, never trusted).
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { z } from "zod";
 import { ENVIRONMENTS } from "../cdiscount/endpoints.js";
 import { StoreError } from "../errors.js";
 import { STORE_KINDS } from "../options.js";
+import { configDir as configDirOf } from "../paths.js";
+import { ensurePrivateDir, writeFileAtomic } from "./atomic-write.js";
 import { acquireLock } from "./file-lock.js";
 
 const entrySchema = z.object({
@@ -29,16 +29,8 @@ export interface AccountsDeps {
   platform?: NodeJS.Platform;
 }
 
-/**
- * cdcreds' config directory: `$XDG_CONFIG_HOME/cdcreds` (when absolute, as the XDG spec requires),
- * else `~/.config/cdcreds`; `%APPDATA%\cdcreds` on Windows. macOS uses `~/.config` too, as gh does.
- */
-export function configDir({ env, platform = process.platform }: AccountsDeps): string {
-  if (platform === "win32" && env.APPDATA !== undefined && env.APPDATA !== "") return join(env.APPDATA, "cdcreds");
-  const xdg = env.XDG_CONFIG_HOME;
-  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, "cdcreds");
-  return join(env.HOME || homedir(), ".config", "cdcreds");
-}
+/** cdcreds' config directory (see paths.ts), where the index lives. */
+export const configDir = ({ env, platform }: AccountsDeps): string => configDirOf(env, platform);
 
 /** The index file's path. */
 export const accountsPath = (deps: AccountsDeps): string => join(configDir(deps), "accounts.json");
@@ -80,24 +72,6 @@ export async function readAccounts(deps: AccountsDeps): Promise<AccountEntry[]> 
   return parsed.data.accounts;
 }
 
-/** Writes the whole file atomically: a temp file in the same folder, fsync, rename. */
-async function writeAtomically(dir: string, path: string, content: string): Promise<void> {
-  const temp = join(dir, `.accounts.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    await handle.writeFile(content);
-    await handle.sync(); // the rename must never expose a file whose bytes are not on disk yet
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /**
  * Read-modify-write of the index under a lock file, so concurrent runs (two `set` for different
  * logins) never lose each other's entry. `change` gets the current entries and returns the new ones.
@@ -107,7 +81,7 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   const dir = configDir(deps);
   const path = accountsPath(deps);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(dir);
   } catch (error) {
     throw new StoreError(`cannot create the config directory ${dir}: ${errnoOf(error) ?? String(error)}`, { cause: error });
   }
@@ -115,7 +89,7 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   try {
     const entries = change(await readAccounts(deps));
     const sorted = [...entries].sort((a, b) => a.apiLogin.localeCompare(b.apiLogin) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store));
-    await writeAtomically(dir, path, `${JSON.stringify({ version: 1, accounts: sorted }, null, 2)}\n`);
+    await writeFileAtomic(path, `${JSON.stringify({ version: 1, accounts: sorted }, null, 2)}\n`);
     return sorted;
   } catch (error) {
     if (error instanceof StoreError) throw error;

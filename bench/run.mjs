@@ -1,0 +1,180 @@
+// `npm run bench`: the cold start of whole cdcreds processes against a bare `node -e 0`, and `get`
+// against secret-tool and Python's keyring doing the same read (issue 7). It reports and checks the
+// budgets; it never fails on them (exit 0), so it is no CI gate. It must run inside the private
+// keyring session: `npm run bench` wraps it in scripts/with-keyring.sh.
+//
+//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--json FILE]
+//
+// Each round runs every case once, in an order rotated from round to round, so a burst of load
+// from elsewhere on the machine lands on all cases alike and the ratios are taken from one run.
+import { build } from "esbuild";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { get as httpGet } from "node:http";
+import { join } from "node:path";
+import { pathToFileURL, fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { median, peakRssMb, runOnce, summarize } from "./measure.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: "string", default: "30" },
+    warmup: { type: "string", default: "3" },
+    "rss-runs": { type: "string", default: "3" },
+    json: { type: "string" },
+  },
+});
+const RUNS = Number(args.runs);
+const WARMUP = Number(args.warmup);
+const RSS_RUNS = Number(args["rss-runs"]);
+
+if (process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
+  console.error("error: no D-Bus session: run the bench inside the private keyring session");
+  console.error("hint: npm run bench (or scripts/with-keyring.sh node bench/run.mjs)");
+  process.exit(1);
+}
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const BIN = join(ROOT, "bin/cdcreds.js");
+const NODE = process.execPath;
+const PYTHON = "/usr/bin/python3"; // Debian's, with python3-keyring (a pyenv python3 on PATH may lack it)
+const SELLER = "benchshop";
+const API_LOGIN = `${SELLER}-api`;
+const PASSWORD = "b3nch=/ |.-_~^@!#€pässwörd";
+
+/** The test suite's token-service emulator (TypeScript), bundled for this plain-JS bench. */
+async function loadEmulator(dir) {
+  const outfile = join(dir, "emulator.mjs");
+  await build({ entryPoints: [join(ROOT, "test/support/emulator.ts")], outfile, bundle: true, platform: "node", format: "esm", logLevel: "warning" });
+  return import(pathToFileURL(outfile).href);
+}
+
+/** Wall time of one GET to the emulator over a fresh connection, from this (warm) process. */
+function emulatorRequestMs(url) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    httpGet(url, { agent: false, headers: { authorization: `Basic ${Buffer.from(`${API_LOGIN}:${PASSWORD}`).toString("base64")}` } }, (res) => {
+      res.resume();
+      res.on("end", () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`emulator answered ${res.statusCode}`))));
+    }).on("error", reject);
+  });
+}
+
+const cdcreds = (...argv) => [NODE, BIN, ...argv];
+
+/** Runs a command that must succeed (set-up and the correctness check of each case). */
+async function mustRun(argv, options, expect) {
+  const run = await runOnce(argv, options);
+  if (run.code !== 0 || (expect !== undefined && run.stdout !== expect)) {
+    throw new Error(`${argv.join(" ")}: exit ${run.code}, stdout ${JSON.stringify(run.stdout)}, stderr ${JSON.stringify(run.stderr)}`);
+  }
+  return run;
+}
+
+const fmt = (ms) => ms.toFixed(1);
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), "cdcreds-bench-"));
+  const { startEmulator } = await loadEmulator(dir);
+  const sts = await startEmulator();
+  sts.setCredentials(API_LOGIN, PASSWORD); // a token for these credentials only, else 401
+  const env = { ...process.env, NO_COLOR: "1" };
+  delete env.FORCE_COLOR;
+  try {
+    // The account, and a cached token, as a user would have them.
+    await mustRun(cdcreds("set", "--no-verify", "--password-stdin", SELLER), { input: PASSWORD, env });
+    await mustRun(cdcreds("--auth-url", sts.url, "token", SELLER), { env }, `${sts.token}\n`);
+
+    /** @type {{ name: string, argv: string[], expect?: string }[]} */
+    const cases = [
+      { name: "node -e 0", argv: [NODE, "-e", "0"], expect: "" },
+      { name: "cdcreds derive bestshop", argv: cdcreds("derive", "bestshop"), expect: "bestshop-api\n" },
+      { name: "cdcreds --help", argv: cdcreds("--help") },
+      { name: `cdcreds get ${SELLER}`, argv: cdcreds("get", SELLER), expect: `${PASSWORD}\n` },
+      { name: `cdcreds token ${SELLER} (cached)`, argv: cdcreds("token", SELLER), expect: `${sts.token}\n` },
+      { name: `cdcreds verify ${SELLER} (emulator)`, argv: cdcreds("--auth-url", sts.url, "verify", SELLER), expect: "" },
+      { name: "secret-tool lookup", argv: ["secret-tool", "lookup", "service", "cdcreds:prod", "username", API_LOGIN], expect: PASSWORD },
+      {
+        name: "python3 keyring.get_password",
+        argv: [PYTHON, "-c", `import keyring; print(keyring.get_password("cdcreds:prod", ${JSON.stringify(API_LOGIN)}))`],
+        expect: `${PASSWORD}\n`,
+      },
+    ];
+    const [node, derive, help, get, token, verify, secretTool, python] = cases;
+
+    // Each case once, checked: a figure for a command that failed would mean nothing.
+    for (const c of cases) await mustRun(c.argv, { env }, c.expect);
+    const requestsBefore = sts.requests.length;
+
+    const times = new Map(cases.map((c) => [c, []]));
+    const emulator = [];
+    const load = [loadavg()[0]];
+    for (let round = 0; round < WARMUP + RUNS; round++) {
+      for (let i = 0; i < cases.length; i++) {
+        const c = cases[(round + i) % cases.length];
+        const { code, ms } = await runOnce(c.argv, { env });
+        if (code !== 0) throw new Error(`${c.name} exited ${code} in round ${round}`);
+        if (round >= WARMUP) times.get(c).push(ms);
+      }
+      const ms = await emulatorRequestMs(sts.url);
+      if (round >= WARMUP) emulator.push(ms);
+      process.stderr.write(`\rround ${round + 1}/${WARMUP + RUNS}${round < WARMUP ? " (warm-up)" : ""}   `);
+    }
+    process.stderr.write("\n");
+    load.push(loadavg()[0]);
+    if (sts.requests.length - requestsBefore !== 2 * (WARMUP + RUNS)) {
+      throw new Error(`expected one emulator request per verify and per probe, saw ${sts.requests.length - requestsBefore}`);
+    }
+
+    const rss = new Map();
+    for (const c of cases) {
+      const samples = [];
+      for (let i = 0; i < RSS_RUNS; i++) samples.push(await peakRssMb(c.argv, { env }));
+      rss.set(c, samples.includes(undefined) ? undefined : median(samples));
+    }
+
+    const stats = new Map(cases.map((c) => [c, summarize(times.get(c))]));
+    const base = stats.get(node).median;
+    const m = (c) => stats.get(c).median;
+    const emulatorMs = median(emulator);
+
+    console.log(`\ncdcreds bench: ${RUNS} timed runs per case after ${WARMUP} warm-up rounds, interleaved; peak RSS = median of ${RSS_RUNS} runs`);
+    console.log(`machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, ${new Date().toISOString()}`);
+    console.log(`load average (1 min) before/after: ${load.map((l) => l.toFixed(2)).join(" / ")}\n`);
+    console.log("| command | median ms | min ms | max ms | IQR ms | peak RSS MB | × bare node |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|");
+    for (const c of cases) {
+      const s = stats.get(c);
+      const r = rss.get(c);
+      console.log(`| \`${c.name}\` | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.max)} | ${fmt(s.q3 - s.q1)} | ${r === undefined ? "n/a" : r.toFixed(1)} | ${(s.median / base).toFixed(2)} |`);
+    }
+    console.log(`\nemulator alone (one GET, fresh loopback connection, from a warm process): median ${fmt(emulatorMs)} ms`);
+    if (rss.get(node) === undefined) console.log(`(peak RSS needs GNU time at ${"/usr/bin/time"}: apt-get install time)`);
+
+    const budgets = [
+      { what: "derive ≤ 1.15× bare node", holds: m(derive) <= 1.15 * base, detail: `${(m(derive) / base).toFixed(3)}×` },
+      { what: "get ≤ 1.25× bare node", holds: m(get) <= 1.25 * base, detail: `${(m(get) / base).toFixed(3)}×` },
+      { what: "cached token ≤ 1.25× bare node", holds: m(token) <= 1.25 * base, detail: `${(m(token) / base).toFixed(3)}×` },
+      { what: "get faster than Python's keyring", holds: m(get) < m(python), detail: `${fmt(m(get))} vs ${fmt(m(python))} ms (${(m(get) / m(python)).toFixed(2)}×)` },
+      {
+        what: "verify − get ≤ the emulator's own time",
+        holds: m(verify) - m(get) <= emulatorMs,
+        detail: `${fmt(m(verify) - m(get))} ms vs ${fmt(emulatorMs)} ms`,
+      },
+    ];
+    console.log("\nbudgets (medians of this run):");
+    for (const b of budgets) console.log(`  ${b.holds ? "PASS" : "FAIL"}  ${b.what}: ${b.detail}`);
+    console.log(`  (for reference: get is ${(m(get) / m(secretTool)).toFixed(2)}× secret-tool; --help is ${(m(help) / base).toFixed(2)}× bare node)`);
+
+    if (args.json !== undefined) {
+      const rows = cases.map((c) => ({ name: c.name, ...stats.get(c), peakRssMb: rss.get(c), ratioToNode: stats.get(c).median / base }));
+      const machine = { nproc: availableParallelism(), cpu: cpus()[0]?.model, node: process.version, date: new Date().toISOString(), loadavg: load };
+      await writeFile(args.json, `${JSON.stringify({ runs: RUNS, warmup: WARMUP, machine, rows, emulatorMs, budgets }, null, 2)}\n`);
+    }
+  } finally {
+    await sts.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
