@@ -3,7 +3,9 @@
 // budgets; it never fails on them (exit 0), so it is no CI gate. It must run inside the private
 // keyring session: `npm run bench` wraps it in scripts/with-keyring.sh.
 //
-//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--json FILE]
+//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--json FILE] [--bin PATH]
+//
+// --bin times another build of cdcreds (a copy of bin/ and dist/, e.g. to compare before/after).
 //
 // Each round runs every case once, in an order rotated from round to round, so a burst of load
 // from elsewhere on the machine lands on all cases alike and the ratios are taken from one run.
@@ -11,7 +13,7 @@ import { build } from "esbuild";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { get as httpGet } from "node:http";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { median, peakRssMb, runOnce, summarize } from "./measure.mjs";
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "3" },
     "rss-runs": { type: "string", default: "3" },
     json: { type: "string" },
+    bin: { type: "string" },
   },
 });
 const RUNS = Number(args.runs);
@@ -35,7 +38,7 @@ if (process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
 }
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const BIN = join(ROOT, "bin/cdcreds.js");
+const BIN = args.bin === undefined ? join(ROOT, "bin/cdcreds.js") : resolve(args.bin);
 const NODE = process.execPath;
 const PYTHON = "/usr/bin/python3"; // Debian's, with python3-keyring (a pyenv python3 on PATH may lack it)
 const SELLER = "benchshop";

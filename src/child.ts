@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { CdcredsError, ExitCode } from "./errors.js";
+import { leaveSignalsToChild } from "./signals.js";
 
 // Signals a supervisor passes on, so `kill <cdcreds pid>` stops the real program too.
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -18,8 +19,10 @@ export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv
       child.kill(signal);
     };
     for (const signal of FORWARDED) process.on(signal, forward);
+    const stopLeaving = leaveSignalsToChild(); // the program decides whether a signal ends it
     const stopForwarding = (): void => {
       for (const signal of FORWARDED) process.off(signal, forward);
+      stopLeaving();
     };
     child.on("error", (error: NodeJS.ErrnoException) => {
       stopForwarding();

@@ -1,8 +1,10 @@
+import { constants as osConstants } from "node:os";
 import { inspect } from "node:util";
 import { Argument, Command, CommanderError, Option } from "commander";
 import type { CommandContext, CommandResult } from "./context.js";
 import { CdcredsError, ExitCode } from "./errors.js";
 import { resolveGlobalOptions, type RawGlobalOptions } from "./options.js";
+import { cleanUpForSignal } from "./signals.js";
 import { createUi, type Ui } from "./ui.js";
 
 /** The package version, inlined at build time (scripts/build.mjs) rather than loading package.json. */
@@ -12,7 +14,16 @@ declare const CDCREDS_VERSION: string;
 function contextOf(cmd: Command): CommandContext {
   const raw = cmd.optsWithGlobals<RawGlobalOptions>();
   const ui = createUi({ env: process.env, debug: raw.debug === true });
-  return { options: resolveGlobalOptions(raw, process.env), env: process.env, ui, stdin: process.stdin };
+  const options = resolveGlobalOptions(raw, process.env);
+  // A getter: process.stdin builds a stream, which only `set` and `verify --password-stdin` read (issue 7).
+  return {
+    options,
+    env: process.env,
+    ui,
+    get stdin() {
+      return process.stdin;
+    },
+  };
 }
 
 /** Set by the action that ran, read by main() once parsing is over. */
@@ -226,8 +237,20 @@ const writeStdout = (data: string): Promise<void> =>
     else process.stdout.write(data, () => resolve());
   });
 
+/**
+ * Ctrl-C, `kill` or a closed terminal at any step: remove this process's temporary and lock files,
+ * then exit 128 + the signal number (130 for SIGINT, SPEC section 5; 143 for SIGTERM). Nothing is
+ * half-written: every write is an atomic rename (issue 8). During `exec` the program gets the signal.
+ */
+function exitOnSignal(signal: NodeJS.Signals): void {
+  if (!cleanUpForSignal()) return;
+  process.stderr.write(`error: interrupted (${signal})\n`);
+  process.exit(128 + (osConstants.signals[signal] ?? 0));
+}
+
 /** Runs the CLI and exits. The only place that calls process.exit. */
 export async function main(argv: string[]): Promise<never> {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, exitOnSignal);
   const program = buildProgram();
   let code: number;
   try {

@@ -54,7 +54,11 @@ async function exclusively<T>(env: NodeJS.ProcessEnv, options: GlobalOptions, ap
   const name = createHash("sha256").update(apiLogin).digest("hex").slice(0, 16);
   // Waiters must outlast the holder's longest refresh: every attempt timing out, plus backoff.
   const longest = options.timeoutMs * (options.retries + 1) + 10_000;
-  const release = await acquireLock(join(dir, `token-${options.env}-${name}.lock`), { timeoutMs: longest, staleMs: longest });
+  const release = await acquireLock(join(dir, `token-${options.env}-${name}.lock`), {
+    timeoutMs: longest,
+    staleMs: longest,
+    label: `the cached token of ${apiLogin}`,
+  });
   try {
     return await work();
   } finally {

@@ -1,3 +1,4 @@
+import { isatty } from "node:tty";
 import { Chalk, type ChalkInstance } from "chalk";
 
 /** Where messages go: always stderr (stdout carries data only). */
@@ -42,17 +43,20 @@ interface UiOptions {
 }
 
 /** Creates the stderr UI. Secrets registered with `redact` never reach the stream. */
-export function createUi({ env, debug, stderr = process.stderr, stdinIsTTY = process.stdin.isTTY === true }: UiOptions): Ui {
-  const color = new Chalk({ level: colorLevel(env, stderr.isTTY === true) });
+export function createUi({ env, debug, stderr, stdinIsTTY = isatty(0) }: UiOptions): Ui {
+  // isatty() rather than process.stdin/stderr: those getters build stream objects, and most runs
+  // (`get`, `token`, `derive`) never read stdin nor write to stderr (issue 7).
+  const stderrIsTTY = stderr === undefined ? isatty(2) : stderr.isTTY === true;
+  const color = new Chalk({ level: colorLevel(env, stderrIsTTY) });
   const secrets = new Set<string>();
   const write = (text: string): void => {
     let safe = text;
     for (const secret of secrets) safe = safe.split(secret).join("***");
-    stderr.write(`${safe}\n`);
+    (stderr ?? process.stderr).write(`${safe}\n`);
   };
   return {
     color,
-    interactive: stdinIsTTY && stderr.isTTY === true,
+    interactive: stdinIsTTY && stderrIsTTY,
     debugEnabled: debug,
     info: (message) => write(message),
     note: (message) => write(`${color.cyan("note:")} ${message}`),

@@ -123,6 +123,37 @@ describe("cdcreds token", () => {
   });
 });
 
+describe("set and verify keep the token they obtain", () => {
+  it("set caches the token of its check: token then makes no request", async () => {
+    const api = `${uniqueLogin("setcache")}-api`;
+    apiLogins.push(api);
+    const password = sentinel();
+    sts.setCredentials(api, password);
+    expect((await cdcreds(["set", "--password-stdin", api], { input: password })).code).toBe(0);
+    expect(sts.requests).toHaveLength(1);
+    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
+    expect(sts.requests).toHaveLength(1);
+  });
+
+  it("verify of stored credentials caches the token and records when", async () => {
+    const { api } = await storedAccount("verifycache");
+    const listed = async () => (JSON.parse((await cdcreds(["list", "--json"])).stdout) as { apiLogin: string; lastVerified?: string }[]).find((a) => a.apiLogin === api);
+    expect((await listed())?.lastVerified ?? null).toBeNull();
+    const before = Date.now();
+    expect(await cdcreds(["verify", api])).toMatchObject({ code: 0, stdout: "" });
+    expect(Date.parse((await listed())!.lastVerified!)).toBeGreaterThanOrEqual(before - 1000);
+    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
+    expect(sts.requests).toHaveLength(1);
+  });
+
+  it("verify with --password-stdin caches nothing: that password is not the stored one", async () => {
+    const { api } = await storedAccount("verifystdin");
+    sts.answer("token");
+    expect(await cdcreds(["verify", "--password-stdin", api], { input: "some other password" })).toMatchObject({ code: 0 });
+    expect(cachedEntry(api)).toBeUndefined();
+  });
+});
+
 describe("environment credentials", () => {
   it("take precedence over the store for get and token, and their token is never stored", async () => {
     const { api } = await storedAccount("envwins");

@@ -191,7 +191,7 @@ describe.concurrent("cdcreds verify: where the credentials come from", () => {
   it("never tries the environment's password against another login", async ({ sts, expect }) => {
     const env = { CDISCOUNT_API_LOGIN: "envshop-api", CDISCOUNT_API_PASSWORD: SENTINEL };
     const result = await verify(sts, ["othershop", ...FAST], { env, input: "" });
-    expect(result).toMatchObject({ code: 2, stdout: "", stderr: expect.stringContaining("othershop-api differs from CDISCOUNT_API_LOGIN (envshop-api)") as string });
+    expect(result).toMatchObject({ code: 2, stdout: "", stderr: expect.stringContaining("CDISCOUNT_API_LOGIN is envshop-api, not othershop-api") as string });
     expect(sts.requests).toHaveLength(0);
   });
 
@@ -206,7 +206,7 @@ describe.concurrent("cdcreds verify: where the credentials come from", () => {
     expect(await verify(sts, ["--password-stdin", ...FAST])).toMatchObject({
       code: 2,
       stdout: "",
-      stderr: "error: which login? none given\nhint: pass it as an argument (cdcreds verify bestshop) or set CDCREDS_LOGIN\n",
+      stderr: "error: no login given and no account is stored for prod in the keychain store\nhint: store one with `cdcreds set`, or give the login as an argument or in CDCREDS_LOGIN\n",
     });
     expect(sts.requests).toHaveLength(0);
   });

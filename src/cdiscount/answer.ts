@@ -42,15 +42,31 @@ function describeBody(contentType: string | undefined, body: string): string {
 }
 
 /**
+ * True when a Content-Encoding header says the body is compressed (or otherwise encoded). The
+ * client asks for `identity` and never decompresses: such a body is not read at all, so a small
+ * gzip "bomb" can never inflate into memory, and it is never searched for a token.
+ */
+export function isEncodedBody(contentEncoding: string | undefined): boolean {
+  const value = contentEncoding?.trim().toLowerCase() ?? "";
+  return value !== "" && value !== "identity";
+}
+
+/**
  * Classifies a complete HTTP answer (status, Content-Type, body read within the size cap):
  * 200 with a token is valid; 401/403 rejected; 429 and 5xx unreachable; everything else,
- * including a 200 without a token and any redirect, unexpected.
+ * including a 200 without a token, a 200 with an encoded (compressed) body, and any redirect,
+ * unexpected.
  */
 export function classifyResponse(
   httpStatus: number,
-  headers: { contentType?: string; location?: string; retryAfterMs?: number },
+  headers: { contentType?: string; contentEncoding?: string; location?: string; retryAfterMs?: number },
   body: string,
 ): AttemptOutcome {
+  if (httpStatus === 200 && isEncodedBody(headers.contentEncoding)) {
+    // Only a short, plain name is shown: the header could carry anything.
+    const name = /^[a-z0-9-]{1,20}$/i.test(headers.contentEncoding!.trim()) ? headers.contentEncoding!.trim().toLowerCase() : "encoded";
+    return { status: "unexpected", httpStatus, detail: `HTTP 200 with a ${name} body although identity was asked (not read)` };
+  }
   if (httpStatus === 200) {
     const token = parseToken(body);
     if (token !== undefined) return { status: "valid", token };

@@ -5,6 +5,7 @@ import { RejectedError, ServiceError, type CdcredsError } from "../errors.js";
 import {
   classifyResponse,
   describeNetworkError,
+  isEncodedBody,
   MAX_BODY_BYTES,
   parseRetryAfter,
   type AttemptOutcome,
@@ -103,11 +104,13 @@ async function attemptOnce(req: TokenRequest, authorization: string, now: () => 
     });
     const headers = {
       contentType: headerValue(response.headers["content-type"]),
+      contentEncoding: headerValue(response.headers["content-encoding"]),
       location: headerValue(response.headers.location),
       retryAfterMs: parseRetryAfter(headerValue(response.headers["retry-after"]), now()),
     };
-    if (response.statusCode !== 200) {
-      // The body of an error or redirect says nothing the status does not: drop it unread.
+    if (response.statusCode !== 200 || isEncodedBody(headers.contentEncoding)) {
+      // The body of an error or redirect says nothing the status does not, and an encoded one is
+      // never decompressed (a gzip bomb would inflate without bound): drop it unread.
       discard(response.body);
       return classifyResponse(response.statusCode, headers, "");
     }

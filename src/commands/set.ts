@@ -1,11 +1,13 @@
-import { verifyCredentials } from "../cdiscount/verify-credentials.js";
+import { verifyCredentials, type VerifiedCredentials } from "../cdiscount/verify-credentials.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { InterruptedError, RejectedError, ServiceError, UsageError } from "../errors.js";
 import { deriveApiLogin, loginProblem } from "../login.js";
 import { startSpinner } from "../spinner.js";
+import { readPasswordFromStdin } from "../stdin.js";
 import { readAccounts, upsertAccount, type AccountEntry } from "../store/accounts.js";
 import { passwordService, tokenService } from "../store/layout.js";
 import { openStore } from "../store/open.js";
+import { cacheToken } from "../token.js";
 
 /** The flags of `cdcreds set`. */
 export interface SetFlags {
@@ -17,26 +19,6 @@ export interface SetFlags {
 /** Interactive tries before giving up on a rejected password (each try is a new password typed). */
 const TRIES = 3;
 const STDIN_HINT = 'printf %s "$PW" | cdcreds set --password-stdin bestshop';
-
-/**
- * Reads the password piped on standard input, minus ONE trailing newline (`\n` or `\r\n`).
- * @throws {UsageError} (exit 2) when it is empty, not UTF-8, or holds a line break.
- */
-async function readPasswordFromStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new UsageError("the password on standard input is not valid UTF-8");
-  }
-  const password = text.replace(/\r?\n$/, "");
-  if (password === "") throw new UsageError("standard input is empty: no password to store", { hint: STDIN_HINT });
-  // A second line is a mistake (two passwords, a file with a header), never part of a password.
-  if (/[\r\n]/.test(password)) throw new UsageError("the password on standard input spans several lines", { hint: STDIN_HINT });
-  return password;
-}
 
 /**
  * Listens for Ctrl-C until disposed: `interrupted` then rejects with InterruptedError. Installed
@@ -54,18 +36,17 @@ function catchInterrupt(): { interrupted: Promise<never>; dispose: () => void } 
 
 /**
  * Asks the token service whether the password works, with a spinner on a terminal and Ctrl-C
- * handled; resolves the rejection, if any (the caller decides whether to ask again).
+ * handled; resolves the token it issued, or the rejection (the caller decides whether to ask again).
  * @throws {ServiceError} (exit 4) when the service cannot answer; {InterruptedError} on Ctrl-C.
  */
-async function checkPassword(ctx: CommandContext, apiLogin: string, password: string): Promise<RejectedError | undefined> {
+async function checkPassword(ctx: CommandContext, apiLogin: string, password: string): Promise<VerifiedCredentials | RejectedError> {
   const { env, authUrl, timeoutMs, retries } = ctx.options;
   const { interrupted, dispose } = catchInterrupt();
   const spinner = startSpinner(`checking ${apiLogin} with Cdiscount (${env})…`);
   try {
     const work = verifyCredentials({ apiLogin, password, env, authUrl, timeoutMs, retries, proxyEnv: ctx.env });
     work.catch(() => {}); // if interrupted, its later failure is of no interest
-    await Promise.race([work, interrupted]);
-    return undefined;
+    return await Promise.race([work, interrupted]);
   } catch (error) {
     if (error instanceof RejectedError) return error;
     if (error instanceof ServiceError) {
@@ -115,7 +96,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   const apiLogin = await chooseLogin(ctx, argument, known);
   const rejected = new Set<string>();
   const readPassword = async (): Promise<string> => {
-    if (fromStdin) return readPasswordFromStdin(ctx.stdin);
+    if (fromStdin) return readPasswordFromStdin(ctx.stdin, "store", STDIN_HINT);
     const { askSecret } = await import("../prompt.js");
     return askSecret(`Password of ${apiLogin}`, {
       // Sending a just-rejected password again only brings the account closer to a lock-out.
@@ -124,14 +105,15 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   };
 
   let password: string;
-  let verified = false;
+  let verified: VerifiedCredentials | undefined;
   for (let attempt = 1; ; attempt++) {
     password = await readPassword();
     ctx.ui.redact(password);
     if (flags.verify === false) break;
     const rejection = await checkPassword(ctx, apiLogin, password);
-    if (rejection === undefined) {
-      verified = true;
+    if (!(rejection instanceof RejectedError)) {
+      verified = rejection;
+      ctx.ui.redact(verified.token);
       break;
     }
     if (fromStdin || attempt >= TRIES) throw new RejectedError(`${rejection.message}; nothing was stored`, { hint: rejection.hint });
@@ -141,9 +123,10 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   }
 
   await store.set(passwordService(env), apiLogin, password);
-  // A token cached with the previous password must not outlive it.
-  await store.delete(tokenService(env), apiLogin);
-  const entry: AccountEntry = { apiLogin, env, store: store.kind, ...(verified ? { lastVerified: new Date().toISOString() } : {}) };
+  // A token cached with the previous password must not outlive it; the one just issued may.
+  if (verified === undefined) await store.delete(tokenService(env), apiLogin);
+  else await cacheToken(store, env, apiLogin, verified.token, verified.issuedAt);
+  const entry: AccountEntry = { apiLogin, env, store: store.kind, ...(verified ? { lastVerified: verified.issuedAt.toISOString() } : {}) };
   try {
     await upsertAccount({ env: ctx.env }, entry);
   } catch (error) {
@@ -151,6 +134,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${apiLogin}): ${(error as Error).message}`);
   }
   const where = store.kind === "file" ? "the encrypted file" : "the keychain";
-  ctx.ui.success(`${apiLogin} (${env}): password ${verified ? "verified and " : ""}stored in ${where}${verified ? "" : " without verification"}`);
-  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: store.kind, verified })}\n` : "" };
+  const checked = verified !== undefined;
+  ctx.ui.success(`${apiLogin} (${env}): password ${checked ? "verified and " : ""}stored in ${where}${checked ? "" : " without verification"}`);
+  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: store.kind, verified: checked })}\n` : "" };
 }

@@ -85,7 +85,7 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   } catch (error) {
     throw new StoreError(`cannot create the config directory ${dir}: ${errnoOf(error) ?? String(error)}`, { cause: error });
   }
-  const release = await acquireLock(`${path}.lock`);
+  const release = await acquireLock(`${path}.lock`, { label: "the account index" });
   try {
     const entries = change(await readAccounts(deps));
     const sorted = [...entries].sort((a, b) => a.apiLogin.localeCompare(b.apiLogin) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store));

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { removeIfInterrupted } from "../signals.js";
 
 /**
  * Creates the directory (and missing parents) with mode 0700. An existing directory keeps the mode
@@ -23,6 +24,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 export async function writeFileAtomic(path: string, bytes: Buffer | string): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const forget = removeIfInterrupted(temp); // a Ctrl-C mid-write must not leave it behind
   try {
     const handle = await open(temp, "wx", 0o600);
     try {
@@ -35,6 +37,8 @@ export async function writeFileAtomic(path: string, bytes: Buffer | string): Pro
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    forget();
   }
   // Some systems cannot open or sync a directory (Windows): the rename still happened.
   const dirHandle = await open(dir, "r").catch(() => undefined);

@@ -6,6 +6,7 @@ import { open, readFile, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { StoreError } from "../errors.js";
+import { removeIfInterrupted } from "../signals.js";
 
 /** How long to wait for a lock, and when a held one counts as abandoned. */
 export interface LockOptions {
@@ -13,6 +14,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock older than this is taken over even when its holder still runs. Default 30 s. */
   staleMs?: number;
+  /** What the lock guards, for messages: "is still writing <label>". Default "the encrypted file". */
+  label?: string;
 }
 
 /** What a lock file says about its holder. */
@@ -102,23 +105,27 @@ async function breakStale(lockPath: string, stale: Observed): Promise<void> {
  * @throws {StoreError} (exit 5) when the lock stays held for `timeoutMs`, or cannot be created.
  */
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<() => Promise<void>> {
-  const { timeoutMs = 10_000, staleMs = 30_000 } = options;
+  const { timeoutMs = 10_000, staleMs = 30_000, label = "the encrypted file" } = options;
   const deadline = Date.now() + timeoutMs;
   const mine = JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: randomBytes(8).toString("hex") } satisfies Holder);
   for (;;) {
     try {
       const handle = await open(lockPath, "wx", 0o600);
+      const forget = removeIfInterrupted(lockPath); // a Ctrl-C while held must not leave it behind
       try {
         await handle.writeFile(mine);
       } catch (error) {
         await handle.close();
         await rm(lockPath, { force: true });
+        forget();
         throw error;
       }
       await handle.close();
+      removeIfInterrupted(lockPath, mine); // from now on, only while it still holds our record
       return async () => {
         // If it was taken over as stale meanwhile, the lock is someone else's now: leave it.
         if ((await observe(lockPath))?.raw === mine) await rm(lockPath, { force: true });
+        forget();
       };
     } catch (error) {
       if (errnoOf(error) !== "EEXIST") {
@@ -133,7 +140,7 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
     }
     if (Date.now() >= deadline) {
       const who = held.holder === undefined ? "another process" : `process ${held.holder.pid} on ${held.holder.host}`;
-      throw new StoreError(`${who} is still writing the encrypted file (lock ${basename(lockPath)} still held after ${Math.round(timeoutMs / 100) / 10} s)`, {
+      throw new StoreError(`${who} is still writing ${label} (lock ${basename(lockPath)} still held after ${Math.round(timeoutMs / 100) / 10} s)`, {
         hint: `try again; if no cdcreds is running, remove ${lockPath}`,
       });
     }

@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
+import { gzipSync } from "node:zlib";
 
 /** How the emulator answers a request. */
 export type EmulatorMode =
@@ -27,7 +28,9 @@ export type EmulatorMode =
   | "hang" // reads the request, never answers
   | "reset" // headers and half the body, then a TCP reset
   | "huge" // 200 with a 10 MB body, no Content-Length
-  | "stall"; // headers and the start of the body, then nothing
+  | "stall" // headers and the start of the body, then nothing
+  | "gzip-bomb" // 200 with `Content-Encoding: gzip`: 16 MiB of gzip that inflates to 16 GiB of token answers
+  | "gate"; // holds the answer until openGate(), then answers "token"
 
 /** One request as the emulator saw it; the Authorization header is decoded as UTF-8. */
 export interface RecordedRequest {
@@ -58,6 +61,10 @@ export interface Emulator {
   retryAfter(value: string | undefined): void;
   /** Accepts only these credentials (token), anything else gets 401; switches to "check". */
   setCredentials(login: string, password: string): void;
+  /** Lets the requests held by "gate" through (they get a token), and every later "gate" one. */
+  openGate(): void;
+  /** Resolves once the emulator has received `count` requests in all. */
+  waitForRequests(count: number): Promise<void>;
   /** Closes the server and every connection, hanging ones included. */
   close(): Promise<void>;
 }
@@ -81,6 +88,12 @@ function decodeBasic(header: string | undefined): Pick<RecordedRequest, "login" 
   return colon < 0 ? { login: decoded, password: undefined } : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** GZIP_MEMBER_INFLATED bytes of token answers, gzipped: members concatenated are still one gzip body. */
+const GZIP_MEMBER_INFLATED = 1024 * 1024;
+let gzipMember: Buffer | undefined;
+const gzipBombMember = (token: string): Buffer =>
+  (gzipMember ??= gzipSync(Buffer.from(tokenBody(token).repeat(Math.ceil(GZIP_MEMBER_INFLATED / tokenBody(token).length))), { level: 9 }));
+
 const tokenBody = (token: string): string => `<string xmlns="http://schemas.microsoft.com/2003/10/Serialization/">${token}</string>`;
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
@@ -95,6 +108,9 @@ export async function startEmulator(): Promise<Emulator> {
   let queue: EmulatorMode[] = ["token"];
   let credentials: { login: string; password: string } | undefined;
   let retryAfter: string | undefined;
+  let gateOpen = false;
+  const held: (() => void)[] = [];
+  const requestWaiters: (() => void)[] = [];
 
   const respond = (mode: EmulatorMode, req: RecordedRequest, res: ServerResponse): void => {
     const retry: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": retryAfter };
@@ -144,6 +160,24 @@ export async function startEmulator(): Promise<Emulator> {
         };
         return pump();
       }
+      case "gzip-bomb": {
+        res.on("error", () => {}); // a client that does not decompress hangs up early, as it should
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-encoding": "gzip" });
+        const member = gzipBombMember(token);
+        let left = 16 * 1024; // ~16 MiB sent, 16 GiB once inflated
+        const pump = (): void => {
+          while (left > 0 && !res.destroyed) {
+            left--;
+            if (!res.write(member)) return void res.once("drain", pump);
+          }
+          if (!res.destroyed) res.end();
+        };
+        return pump();
+      }
+      case "gate":
+        if (gateOpen) return respond("token", req, res);
+        held.push(() => respond("token", req, res));
+        return;
       case "stall":
         res.writeHead(200, { "content-type": "text/plain", "content-length": 200 });
         res.write('<string xmlns="http://schemas.microsoft.com/2003/10/Serialization/">');
@@ -155,6 +189,7 @@ export async function startEmulator(): Promise<Emulator> {
     const authorization = req.headers.authorization;
     const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", authorization, ...decodeBasic(authorization) };
     requests.push(recorded);
+    for (const wake of requestWaiters.splice(0)) wake();
     req.resume();
     res.on("close", () => (recorded.finished = res.writableFinished));
     if (recorded.url === REDIRECT_PATH) return respond("token", recorded, res);
@@ -183,6 +218,13 @@ export async function startEmulator(): Promise<Emulator> {
     setCredentials: (login, password) => {
       credentials = { login, password };
       queue = ["check"];
+    },
+    openGate: () => {
+      gateOpen = true;
+      for (const answer of held.splice(0)) answer();
+    },
+    waitForRequests: async (count) => {
+      while (requests.length < count) await new Promise<void>((resolve) => requestWaiters.push(resolve));
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@
 // or start one that was never unlocked: the shared session of scripts/with-keyring.sh must stay
 // unlocked for the test files running beside them. Recipe: shared/KEYRING.md.
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,10 @@ export interface PrivateKeyring {
   readonly env: Record<string, string>;
   /** Locks the default collection, as a screen lock or `secret-tool lock` would. */
   lock(): void;
+  /** Kills the gnome-keyring daemon (SIGKILL, as a crash or the OOM killer would) and waits for its end. */
+  killDaemon(): Promise<void>;
+  /** Replaces the daemon by one that unlocks the keyring on disk again (to look at what it holds). */
+  unlockAgain(): void;
   /** Ends the session (the bus, then the daemon with it) and removes its folders. */
   close(): Promise<void>;
 }
@@ -54,6 +59,7 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
     child.on("close", (code) => reject(new Error(`the private keyring session ended early (status ${code})`)));
   });
   const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  const busEnv = { ...env, DBUS_SESSION_BUS_ADDRESS: bus };
   return {
     env: { DBUS_SESSION_BUS_ADDRESS: bus, XDG_RUNTIME_DIR: runtime },
     lock: () => {
@@ -63,6 +69,37 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
         { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus }, encoding: "utf8" },
       );
       if (result.status !== 0) throw new Error(`cannot lock the private keyring: ${result.stderr}`);
+    },
+    killDaemon: async () => {
+      const owner = spawnSync(
+        "dbus-send",
+        ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.GetConnectionUnixProcessID", "string:org.freedesktop.secrets"],
+        { env: busEnv, encoding: "utf8" },
+      );
+      const pid = Number(/uint32 (\d+)/.exec(owner.stdout)?.[1]);
+      if (!Number.isInteger(pid) || pid <= 0) throw new Error(`cannot find the private keyring daemon: ${owner.stderr}`);
+      process.kill(pid, "SIGKILL");
+      // Gone, or a zombie (the daemon forked away from its session: whoever adopted it may never reap it).
+      const gone = (): boolean => {
+        try {
+          return / Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\)/, ""));
+        } catch {
+          return true;
+        }
+      };
+      for (let i = 0; !gone(); i++) {
+        if (i > 500) throw new Error(`the private keyring daemon ${pid} survived SIGKILL`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    unlockAgain: () => {
+      const result = spawnSync("gnome-keyring-daemon", ["--replace", "--unlock", "--components=secrets"], {
+        env: busEnv,
+        input: "cdcreds-nested-keyring",
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      if (result.status !== 0) throw new Error(`cannot unlock the private keyring again: ${result.stderr}`);
     },
     close: async () => {
       child.stdin.end();

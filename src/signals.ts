@@ -1,0 +1,48 @@
+// What a signal (Ctrl-C, `kill`, a closed terminal) must not leave behind: the temporary and lock
+// files this process created. The CLI's handler (cli.ts) removes them synchronously, then exits with
+// 128 + the signal number (130 for SIGINT, 143 for SIGTERM), as a shell reports a killed command.
+// Files already renamed into place are complete: atomic-write.ts makes every write all-or-nothing.
+import { readFileSync, rmSync } from "node:fs";
+
+/** Files to remove if a signal ends the process: path -> the content that proves it is still ours. */
+const leftovers = new Map<string, string | undefined>();
+let childrenRunning = 0;
+
+/**
+ * Registers a file to remove if a signal ends the process before the returned function is called.
+ * With `content`, the file is removed only while it still holds it (a lock another process took
+ * over is theirs).
+ */
+export function removeIfInterrupted(path: string, content?: string): () => void {
+  leftovers.set(path, content);
+  return () => {
+    leftovers.delete(path);
+  };
+}
+
+/** While `exec` runs a program, signals are passed on to it (child.ts) and do not end cdcreds. */
+export function leaveSignalsToChild(): () => void {
+  childrenRunning++;
+  let undone = false;
+  return () => {
+    if (!undone) childrenRunning--;
+    undone = true;
+  };
+}
+
+/**
+ * For the CLI's signal handler: false while a child program handles signals; else removes this
+ * process's leftovers and returns true (the caller then exits). Never throws.
+ */
+export function cleanUpForSignal(): boolean {
+  if (childrenRunning > 0) return false;
+  for (const [path, content] of leftovers) {
+    try {
+      if (content === undefined || readFileSync(path, "utf8") === content) rmSync(path, { force: true });
+    } catch {
+      // already gone, or unreadable: nothing of ours to remove
+    }
+  }
+  leftovers.clear();
+  return true;
+}
