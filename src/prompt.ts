@@ -27,7 +27,8 @@ async function guard<T>(ask: () => Promise<T>): Promise<T> {
  * @throws {InterruptedError} on Ctrl-C.
  */
 export function askSecret(message: string, options: PromptStreams & { validate?: (value: string) => string | true } = {}): Promise<string> {
-  return guard(() => password({ message, mask: "*", validate: options.validate ?? ((v) => (v === "" ? "it cannot be empty" : true)) }, streams(options)));
+  // No ctrl+t "show password": it would put the secret on screen, in scrollback and in recordings.
+  return guard(() => password({ message, mask: "*", toggleMask: false, validate: options.validate ?? ((v) => (v === "" ? "it cannot be empty" : true)) }, streams(options)));
 }
 
 /**

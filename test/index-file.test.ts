@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExitCode, StoreError } from "../src/errors.js";
-import { accountsPath, configDir, readAccounts, removeAccount, updateAccounts, upsertAccount, type AccountEntry } from "../src/store/accounts.js";
+import { configDir } from "../src/paths.js";
+import { accountsPath, readAccounts, removeAccount, updateAccounts, upsertAccount, type AccountEntry } from "../src/store/accounts.js";
 
 let root: string;
 let deps: { env: NodeJS.ProcessEnv };
@@ -20,16 +21,16 @@ const entry = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntr
 
 describe("configDir", () => {
   it("uses XDG_CONFIG_HOME when it is absolute", () => {
-    expect(configDir({ env: { XDG_CONFIG_HOME: "/x/conf", HOME: "/h" }, platform: "linux" })).toBe("/x/conf/cdcreds");
+    expect(configDir({ XDG_CONFIG_HOME: "/x/conf", HOME: "/h" }, "linux")).toBe("/x/conf/cdcreds");
   });
 
   it("ignores a relative XDG_CONFIG_HOME, as the XDG spec says, and falls back to ~/.config", () => {
-    expect(configDir({ env: { XDG_CONFIG_HOME: "conf", HOME: "/h" }, platform: "linux" })).toBe("/h/.config/cdcreds");
-    expect(configDir({ env: { HOME: "/h" }, platform: "darwin" })).toBe("/h/.config/cdcreds");
+    expect(configDir({ XDG_CONFIG_HOME: "conf", HOME: "/h" }, "linux")).toBe("/h/.config/cdcreds");
+    expect(configDir({ HOME: "/h" }, "darwin")).toBe("/h/.config/cdcreds");
   });
 
   it("uses APPDATA on Windows", () => {
-    expect(configDir({ env: { APPDATA: "C:\\Users\\u\\AppData\\Roaming" }, platform: "win32" })).toContain("cdcreds");
+    expect(configDir({ APPDATA: "C:\\Users\\u\\AppData\\Roaming" }, "win32")).toContain("cdcreds");
   });
 });
 
@@ -56,7 +57,7 @@ describe("account index", () => {
 
   it("creates the folder 0700 and the file 0600, and leaves no temp or lock file", async () => {
     await upsertAccount(deps, entry("a-api"));
-    const dir = configDir(deps);
+    const dir = configDir(deps.env);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     expect((await stat(accountsPath(deps))).mode & 0o777).toBe(0o600);
     expect(await readdir(dir)).toEqual(["accounts.json"]);
@@ -69,7 +70,7 @@ describe("account index", () => {
   });
 
   it("takes over a lock left by a dead process", async () => {
-    await mkdir(configDir(deps), { recursive: true });
+    await mkdir(configDir(deps.env), { recursive: true });
     const lock = `${accountsPath(deps)}.lock`;
     await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: "elsewhere", time: Date.now() - 120_000, token: "dead" }));
     const old = new Date(Date.now() - 120_000);
@@ -95,7 +96,7 @@ describe("account index", () => {
     ["another shape", '{"accounts":{}}', /is not a cdcreds account index \(version: /],
     ["a bad entry", '{"version":1,"accounts":[{"apiLogin":"a-api","env":"staging","store":"keychain"}]}', /accounts\.0\.env/],
   ])("refuses a damaged index (%s) with exit 5, naming the file and what to do", async (_what, content, message) => {
-    await mkdir(configDir(deps), { recursive: true });
+    await mkdir(configDir(deps.env), { recursive: true });
     await writeFile(accountsPath(deps), content);
     const error = (await readAccounts(deps).catch((e: unknown) => e)) as StoreError;
     expect(error).toBeInstanceOf(StoreError);

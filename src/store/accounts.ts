@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ENVIRONMENTS } from "../cdiscount/endpoints.js";
 import { StoreError } from "../errors.js";
 import { STORE_KINDS } from "../options.js";
-import { configDir as configDirOf } from "../paths.js";
+import { configDir } from "../paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic-write.js";
 import { acquireLock } from "./file-lock.js";
 
@@ -29,11 +29,8 @@ export interface AccountsDeps {
   platform?: NodeJS.Platform;
 }
 
-/** cdcreds' config directory (see paths.ts), where the index lives. */
-export const configDir = ({ env, platform }: AccountsDeps): string => configDirOf(env, platform);
-
-/** The index file's path. */
-export const accountsPath = (deps: AccountsDeps): string => join(configDir(deps), "accounts.json");
+/** The index file's path, in cdcreds' config directory. */
+export const accountsPath = ({ env, platform }: AccountsDeps): string => join(configDir(env, platform), "accounts.json");
 
 /** True when two entries name the same stored secret. */
 export const sameAccount = (a: Omit<AccountEntry, "lastVerified">, b: Omit<AccountEntry, "lastVerified">): boolean =>
@@ -78,7 +75,7 @@ export async function readAccounts(deps: AccountsDeps): Promise<AccountEntry[]> 
  * @throws {StoreError} (exit 5) when the index is damaged or cannot be written.
  */
 export async function updateAccounts(deps: AccountsDeps, change: (entries: AccountEntry[]) => AccountEntry[]): Promise<AccountEntry[]> {
-  const dir = configDir(deps);
+  const dir = configDir(deps.env, deps.platform);
   const path = accountsPath(deps);
   try {
     await ensurePrivateDir(dir);

@@ -6,7 +6,7 @@ import { access, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { StoreError, UsageError } from "../errors.js";
-import { configDir } from "./accounts.js";
+import { configDir } from "../paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic-write.js";
 import { acquireLock, type LockOptions } from "./file-lock.js";
 import { assertScryptParams, DEFAULT_SCRYPT, deriveKey, newSalt, parseHeader, seal, unseal, type Entries, type Header, type ScryptParams } from "./file-format.js";
@@ -27,7 +27,7 @@ export interface FileStoreDeps {
 }
 
 /** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
-export const fileStorePath = (env: NodeJS.ProcessEnv): string => join(configDir({ env }), "secrets.enc");
+export const fileStorePath = (env: NodeJS.ProcessEnv): string => join(configDir(env), "secrets.enc");
 
 const errnoOf = (error: unknown): string => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 const keyId = (salt: Buffer, kdf: ScryptParams): string => `${salt.toString("hex")}/${kdf.log2N}/${kdf.r}/${kdf.p}`;
