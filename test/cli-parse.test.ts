@@ -1,0 +1,89 @@
+// The parsing layer alone: argv in, a typed context and arguments handed to the right command.
+// The commands are mocked, so nothing here touches a store, the network or a terminal.
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { buildProgram } from "../src/cli.js";
+import type { CommandContext } from "../src/context.js";
+
+const calls = vi.hoisted(() => [] as { command: string; ctx: CommandContext; args: unknown[] }[]);
+const record =
+  (command: string) =>
+  (ctx: CommandContext, ...args: unknown[]) => {
+    calls.push({ command, ctx, args });
+    return {};
+  };
+
+vi.mock("../src/commands/verify.js", () => ({ verify: record("verify") }));
+vi.mock("../src/commands/set.js", () => ({ set: record("set") }));
+vi.mock("../src/commands/get.js", () => ({ get: record("get") }));
+vi.mock("../src/commands/token.js", () => ({ token: record("token") }));
+vi.mock("../src/commands/exec.js", () => ({ exec: record("exec") }));
+vi.mock("../src/commands/delete.js", () => ({ deleteAccount: record("delete") }));
+vi.mock("../src/commands/doctor.js", () => ({ doctor: record("doctor") }));
+
+async function parse(...argv: string[]): Promise<{ command: string; ctx: CommandContext; args: unknown[] }> {
+  calls.length = 0;
+  await buildProgram().parseAsync(argv, { from: "user" });
+  expect(calls).toHaveLength(1);
+  return calls[0]!;
+}
+
+beforeEach(() => {
+  vi.unstubAllEnvs();
+  for (const name of ["CDCREDS_ENV", "CDCREDS_STORE", "CDCREDS_AUTH_URL"]) vi.stubEnv(name, undefined);
+});
+
+describe("argv to command", () => {
+  it("passes global options given before or after the command", async () => {
+    const before = await parse("--env", "preprod", "--timeout", "3", "--retries", "0", "--json", "verify", "bestshop", "--quiet");
+    const after = await parse("verify", "bestshop", "--quiet", "--env", "preprod", "--timeout", "3", "--retries", "0", "--json");
+    for (const { command, ctx, args } of [before, after]) {
+      expect(command).toBe("verify");
+      expect(ctx.options).toMatchObject({ env: "preprod", timeoutMs: 3000, retries: 0, json: true, store: "keychain", debug: false });
+      expect(args).toEqual(["bestshop", { quiet: true }]);
+    }
+  });
+
+  it("reads defaults from the environment, and flags win", async () => {
+    vi.stubEnv("CDCREDS_ENV", "preprod");
+    vi.stubEnv("CDCREDS_STORE", "file");
+    expect((await parse("get")).ctx.options).toMatchObject({ env: "preprod", store: "file" });
+    expect((await parse("get", "--env", "prod", "--store", "keychain")).ctx.options).toMatchObject({ env: "prod", store: "keychain" });
+  });
+
+  it("turns --no-verify into verify: false and keeps --password-stdin", async () => {
+    expect((await parse("set", "bestshop", "--no-verify", "--password-stdin")).args).toEqual(["bestshop", { verify: false, passwordStdin: true }]);
+    expect((await parse("set")).args).toEqual([undefined, { verify: true }]);
+  });
+
+  it("hands exec everything after -- untouched, options included", async () => {
+    const { args } = await parse("exec", "--login", "bestshop", "--", "python", "sync.py", "--json", "--env", "x");
+    expect(args).toEqual([["python", "sync.py", "--json", "--env", "x"], { login: "bestshop", token: true }]);
+    expect((await parse("exec", "--no-token", "--", "true")).args).toEqual([["true"], { token: false }]);
+  });
+
+  it.each([
+    [["token", "--refresh"], "token", [undefined, { refresh: true }]],
+    [["delete", "bestshop"], "delete", ["bestshop"]],
+    [["doctor", "--online"], "doctor", [{ online: true }]],
+    [["get", "bestshop-api"], "get", ["bestshop-api"]],
+  ])("%j runs %s with %j", async (argv, command, args) => {
+    const call = await parse(...argv);
+    expect(call.command).toBe(command);
+    expect(call.args).toEqual(args);
+  });
+
+  it("refuses a bad environment variable before the command runs", async () => {
+    vi.stubEnv("CDCREDS_ENV", "staging");
+    calls.length = 0;
+    await expect(buildProgram().parseAsync(["get"], { from: "user" })).rejects.toThrow('unknown environment "staging" from CDCREDS_ENV');
+    expect(calls).toHaveLength(0);
+  });
+
+  it("refuses an option value outside its choices", async () => {
+    calls.length = 0;
+    await expect(buildProgram().configureOutput({ writeErr: () => {} }).parseAsync(["--env", "dev", "get"], { from: "user" })).rejects.toMatchObject({
+      code: "commander.invalidArgument",
+    });
+    expect(calls).toHaveLength(0);
+  });
+});
