@@ -1,7 +1,7 @@
 // The one module that talks to the prompt library, so tests can drive prompts through a real
 // pseudo-terminal and no other module ever prompts. Prompts draw on stderr: stdout is for data.
 import { input, password } from "@inquirer/prompts";
-import { InterruptedError, UsageError } from "./errors.js";
+import { InterruptedError } from "./errors.js";
 
 interface PromptStreams {
   input?: NodeJS.ReadableStream;
@@ -37,9 +37,4 @@ export function askSecret(message: string, options: PromptStreams & { validate?:
  */
 export function askText(message: string, options: PromptStreams & { default?: string; validate?: (value: string) => string | true } = {}): Promise<string> {
   return guard(() => input({ message, default: options.default, validate: options.validate }, streams(options)));
-}
-
-/** Fails with a clear message when a prompt is needed but no one can answer it. */
-export function requireInteractive(interactive: boolean, what: string, alternative: string): void {
-  if (!interactive) throw new UsageError(`${what} is needed but standard input is not a terminal`, { hint: `use ${alternative}` });
 }

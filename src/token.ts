@@ -47,7 +47,7 @@ export function parseCachedToken(raw: string | undefined): Token | undefined {
 }
 
 /** True while the token has more than {@link MIN_REMAINING_MS} left. */
-export const isFresh = (token: Token, now: Date): boolean => token.expiresAt.getTime() - now.getTime() > MIN_REMAINING_MS;
+const isFresh = (token: Token, now: Date): boolean => token.expiresAt.getTime() - now.getTime() > MIN_REMAINING_MS;
 
 /** Stores a token just issued, under the public layout `cdcreds-token:<env>` / API login. */
 export async function cacheToken(store: SecretStore, env: Environment, apiLogin: string, token: string, issuedAt: Date): Promise<Token> {
