@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const GNU_TIME = "/usr/bin/time";
+const GNU_TIME = "/usr/bin/time";
 
 /**
  * Runs a command to its end. Resolves { code, stdout, stderr, ms }; rejects if it cannot start.

@@ -96,6 +96,8 @@ async function main() {
       { name: `cdcreds get ${SELLER}`, argv: cdcreds("get", SELLER), expect: `${PASSWORD}\n` },
       { name: `cdcreds token ${SELLER} (cached)`, argv: cdcreds("token", SELLER), expect: `${sts.token}\n` },
       { name: `cdcreds verify ${SELLER} (emulator)`, argv: cdcreds("--auth-url", sts.url, "verify", SELLER), expect: "" },
+      // The floor for any Node client of the token service: a bare node doing one http.get.
+      { name: "node -e http.get(emulator)", argv: [NODE, "-e", `require("http").get(${JSON.stringify(sts.url)}, (r) => r.resume())`], expect: "" },
       { name: "secret-tool lookup", argv: ["secret-tool", "lookup", "service", "cdcreds:prod", "username", API_LOGIN], expect: PASSWORD },
       {
         name: "python3 keyring.get_password",
@@ -103,7 +105,7 @@ async function main() {
         expect: `${PASSWORD}\n`,
       },
     ];
-    const [node, derive, help, get, token, verify, secretTool, python] = cases;
+    const [node, derive, help, get, token, verify, nodeHttp, secretTool, python] = cases;
 
     // Each case once, checked: a figure for a command that failed would mean nothing.
     for (const c of cases) await mustRun(c.argv, { env }, c.expect);
@@ -125,8 +127,8 @@ async function main() {
     }
     process.stderr.write("\n");
     load.push(loadavg()[0]);
-    if (sts.requests.length - requestsBefore !== 2 * (WARMUP + RUNS)) {
-      throw new Error(`expected one emulator request per verify and per probe, saw ${sts.requests.length - requestsBefore}`);
+    if (sts.requests.length - requestsBefore !== 3 * (WARMUP + RUNS)) {
+      throw new Error(`expected one emulator request per verify, per http.get and per probe, saw ${sts.requests.length - requestsBefore}`);
     }
 
     const rss = new Map();
@@ -152,7 +154,7 @@ async function main() {
       console.log(`| \`${c.name}\` | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.max)} | ${fmt(s.q3 - s.q1)} | ${r === undefined ? "n/a" : r.toFixed(1)} | ${(s.median / base).toFixed(2)} |`);
     }
     console.log(`\nemulator alone (one GET, fresh loopback connection, from a warm process): median ${fmt(emulatorMs)} ms`);
-    if (rss.get(node) === undefined) console.log(`(peak RSS needs GNU time at ${"/usr/bin/time"}: apt-get install time)`);
+    if (rss.get(node) === undefined) console.log("(peak RSS needs GNU time at /usr/bin/time: apt-get install time)");
 
     const budgets = [
       { what: "derive ≤ 1.15× bare node", holds: m(derive) <= 1.15 * base, detail: `${(m(derive) / base).toFixed(3)}×` },
@@ -167,7 +169,8 @@ async function main() {
     ];
     console.log("\nbudgets (medians of this run):");
     for (const b of budgets) console.log(`  ${b.holds ? "PASS" : "FAIL"}  ${b.what}: ${b.detail}`);
-    console.log(`  (for reference: get is ${(m(get) / m(secretTool)).toFixed(2)}× secret-tool; --help is ${(m(help) / base).toFixed(2)}× bare node)`);
+    console.log(`  (for reference: get is ${(m(get) / m(secretTool)).toFixed(2)}× secret-tool; --help is ${(m(help) / base).toFixed(2)}× bare node;`);
+    console.log(`   verify − get is ${fmt(m(verify) - m(get))} ms where a bare node http.get adds ${fmt(m(nodeHttp) - base)} ms to node -e 0)`);
 
     if (args.json !== undefined) {
       const rows = cases.map((c) => ({ name: c.name, ...stats.get(c), peakRssMb: rss.get(c), ratioToNode: stats.get(c).median / base }));

@@ -6,21 +6,6 @@ import { readFile, rename, rm } from "node:fs/promises";
 
 const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
-// Node built-ins through `require`, not ESM `import`: on Node 20 an ESM import of a built-in builds
-// a facade that reads every export, and `node:process`'s getters then create stdin, stdout and
-// stderr streams before any command runs (issue 7: measured in the README's Performance section).
-const builtinsViaRequire = {
-  name: "builtins-via-require",
-  setup(b) {
-    // One tiny wrapper per importing file, so the wrappers never become chunks of their own.
-    // The wrapper's own require() stays external (its importer is in the "builtin" namespace).
-    b.onResolve({ filter: /^node:/ }, ({ path, importer, namespace }) =>
-      namespace === "builtin" ? { path, external: true } : { path: `${path}?from=${importer}`, namespace: "builtin" },
-    );
-    b.onLoad({ filter: /.*/, namespace: "builtin" }, ({ path }) => ({ contents: `module.exports = require(${JSON.stringify(path.split("?")[0])});`, loader: "js" }));
-  },
-};
-
 // Built beside dist/ and swapped in, so a cdcreds already running never finds dist/ half-empty.
 const next = `dist.next-${process.pid}`;
 await build({
@@ -38,7 +23,6 @@ await build({
   banner: { js: 'import { createRequire as __cdcredsCreateRequire } from "node:module"; const require = __cdcredsCreateRequire(import.meta.url);' },
   define: { CDCREDS_VERSION: JSON.stringify(version) },
   legalComments: "none",
-  plugins: [builtinsViaRequire],
   logLevel: "warning",
 });
 const old = `dist.old-${process.pid}`;

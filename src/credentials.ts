@@ -89,6 +89,9 @@ export function environmentCredentials(env: NodeJS.ProcessEnv): Credentials | un
 export async function loadPassword(store: SecretStore, environment: Environment, apiLogin: string): Promise<string> {
   const password = await store.get(passwordService(environment), apiLogin);
   if (password === undefined || password === "") {
+    // A locked keyring answers every read with "nothing" (shared/KEYRING.md): before saying nothing
+    // is stored, make sure the store works, so a locked or dead one is exit 5, not 3 (issue 8).
+    await store.check();
     const where = store.kind === "file" ? "the encrypted file" : "the keychain";
     throw new NotFoundError(`no password stored for ${apiLogin} (${environment}) in ${where}`, {
       hint: `store it with \`cdcreds set ${apiLogin}${environment === "prod" ? "" : ` --env ${environment}`}\`, or run \`cdcreds list\``,

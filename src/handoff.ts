@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { TokenProgress } from "./cdiscount/client.js";
 import { getCredentials, type Credentials } from "./credentials.js";
+import { StoreError } from "./errors.js";
 import type { GlobalOptions } from "./options.js";
 import { configDir } from "./paths.js";
 import { openStore } from "./store/open.js";
@@ -50,15 +51,23 @@ async function exclusively<T>(env: NodeJS.ProcessEnv, options: GlobalOptions, ap
   const { acquireLock } = await import("./store/file-lock.js");
   const { ensurePrivateDir } = await import("./store/atomic-write.js");
   const dir = join(configDir(env), "locks");
-  await ensurePrivateDir(dir);
   const name = createHash("sha256").update(apiLogin).digest("hex").slice(0, 16);
   // Waiters must outlast the holder's longest refresh: every attempt timing out, plus backoff.
   const longest = options.timeoutMs * (options.retries + 1) + 10_000;
-  const release = await acquireLock(join(dir, `token-${options.env}-${name}.lock`), {
-    timeoutMs: longest,
-    staleMs: longest,
-    label: `the cached token of ${apiLogin}`,
-  });
+  let release: () => Promise<void>;
+  try {
+    await ensurePrivateDir(dir);
+    release = await acquireLock(join(dir, `token-${options.env}-${name}.lock`), {
+      timeoutMs: longest,
+      staleMs: longest,
+      label: `the cached token of ${apiLogin}`,
+    });
+  } catch (error) {
+    // A lock still held (no cause: a timeout) is reported; a config folder that cannot be written
+    // (read-only, full) is not a reason to refuse a token: the lock only saves duplicate requests.
+    if (error instanceof StoreError && error.cause === undefined) throw error;
+    return work();
+  }
   try {
     return await work();
   } finally {

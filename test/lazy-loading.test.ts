@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -40,5 +40,30 @@ describe("what `derive` loads (built bundle)", () => {
     ["zod", "node_modules/zod/"],
   ])("does not load %s", (_what, marker) => {
     expect(loaded).not.toContain(marker);
+  });
+});
+
+// The hot paths of scripts (`PW=$(cdcreds get)`, `TOKEN=$(cdcreds token)`): a cached token needs no
+// HTTP client, and a named login needs no account index (zod). Issue 7, README "Performance".
+describe.each(["get", "token"])("what `%s` loads before it runs (built bundle)", (name) => {
+  const loaded = [...staticClosure([join(DIST, "cli.js"), commandChunk(name)]).values()].join("\n");
+
+  it.each([
+    ["the prompt library", "node_modules/@inquirer/"],
+    ["the HTTP client", "node_modules/undici/"],
+    ["zod", "node_modules/zod/"],
+  ])("does not load %s", (_what, marker) => {
+    expect(loaded).not.toContain(marker);
+  });
+});
+
+describe("the keychain binding (built bundle)", () => {
+  const files = [join(DIST, "cli.js"), join(DIST, "index.js"), ...readdirSync(join(DIST, "chunks")).map((f) => join(DIST, "chunks", f))];
+  const code = files.map((f) => readFileSync(f, "utf8")).join("\n");
+
+  // An ESM import of this CommonJS native package measured ~60 ms on Node 20; createRequire does not.
+  it("is loaded with createRequire, never through an ESM import", () => {
+    expect(code).toContain('createRequire(import.meta.url)("@napi-rs/keyring")');
+    expect(code).not.toMatch(/\bfrom\s*["']@napi-rs\/keyring["']|import\s*\(\s*["']@napi-rs\/keyring["']\s*\)|^import\s*["']@napi-rs\/keyring["']/m);
   });
 });

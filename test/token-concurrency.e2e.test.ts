@@ -45,7 +45,7 @@ const tokenLock = (api: string): string =>
 function deadPid(): number {
   const { pid, status } = spawnSync(process.execPath, ["-e", ""]);
   expect(status).toBe(0);
-  return pid!;
+  return pid;
 }
 
 async function plantLock(api: string, pid: number): Promise<string> {

@@ -1,6 +1,8 @@
 // The token service client: one GET with HTTP Basic, classified per SPEC section 2, retried only
 // when the service is unreachable. It never prints, prompts or exits: callers decide what to say.
-import { request, type Dispatcher } from "undici";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
 import { RejectedError, ServiceError, type CdcredsError } from "../errors.js";
 import {
   classifyResponse,
@@ -11,6 +13,7 @@ import {
   type AttemptOutcome,
   type TokenStatus,
 } from "./answer.js";
+import { importUndici } from "./proxy.js";
 
 /** The answer to a token request, after any retries. Never carries the password. */
 export type TokenAnswer =
@@ -37,7 +40,7 @@ export interface TokenRequest {
   timeoutMs: number;
   /** Retries of the "unreachable" class after the first attempt. */
   retries: number;
-  /** undici dispatcher (proxies, tests); undici's global one when absent. */
+  /** undici dispatcher for a proxy (see proxy.ts); without one, node:http(s) goes straight out. */
   dispatcher?: Dispatcher;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -92,33 +95,27 @@ async function attemptOnce(req: TokenRequest, authorization: string, now: () => 
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), req.timeoutMs);
   try {
-    const response = await request(req.url, {
-      method: "GET",
-      headers: { authorization, accept: "text/plain, */*", "accept-encoding": "identity", "user-agent": "cdcreds" },
-      signal: deadline.signal,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
-      // undici's request() follows no redirect (that needs its redirect interceptor): a 3xx comes
-      // back as it is, so the credentials never travel to another URL.
-      ...(req.dispatcher === undefined ? {} : { dispatcher: req.dispatcher }),
-    });
-    const headers = {
+    const headers = { authorization, accept: "text/plain, */*", "accept-encoding": "identity", "user-agent": "cdcreds" };
+    const response = await (req.dispatcher === undefined
+      ? sendDirect(req.url, headers, deadline.signal)
+      : sendThrough(req.dispatcher, req.url, headers, deadline.signal, req.timeoutMs));
+    const answer = {
       contentType: headerValue(response.headers["content-type"]),
       contentEncoding: headerValue(response.headers["content-encoding"]),
       location: headerValue(response.headers.location),
       retryAfterMs: parseRetryAfter(headerValue(response.headers["retry-after"]), now()),
     };
-    if (response.statusCode !== 200 || isEncodedBody(headers.contentEncoding)) {
+    if (response.statusCode !== 200 || isEncodedBody(answer.contentEncoding)) {
       // The body of an error or redirect says nothing the status does not, and an encoded one is
       // never decompressed (a gzip bomb would inflate without bound): drop it unread.
       discard(response.body);
-      return classifyResponse(response.statusCode, headers, "");
+      return classifyResponse(response.statusCode, answer, "");
     }
     const body = await readCapped(response.body, MAX_BODY_BYTES);
     if (body === undefined) {
       return { status: "unreachable", httpStatus: 200, detail: `answer larger than ${MAX_BODY_BYTES / 1024} KiB` };
     }
-    return classifyResponse(200, headers, body.toString("utf8"));
+    return classifyResponse(200, answer, body.toString("utf8"));
   } catch (error) {
     return { status: "unreachable", detail: describeNetworkError(error, deadline.signal.aborted, req.timeoutMs) };
   } finally {
@@ -126,20 +123,47 @@ async function attemptOnce(req: TokenRequest, authorization: string, now: () => 
   }
 }
 
+/** A response as both transports give it: status, headers, and the body as a stream. */
+interface Response {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: Readable;
+}
+
+/**
+ * Straight to the service with node:http(s): TLS verified (Node's default), no redirect followed,
+ * no connection kept (`agent: false`), so nothing lingers once the answer is in.
+ */
+async function sendDirect(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+  const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: "GET", headers, signal, agent: false }, (res) =>
+      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res }),
+    );
+    outgoing.on("error", reject);
+    outgoing.end();
+  });
+}
+
+/** Through a proxy, with undici (loaded only then): its request() follows no redirect either. */
+async function sendThrough(dispatcher: Dispatcher, url: URL, headers: Record<string, string>, signal: AbortSignal, timeoutMs: number): Promise<Response> {
+  const { request } = await importUndici();
+  const response = await request(url, { method: "GET", headers, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, dispatcher });
+  return { statusCode: response.statusCode, headers: response.headers, body: response.body };
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-type Body = Dispatcher.ResponseData["body"];
-
-// undici's body emits an error when destroyed before its end: listen first, or it would crash.
-function discard(body: Body): void {
+// A body emits an error when destroyed before its end: listen first, or it would crash.
+function discard(body: Readable): void {
   body.on("error", () => {});
   body.destroy();
 }
 
 /** Reads the body, or resolves undefined (and stops reading) as soon as it exceeds `max` bytes. */
-function readCapped(body: Body, max: number): Promise<Buffer | undefined> {
+function readCapped(body: Readable, max: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,7 +1,7 @@
 // Proxies for the token service, from the usual variables, through undici's EnvHttpProxyAgent
 // (no hand-written CONNECT code). The variables are passed in rather than read from process.env
 // so the CLI's environment and a library caller's are treated alike.
-import { EnvHttpProxyAgent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { UsageError } from "../errors.js";
 import { isLoopbackHost } from "./endpoints.js";
 
@@ -24,19 +24,34 @@ function proxyHost(found: { name: string; value: string }): string {
 }
 
 /**
- * The dispatcher for token requests: `HTTPS_PROXY` for https: URLs (falling back to `HTTP_PROXY`,
- * as undici does), `HTTP_PROXY` for http: ones, `NO_PROXY` honoured, TLS always verified.
- * Plain http: only ever goes to a loopback token URL (see parseAuthUrl); a cleartext password is
- * therefore never handed to a proxy on another machine: a non-loopback `HTTP_PROXY` is skipped
- * for http: URLs (it could not reach this machine's loopback anyway).
+ * Loads undici on demand. It is CommonJS: through the bundle its dynamic import offers only
+ * `default` (module.exports), as Node's own CommonJS interop also does, so take that when present.
+ */
+export async function importUndici(): Promise<typeof import("undici")> {
+  const module = await import("undici");
+  return ((module as { default?: unknown }).default ?? module) as typeof module;
+}
+
+/**
+ * The proxy dispatcher for a token request to `url`: `HTTPS_PROXY` (else `HTTP_PROXY`, as undici
+ * does) for https: URLs; for http: ones, which only ever go to loopback (see parseAuthUrl), a
+ * loopback `HTTP_PROXY` only, so a cleartext password is never handed to another machine.
+ * `NO_PROXY` is honoured; TLS is always verified.
+ * Undefined when no proxy applies: the request then goes straight out through node:http(s), which
+ * starts far faster than undici (its WebAssembly parser costs ~300 ms a process; issue 7).
  * @throws {UsageError} (exit 2) when a proxy variable is not a URL.
  */
-export function dispatcherFromEnv(env: NodeJS.ProcessEnv): Dispatcher {
+export async function dispatcherFromEnv(env: NodeJS.ProcessEnv, url: URL): Promise<Dispatcher | undefined> {
   const http = variable(env, "HTTP_PROXY");
   const https = variable(env, "HTTPS_PROXY") ?? http;
-  const noProxy = variable(env, "NO_PROXY");
-  const httpProxy = http !== undefined && isLoopbackHost(proxyHost(http)) ? http.value : "";
-  if (https !== undefined) proxyHost(https);
+  // Checked whichever applies, so a malformed variable is reported rather than silently ignored.
+  for (const found of [http, https]) if (found !== undefined) proxyHost(found);
+  const proxy = url.protocol === "https:" ? https : http !== undefined && isLoopbackHost(proxyHost(http)) ? http : undefined;
+  if (proxy === undefined) return undefined;
+  const { EnvHttpProxyAgent } = await importUndici();
+  const noProxy = variable(env, "NO_PROXY")?.value ?? "";
   // Empty strings, not undefined: undici would otherwise read process.env behind our back.
-  return new EnvHttpProxyAgent({ httpProxy, httpsProxy: https?.value ?? "", noProxy: noProxy?.value ?? "" });
+  return url.protocol === "https:"
+    ? new EnvHttpProxyAgent({ httpProxy: "", httpsProxy: proxy.value, noProxy })
+    : new EnvHttpProxyAgent({ httpProxy: proxy.value, httpsProxy: "", noProxy });
 }

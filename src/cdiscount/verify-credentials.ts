@@ -21,7 +21,7 @@ export interface VerifyCredentialsOptions {
   timeoutMs?: number;
   /** Retries when the service is unreachable, 2 by default. */
   retries?: number;
-  /** undici dispatcher; by default one built from `proxyEnv` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
+  /** undici dispatcher; by default one built from `proxyEnv` (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) when it names a proxy. */
   dispatcher?: Dispatcher;
   /** Where proxy variables are read when no dispatcher is given; process.env by default. */
   proxyEnv?: NodeJS.ProcessEnv;
@@ -64,7 +64,7 @@ export async function verifyCredentials(options: VerifyCredentialsOptions): Prom
   const url = tokenUrl(env, options.authUrl === undefined ? undefined : parseAuthUrl(String(options.authUrl), "authUrl"));
   const timeoutMs = checkedNumber(options.timeoutMs, DEFAULTS.timeoutMs, "timeoutMs", 1, 600_000);
   const retries = Math.trunc(checkedNumber(options.retries, DEFAULTS.retries, "retries", 0, 10));
-  const dispatcher = options.dispatcher ?? dispatcherFromEnv(options.proxyEnv ?? process.env);
+  const dispatcher = options.dispatcher ?? (await dispatcherFromEnv(options.proxyEnv ?? process.env, url));
   try {
     const answer = await requestToken({
       url,
@@ -81,6 +81,6 @@ export async function verifyCredentials(options: VerifyCredentialsOptions): Prom
     return { apiLogin, env, token: answer.token, issuedAt: answer.issuedAt, attempts: answer.attempts };
   } finally {
     // Only a dispatcher made here is ours to close; destroy, so a hung socket cannot hold the process.
-    if (options.dispatcher === undefined) await dispatcher.destroy();
+    if (options.dispatcher === undefined) await dispatcher?.destroy();
   }
 }

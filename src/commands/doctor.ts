@@ -60,7 +60,7 @@ async function indexCheck(ctx: CommandContext): Promise<Check> {
 
 /** Asks the token service about a made-up login: a 401 proves it answers, without any real account. */
 async function onlineCheck(ctx: CommandContext, url: URL): Promise<Check> {
-  const dispatcher = dispatcherFromEnv(ctx.env);
+  const dispatcher = await dispatcherFromEnv(ctx.env, url);
   try {
     const answer = await requestToken({
       url,
@@ -74,7 +74,7 @@ async function onlineCheck(ctx: CommandContext, url: URL): Promise<Check> {
     if (answer.status === "valid") return { name: "token service", ok: true, detail: "answers (it even accepted a made-up login)" };
     return { name: "token service", ok: false, detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`, hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url" };
   } finally {
-    await dispatcher.destroy();
+    await dispatcher?.destroy();
   }
 }
 

@@ -72,7 +72,7 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
   const url = tokenUrl(env, ctx.options.authUrl);
   ctx.ui.debug(`verifying ${apiLogin} (${env}) with the password from the ${source}`);
   ctx.ui.debug(`token service ${url.protocol}//${url.host}, timeout ${timeoutMs / 1000} s, up to ${retries} retries`);
-  const dispatcher = dispatcherFromEnv(ctx.env);
+  const dispatcher = await dispatcherFromEnv(ctx.env, url);
   const started = Date.now();
   let answer: TokenAnswer;
   try {
@@ -90,7 +90,7 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
     });
   } finally {
     // destroy, not close: a connection the service left hanging must not keep us waiting.
-    await dispatcher.destroy();
+    await dispatcher?.destroy();
   }
   ctx.ui.debug(`answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`);
   if (answer.status === "valid") {

@@ -1,0 +1,282 @@
+// Faults (issue 8): the keyring daemon killed, the keyring locked mid-command, signals at each step of
+// `set`, a full or read-only config folder. Each ends with its documented exit status and leaves no
+// half-written entry, index, temporary file or lock behind.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn as spawnPty } from "node-pty";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { BIN, runCli, type CliOptions, type CliResult } from "./support/cli.js";
+import { startEmulator, type Emulator } from "./support/emulator.js";
+import { startPrivateKeyring, type PrivateKeyring } from "./support/private-keyring.js";
+import { clearLogins, filesUnder, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+
+const apiLogins: string[] = [];
+let config: Awaited<ReturnType<typeof tempConfig>>;
+let sts: Emulator;
+
+beforeEach(async () => {
+  config = await tempConfig();
+  sts = await startEmulator();
+});
+afterEach(async () => {
+  await sts.close();
+  await config.remove();
+});
+afterAll(() => clearLogins(apiLogins));
+
+const STACK_LINE = /^\s{4}at /m;
+const newLogin = (name: string): string => {
+  const api = `${uniqueLogin(name)}-api`;
+  apiLogins.push(api);
+  return api;
+};
+const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_HOME: config.dir, ...env });
+const cdcreds = (args: string[], options: CliOptions = {}) => runCli(["--auth-url", sts.url, "--retries", "0", ...args], { ...options, env: cliEnv(options.env) });
+
+/** Starts cdcreds without waiting for it: the test sends it signals. */
+function startCli(args: string[], { env = {}, input = "" }: { env?: Record<string, string | undefined>; input?: string } = {}) {
+  const full: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...cliEnv(env) };
+  for (const key of Object.keys(full)) if (full[key] === undefined) delete full[key];
+  const child = spawn(process.execPath, [BIN, "--auth-url", sts.url, "--retries", "0", ...args], { env: full, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stdin.on("error", () => {});
+  child.stdin.end(input);
+  const done = new Promise<CliResult>((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+/** Files in the config folder, by name relative to it. */
+async function configFiles(): Promise<string[]> {
+  return [...(await filesUnder(config.dir)).keys()].map((path) => path.slice(config.dir.length + 1)).sort();
+}
+
+describe("the keyring daemon dies, or the keyring is locked, during `set`", () => {
+  let keyring: PrivateKeyring;
+  beforeEach(async () => {
+    keyring = await startPrivateKeyring({ unlock: true });
+  });
+  afterEach(async () => {
+    await keyring.close();
+  });
+
+  it("daemon killed while the password is being checked: exit 5, nothing stored, no index", async () => {
+    const api = newLogin("killed");
+    const password = sentinel();
+    sts.answer("gate");
+    const run = startCli(["set", "--password-stdin", api], { env: keyring.env, input: password });
+    await sts.waitForRequests(1); // the keychain check passed; the answer is held
+    await keyring.killDaemon();
+    sts.openGate();
+    const result = await run.done;
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 5, stdout: "" });
+    expect(result.stderr).toMatch(/^error: (no Secret Service is reachable|the keyring is locked|the Secret Service has no unlocked default keyring|the Secret Service on the D-Bus session bus failed)/m);
+    expect(result.stderr).toMatch(/^hint: .*--store file/m);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stderr).not.toContain(password);
+    expect(await configFiles()).toEqual([]);
+    // Afterwards, reading fails just as clearly; and once the keyring is back, nothing is in it.
+    const get = await cdcreds(["get", api], { env: keyring.env });
+    expect(get.code).toBe(5);
+    expect(get.stderr).not.toMatch(STACK_LINE);
+    keyring.unlockAgain();
+    expect(secretToolLookup("cdcreds:prod", api, { ...process.env, ...keyring.env })).toBeUndefined();
+    expect((await cdcreds(["get", api], { env: keyring.env })).code).toBe(3);
+  });
+
+  it("keyring locked between the check and the store: exit 5, nothing stored, index not updated", async () => {
+    const api = newLogin("locked");
+    const password = sentinel();
+    sts.answer("gate");
+    const run = startCli(["set", "--password-stdin", api], { env: keyring.env, input: password });
+    await sts.waitForRequests(1);
+    keyring.lock();
+    sts.openGate();
+    const result = await run.done;
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 5, stdout: "" });
+    expect(result.stderr).toMatch(/^error: the keyring is locked/m);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(await configFiles()).toEqual([]);
+    keyring.unlockAgain();
+    expect(secretToolLookup("cdcreds:prod", api, { ...process.env, ...keyring.env })).toBeUndefined();
+  });
+});
+
+describe("signals during `set` store nothing and leave nothing behind", () => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s at the password prompt (in a terminal): exit %i", async (signal, status) => {
+    const api = newLogin("prompt-sig");
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config.dir, NO_COLOR: "1", TERM: "xterm" };
+    delete env.FORCE_COLOR;
+    const pty = spawnPty(process.execPath, [BIN, "--auth-url", sts.url, "set", api], { name: "xterm", cols: 120, rows: 40, env });
+    let screen = "";
+    const prompted = new Promise<void>((resolve) =>
+      pty.onData((data) => {
+        screen += data;
+        if (screen.includes("Password of")) resolve();
+      }),
+    );
+    const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => pty.onExit(resolve));
+    await prompted;
+    pty.write("half-typed");
+    process.kill(pty.pid, signal);
+    expect((await exited).exitCode).toBe(status);
+    expect(sts.requests).toHaveLength(0);
+    expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
+    expect(await configFiles()).toEqual([]);
+  });
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s while the token service is asked: exit %i", async (signal, status) => {
+    const api = newLogin("request-sig");
+    sts.answer("hang");
+    const run = startCli(["set", "--password-stdin", api], { input: sentinel() });
+    await sts.waitForRequests(1);
+    run.child.kill(signal);
+    const result = await run.done;
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: status, stdout: "" });
+    expect(result.stderr).toContain(`error: interrupted (${signal})`);
+    expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
+    expect(await configFiles()).toEqual([]);
+  });
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s before storing (the file store's lock is busy): exit %i, the file untouched", async (signal, status) => {
+    const api = newLogin("store-sig");
+    const dir = join(config.dir, "cdcreds");
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Another writer (this test process: alive) holds the lock: `set` checked the password and now waits.
+    const holder = JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: "test" });
+    await writeFile(join(dir, "secrets.enc.lock"), holder);
+    const run = startCli(["--store", "file", "set", "--password-stdin", api], { input: sentinel(), env: { CDCREDS_PASSPHRASE: "pass" } });
+    await sts.waitForRequests(1);
+    await vi.waitFor(() => expect(sts.requests[0]?.finished).toBe(true)); // the check is over
+    run.child.kill(signal);
+    const result = await run.done;
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: status, stdout: "" });
+    expect(await configFiles()).toEqual(["cdcreds/secrets.enc.lock"]); // only the other writer's lock
+    expect(await readFile(join(dir, "secrets.enc.lock"), "utf8")).toBe(holder);
+  });
+
+  it("SIGTERM while `token` refreshes: exit 143, its lock removed, nothing cached", async () => {
+    const api = newLogin("token-sig");
+    expect((await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: sentinel() })).code).toBe(0);
+    const before = await configFiles();
+    sts.answer("hang");
+    const run = startCli(["token", api]);
+    await sts.waitForRequests(1); // under the per-account refresh lock
+    expect((await configFiles()).some((f) => f.startsWith("cdcreds/locks/token-"))).toBe(true);
+    run.child.kill("SIGTERM");
+    expect((await run.done).code).toBe(143);
+    expect(await configFiles()).toEqual(before);
+    expect(secretToolLookup("cdcreds-token:prod", api)).toBeUndefined();
+  });
+});
+
+/** A small tmpfs, when this process may mount one (root with CAP_SYS_ADMIN: containers, not CI runners). */
+async function smallTmpfs(): Promise<{ dir: string; fill: () => Promise<void>; readOnly: () => void; remove: () => Promise<void> } | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), "cdcreds-tmpfs-"));
+  if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", dir]).status !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return {
+    dir,
+    fill: async () => {
+      // Big, then ever smaller writes, until not one more byte fits.
+      for (let size = 256 * 1024, i = 0; size >= 1; size = Math.floor(size / 2)) {
+        for (;;) {
+          try {
+            await writeFile(join(dir, `filler-${i++}`), Buffer.alloc(size));
+          } catch {
+            break;
+          }
+        }
+      }
+    },
+    readOnly: () => {
+      const result = spawnSync("mount", ["-o", "remount,ro", dir], { encoding: "utf8" });
+      if (result.status !== 0) throw new Error(`cannot remount read-only: ${result.stderr}`);
+    },
+    remove: async () => {
+      spawnSync("umount", ["-l", dir]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("the config folder cannot be written", () => {
+  it("its parent is a regular file (ENOTDIR): set exits 5 before asking anything, for either store", async () => {
+    const notADir = join(config.dir, "file");
+    await writeFile(notADir, "not a folder");
+    const env = { XDG_CONFIG_HOME: notADir, CDCREDS_PASSPHRASE: "pass" };
+    const file = await cdcreds(["--store", "file", "set", "--password-stdin", newLogin("enotdir-file")], { input: sentinel(), env });
+    expect({ code: file.code, stdout: file.stdout }).toEqual({ code: 5, stdout: "" });
+    expect(file.stderr).toMatch(/^error: cannot read the encrypted file .*: ENOTDIR$/m);
+    expect(file.stderr).not.toMatch(STACK_LINE);
+    const api = newLogin("enotdir-keychain");
+    const password = sentinel();
+    const keychain = await cdcreds(["set", "--password-stdin", api], { input: password, env });
+    expect({ code: keychain.code, stdout: keychain.stdout }).toEqual({ code: 5, stdout: "" });
+    expect(keychain.stderr).toMatch(/^error: cannot read the account index .*: ENOTDIR$/m);
+    expect(sts.requests).toHaveLength(0);
+    expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
+    expect(await filesUnder(config.dir)).toEqual(new Map([[notADir, "not a folder"]]));
+  });
+
+  describe.each(["full", "read-only"] as const)("%s (a tmpfs)", (fault) => {
+    let fs: Awaited<ReturnType<typeof smallTmpfs>>;
+    beforeEach(async () => {
+      fs = await smallTmpfs();
+    });
+    afterEach(async () => {
+      await fs?.remove();
+    });
+
+    it("the index and the encrypted file stay as they were; the file store exits 5", async (ctx) => {
+      const mounted = fs;
+      if (mounted === undefined) return ctx.skip(); // mount needs root with CAP_SYS_ADMIN
+      const env = { XDG_CONFIG_HOME: mounted.dir, CDCREDS_PASSPHRASE: "pass" };
+      const first = newLogin(`${fault}-first`);
+      expect((await cdcreds(["--store", "file", "set", "--no-verify", "--password-stdin", first], { input: sentinel(), env })).code).toBe(0);
+      const index = join(mounted.dir, "cdcreds", "accounts.json");
+      const secrets = join(mounted.dir, "cdcreds", "secrets.enc");
+      const before = { index: await readFile(index), secrets: await readFile(secrets) };
+      if (fault === "full") await mounted.fill();
+      else mounted.readOnly();
+
+      const file = await cdcreds(["--store", "file", "set", "--password-stdin", newLogin(`${fault}-file`)], { input: sentinel(), env });
+      expect({ code: file.code, stdout: file.stdout }).toEqual({ code: 5, stdout: "" });
+      expect(file.stderr).toMatch(fault === "full" ? /ENOSPC/ : /EROFS/);
+      expect(file.stderr).not.toMatch(STACK_LINE);
+
+      const token = await cdcreds(["--store", "file", "token", first], { env });
+      expect({ code: token.code, stdout: token.stdout }).toEqual({ code: 5, stdout: "" }); // got one, could not cache it
+
+      const api = newLogin(`${fault}-keychain`);
+      const password = sentinel();
+      const keychain = await cdcreds(["set", "--password-stdin", api], { input: password, env });
+      expect(keychain.code).toBe(0); // the keychain is the truth; the index is a convenience
+      expect(keychain.stderr).toMatch(/^warning: the account index was not updated/m);
+      expect(secretToolLookup("cdcreds:prod", api)).toBe(password);
+      // Its token too: the refresh lock only saves duplicate requests, it is skipped when it cannot be made.
+      const keychainToken = await cdcreds(["token", api], { env });
+      expect({ code: keychainToken.code, stdout: keychainToken.stdout, stderr: keychainToken.stderr }).toEqual({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+
+      expect(await readFile(index)).toEqual(before.index);
+      expect(await readFile(secrets)).toEqual(before.secrets);
+      const left = [...(await filesUnder(join(mounted.dir, "cdcreds"))).keys()].map((p) => p.slice(mounted.dir.length + 1)).sort();
+      expect(left).toEqual(["cdcreds/accounts.json", "cdcreds/secrets.enc"]); // no temp file, no lock
+    });
+  });
+});
