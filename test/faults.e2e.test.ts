@@ -6,25 +6,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn as spawnPty } from "node-pty";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BIN, runCli, type CliOptions, type CliResult } from "./support/cli.js";
-import { startEmulator, type Emulator } from "./support/emulator.js";
 import { startPrivateKeyring, type PrivateKeyring } from "./support/private-keyring.js";
-import { clearLogins, filesUnder, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { useSandbox } from "./support/sandbox.js";
 
-const apiLogins: string[] = [];
-let config: Awaited<ReturnType<typeof tempConfig>>;
-let sts: Emulator;
-
-beforeEach(async () => {
-  config = await tempConfig();
-  sts = await startEmulator();
-});
-afterEach(async () => {
-  await sts.close();
-  await config.remove();
-});
-afterAll(() => clearLogins(apiLogins));
+const box = useSandbox();
+const { apiLogins } = box;
 
 const STACK_LINE = /^\s{4}at /m;
 const newLogin = (name: string): string => {
@@ -32,14 +21,14 @@ const newLogin = (name: string): string => {
   apiLogins.push(api);
   return api;
 };
-const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_HOME: config.dir, ...env });
-const cdcreds = (args: string[], options: CliOptions = {}) => runCli(["--auth-url", sts.url, "--retries", "0", ...args], { ...options, env: cliEnv(options.env) });
+const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_HOME: box.config.dir, ...env });
+const cdcreds = (args: string[], options: CliOptions = {}) => runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: cliEnv(options.env) });
 
 /** Starts cdcreds without waiting for it: the test sends it signals. */
 function startCli(args: string[], { env = {}, input = "" }: { env?: Record<string, string | undefined>; input?: string } = {}) {
   const full: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...cliEnv(env) };
   for (const key of Object.keys(full)) if (full[key] === undefined) delete full[key];
-  const child = spawn(process.execPath, [BIN, "--auth-url", sts.url, "--retries", "0", ...args], { env: full, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], { env: full, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -52,7 +41,7 @@ function startCli(args: string[], { env = {}, input = "" }: { env?: Record<strin
 
 /** Files in the config folder, by name relative to it. */
 async function configFiles(): Promise<string[]> {
-  return [...(await filesUnder(config.dir)).keys()].map((path) => path.slice(config.dir.length + 1)).sort();
+  return [...(await filesUnder(box.config.dir)).keys()].map((path) => path.slice(box.config.dir.length + 1)).sort();
 }
 
 describe("the keyring daemon dies, or the keyring is locked, during `set`", () => {
@@ -67,11 +56,11 @@ describe("the keyring daemon dies, or the keyring is locked, during `set`", () =
   it("daemon killed while the password is being checked: exit 5, nothing stored, no index", async () => {
     const api = newLogin("killed");
     const password = sentinel();
-    sts.answer("gate");
+    box.sts.answer("gate");
     const run = startCli(["set", "--password-stdin", api], { env: keyring.env, input: password });
-    await sts.waitForRequests(1); // the keychain check passed; the answer is held
+    await box.sts.waitForRequests(1); // the keychain check passed; the answer is held
     await keyring.killDaemon();
-    sts.openGate();
+    box.sts.openGate();
     const result = await run.done;
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 5, stdout: "" });
     expect(result.stderr).toMatch(/^error: (no Secret Service is reachable|the keyring is locked|the Secret Service has no unlocked default keyring|the Secret Service on the D-Bus session bus failed)/m);
@@ -91,11 +80,11 @@ describe("the keyring daemon dies, or the keyring is locked, during `set`", () =
   it("keyring locked between the check and the store: exit 5, nothing stored, index not updated", async () => {
     const api = newLogin("locked");
     const password = sentinel();
-    sts.answer("gate");
+    box.sts.answer("gate");
     const run = startCli(["set", "--password-stdin", api], { env: keyring.env, input: password });
-    await sts.waitForRequests(1);
+    await box.sts.waitForRequests(1);
     keyring.lock();
-    sts.openGate();
+    box.sts.openGate();
     const result = await run.done;
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 5, stdout: "" });
     expect(result.stderr).toMatch(/^error: the keyring is locked/m);
@@ -112,9 +101,9 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
     ["SIGTERM", 143],
   ] as const)("%s at the password prompt (in a terminal): exit %i", async (signal, status) => {
     const api = newLogin("prompt-sig");
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config.dir, NO_COLOR: "1", TERM: "xterm" };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
     delete env.FORCE_COLOR;
-    const pty = spawnPty(process.execPath, [BIN, "--auth-url", sts.url, "set", api], { name: "xterm", cols: 120, rows: 40, env });
+    const pty = spawnPty(process.execPath, [BIN, "--auth-url", box.sts.url, "set", api], { name: "xterm", cols: 120, rows: 40, env });
     let screen = "";
     const prompted = new Promise<void>((resolve) =>
       pty.onData((data) => {
@@ -127,7 +116,7 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
     pty.write("half-typed");
     process.kill(pty.pid, signal);
     expect((await exited).exitCode).toBe(status);
-    expect(sts.requests).toHaveLength(0);
+    expect(box.sts.requests).toHaveLength(0);
     expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
     expect(await configFiles()).toEqual([]);
   });
@@ -137,9 +126,9 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
     ["SIGTERM", 143],
   ] as const)("%s while the token service is asked: exit %i", async (signal, status) => {
     const api = newLogin("request-sig");
-    sts.answer("hang");
+    box.sts.answer("hang");
     const run = startCli(["set", "--password-stdin", api], { input: sentinel() });
-    await sts.waitForRequests(1);
+    await box.sts.waitForRequests(1);
     run.child.kill(signal);
     const result = await run.done;
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: status, stdout: "" });
@@ -153,14 +142,14 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
     ["SIGTERM", 143],
   ] as const)("%s before storing (the file store's lock is busy): exit %i, the file untouched", async (signal, status) => {
     const api = newLogin("store-sig");
-    const dir = join(config.dir, "cdcreds");
+    const dir = join(box.config.dir, "cdcreds");
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // Another writer (this test process: alive) holds the lock: `set` checked the password and now waits.
     const holder = JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: "test" });
     await writeFile(join(dir, "secrets.enc.lock"), holder);
     const run = startCli(["--store", "file", "set", "--password-stdin", api], { input: sentinel(), env: { CDCREDS_PASSPHRASE: "pass" } });
-    await sts.waitForRequests(1);
-    await vi.waitFor(() => expect(sts.requests[0]?.finished).toBe(true)); // the check is over
+    await box.sts.waitForRequests(1);
+    await vi.waitFor(() => expect(box.sts.requests[0]?.finished).toBe(true)); // the check is over
     run.child.kill(signal);
     const result = await run.done;
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: status, stdout: "" });
@@ -172,9 +161,9 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
     const api = newLogin("token-sig");
     expect((await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: sentinel() })).code).toBe(0);
     const before = await configFiles();
-    sts.answer("hang");
+    box.sts.answer("hang");
     const run = startCli(["token", api]);
-    await sts.waitForRequests(1); // under the per-account refresh lock
+    await box.sts.waitForRequests(1); // under the per-account refresh lock
     expect((await configFiles()).some((f) => f.startsWith("cdcreds/locks/token-"))).toBe(true);
     run.child.kill("SIGTERM");
     expect((await run.done).code).toBe(143);
@@ -217,7 +206,7 @@ async function smallTmpfs(): Promise<{ dir: string; fill: () => Promise<void>; r
 
 describe("the config folder cannot be written", () => {
   it("its parent is a regular file (ENOTDIR): set exits 5 before asking anything, for either store", async () => {
-    const notADir = join(config.dir, "file");
+    const notADir = join(box.config.dir, "file");
     await writeFile(notADir, "not a folder");
     const env = { XDG_CONFIG_HOME: notADir, CDCREDS_PASSPHRASE: "pass" };
     const file = await cdcreds(["--store", "file", "set", "--password-stdin", newLogin("enotdir-file")], { input: sentinel(), env });
@@ -229,9 +218,9 @@ describe("the config folder cannot be written", () => {
     const keychain = await cdcreds(["set", "--password-stdin", api], { input: password, env });
     expect({ code: keychain.code, stdout: keychain.stdout }).toEqual({ code: 5, stdout: "" });
     expect(keychain.stderr).toMatch(/^error: cannot read the account index .*: ENOTDIR$/m);
-    expect(sts.requests).toHaveLength(0);
+    expect(box.sts.requests).toHaveLength(0);
     expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
-    expect(await filesUnder(config.dir)).toEqual(new Map([[notADir, "not a folder"]]));
+    expect(await filesUnder(box.config.dir)).toEqual(new Map([[notADir, "not a folder"]]));
   });
 
   describe.each(["full", "read-only"] as const)("%s (a tmpfs)", (fault) => {
@@ -271,7 +260,7 @@ describe("the config folder cannot be written", () => {
       expect(secretToolLookup("cdcreds:prod", api)).toBe(password);
       // Its token too: the refresh lock only saves duplicate requests, it is skipped when it cannot be made.
       const keychainToken = await cdcreds(["token", api], { env });
-      expect({ code: keychainToken.code, stdout: keychainToken.stdout, stderr: keychainToken.stderr }).toEqual({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+      expect({ code: keychainToken.code, stdout: keychainToken.stdout, stderr: keychainToken.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
 
       expect(await readFile(index)).toEqual(before.index);
       expect(await readFile(secrets)).toEqual(before.secrets);

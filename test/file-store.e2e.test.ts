@@ -2,33 +2,26 @@
 // child gets no D-Bus session at all, so nothing can silently land in a keyring.
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliOptions } from "./support/cli.js";
-import { startEmulator, type Emulator } from "./support/emulator.js";
-import { filesUnder, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { useSandbox } from "./support/sandbox.js";
 
 const PASSPHRASE = "a long passphrase for the test €";
-let config: Awaited<ReturnType<typeof tempConfig>>;
-let sts: Emulator;
 let outputs: string[];
 
 async function cdcreds(args: string[], options: CliOptions = {}) {
-  const result = await runCli(["--auth-url", sts.url, "--retries", "0", ...args], {
+  const result = await runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], {
     ...options,
-    env: { XDG_CONFIG_HOME: config.dir, CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: PASSPHRASE, DBUS_SESSION_BUS_ADDRESS: undefined, ...options.env },
+    env: { XDG_CONFIG_HOME: box.config.dir, CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: PASSPHRASE, DBUS_SESSION_BUS_ADDRESS: undefined, ...options.env },
   });
   outputs.push(result.stderr);
   return result;
 }
 
-beforeEach(async () => {
-  config = await tempConfig();
-  sts = await startEmulator();
+const box = useSandbox();
+beforeEach(() => {
   outputs = [];
-});
-afterEach(async () => {
-  await sts.close();
-  await config.remove();
 });
 
 describe("--store file, end to end", () => {
@@ -36,11 +29,11 @@ describe("--store file, end to end", () => {
     const seller = uniqueLogin("file");
     const api = `${seller}-api`;
     const password = sentinel();
-    sts.setCredentials(api, password);
+    box.sts.setCredentials(api, password);
 
     expect(await cdcreds(["set", "--password-stdin", seller], { input: `${password}\n` })).toMatchObject({ code: 0, stdout: "" });
-    expect(sts.requests).toHaveLength(1);
-    const secrets = join(config.dir, "cdcreds", "secrets.enc");
+    expect(box.sts.requests).toHaveLength(1);
+    const secrets = join(box.config.dir, "cdcreds", "secrets.enc");
     expect((await stat(secrets)).mode & 0o777).toBe(0o600);
 
     expect(await cdcreds(["get"])).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });
@@ -51,21 +44,21 @@ describe("--store file, end to end", () => {
     expect(list.stdout).not.toContain(password);
 
     expect(await cdcreds(["verify", "--quiet"])).toMatchObject({ code: 0, stdout: "", stderr: "" });
-    const requestsBeforeToken = sts.requests.length;
-    expect(await cdcreds(["token"])).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(await cdcreds(["token"])).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(sts.requests.length - requestsBeforeToken).toBeLessThanOrEqual(1);
+    const requestsBeforeToken = box.sts.requests.length;
+    expect(await cdcreds(["token"])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(await cdcreds(["token"])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(box.sts.requests.length - requestsBeforeToken).toBeLessThanOrEqual(1);
 
     const exec = await cdcreds(["exec", "--", process.execPath, "-e", "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)"]);
-    expect(exec).toMatchObject({ code: 0, stdout: `${password} ${sts.token}`, stderr: "" });
+    expect(exec).toMatchObject({ code: 0, stdout: `${password} ${box.sts.token}`, stderr: "" });
 
     const doctor = await cdcreds(["doctor"]);
     expect(doctor.code).toBe(0);
     expect(`${doctor.stdout}${doctor.stderr}`).toMatch(/file/);
 
-    for (const [path, content] of await filesUnder(config.dir)) {
+    for (const [path, content] of await filesUnder(box.config.dir)) {
       expect(content, path).not.toContain(password);
-      expect(content, path).not.toContain(sts.token);
+      expect(content, path).not.toContain(box.sts.token);
       expect((await readFile(path)).toString("latin1"), path).not.toContain(PASSPHRASE);
     }
 
@@ -78,7 +71,7 @@ describe("--store file, end to end", () => {
   it("refuses a wrong passphrase with exit 5 and leaves the file as it was", async () => {
     const api = `${uniqueLogin("wrongpass")}-api`;
     expect((await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: "pw" })).code).toBe(0);
-    const path = join(config.dir, "cdcreds", "secrets.enc");
+    const path = join(box.config.dir, "cdcreds", "secrets.enc");
     const before = await readFile(path);
     const result = await cdcreds(["get", api], { env: { CDCREDS_PASSPHRASE: "not it" } });
     expect(result).toMatchObject({ code: 5, stdout: "" });

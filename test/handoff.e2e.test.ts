@@ -1,19 +1,16 @@
 // token, exec and environment credentials, run as the built binary against the private test keyring
 // (scripts/with-keyring.sh) and a loopback token-service emulator that counts every request.
 import { spawn, spawnSync } from "node:child_process";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { BIN, runCli, type CliOptions } from "./support/cli.js";
-import { startEmulator, type Emulator } from "./support/emulator.js";
-import { clearLogins, filesUnder, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { useSandbox } from "./support/sandbox.js";
 
 const HOUR = 3_600_000;
-const apiLogins: string[] = [];
-let config: Awaited<ReturnType<typeof tempConfig>>;
-let sts: Emulator;
 let outputs: string[];
 
 async function cdcreds(args: string[], options: CliOptions = {}) {
-  const result = await runCli(["--auth-url", sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: config.dir, ...options.env } });
+  const result = await runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: box.config.dir, ...options.env } });
   outputs.push(result.stderr);
   return result;
 }
@@ -24,7 +21,7 @@ async function storedAccount(name: string): Promise<{ api: string; password: str
   apiLogins.push(api);
   const password = sentinel();
   expect((await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: password })).code).toBe(0);
-  sts.setCredentials(api, password);
+  box.sts.setCredentials(api, password);
   return { api, password };
 }
 
@@ -39,38 +36,33 @@ const cachedEntry = (api: string): { token: string; expiresAt: string } | undefi
   return raw === undefined ? undefined : (JSON.parse(raw) as { token: string; expiresAt: string });
 };
 
-beforeEach(async () => {
-  config = await tempConfig();
-  sts = await startEmulator();
+const box = useSandbox();
+const { apiLogins } = box;
+beforeEach(() => {
   outputs = [];
 });
-afterEach(async () => {
-  await sts.close();
-  await config.remove();
-});
-afterAll(() => clearLogins(apiLogins));
 
 describe("cdcreds token", () => {
   it("gets a token once, then serves it from the keychain with no request", async () => {
     const { api, password } = await storedAccount("cache");
     const before = Date.now();
     const first = await cdcreds(["token", api]);
-    expect(first).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(sts.requests).toHaveLength(1);
+    expect(first).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(box.sts.requests).toHaveLength(1);
 
     const entry = cachedEntry(api);
-    expect(entry?.token).toBe(sts.token);
+    expect(entry?.token).toBe(box.sts.token);
     const expires = Date.parse(entry!.expiresAt);
     expect(expires).toBeGreaterThanOrEqual(before + 48 * HOUR);
     expect(expires).toBeLessThanOrEqual(Date.now() + 48 * HOUR);
 
     const second = await cdcreds(["token", api]);
-    expect(second).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(sts.requests).toHaveLength(1);
+    expect(second).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(box.sts.requests).toHaveLength(1);
 
     const json = await cdcreds(["token", "--json", api]);
-    expect(JSON.parse(json.stdout)).toEqual({ apiLogin: api, env: "prod", token: sts.token, expiresAt: entry!.expiresAt });
-    expect(sts.requests).toHaveLength(1);
+    expect(JSON.parse(json.stdout)).toEqual({ apiLogin: api, env: "prod", token: box.sts.token, expiresAt: entry!.expiresAt });
+    expect(box.sts.requests).toHaveLength(1);
     for (const output of outputs) expect(output).not.toContain(password);
   });
 
@@ -78,10 +70,10 @@ describe("cdcreds token", () => {
     const { api } = await storedAccount("refresh");
     storeTokenEntry(api, JSON.stringify({ token: "a".repeat(32), expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() }));
     expect((await cdcreds(["token", api])).stdout).toBe(`${"a".repeat(32)}\n`);
-    expect(sts.requests).toHaveLength(0);
-    expect(await cdcreds(["token", "--refresh", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
-    expect(sts.requests).toHaveLength(1);
-    expect(cachedEntry(api)?.token).toBe(sts.token);
+    expect(box.sts.requests).toHaveLength(0);
+    expect(await cdcreds(["token", "--refresh", api])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n` });
+    expect(box.sts.requests).toHaveLength(1);
+    expect(cachedEntry(api)?.token).toBe(box.sts.token);
   });
 
   it.each([
@@ -93,25 +85,25 @@ describe("cdcreds token", () => {
   ])("replaces a cached entry that is %s, without an error", async (_what, entry) => {
     const { api } = await storedAccount("stale");
     storeTokenEntry(api, entry());
-    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(sts.requests).toHaveLength(1);
-    expect(cachedEntry(api)?.token).toBe(sts.token);
+    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(box.sts.requests).toHaveLength(1);
+    expect(cachedEntry(api)?.token).toBe(box.sts.token);
   });
 
   it("serves a cached token with a little more than an hour left", async () => {
     const { api } = await storedAccount("margin");
     storeTokenEntry(api, JSON.stringify({ token: "c".repeat(32), expiresAt: new Date(Date.now() + 70 * 60_000).toISOString() }));
     expect((await cdcreds(["token", api])).stdout).toBe(`${"c".repeat(32)}\n`);
-    expect(sts.requests).toHaveLength(0);
+    expect(box.sts.requests).toHaveLength(0);
   });
 
   it("reports a rejected password with exit 1 and caches nothing", async () => {
     const { api } = await storedAccount("rejected");
-    sts.setCredentials(api, "another password");
+    box.sts.setCredentials(api, "another password");
     const result = await cdcreds(["token", api]);
     expect(result).toMatchObject({ code: 1, stdout: "" });
     expect(result.stderr).toMatch(/^error: .*rejected/);
-    expect(sts.requests).toHaveLength(1);
+    expect(box.sts.requests).toHaveLength(1);
     expect(cachedEntry(api)).toBeUndefined();
   });
 
@@ -119,7 +111,7 @@ describe("cdcreds token", () => {
     const api = `${uniqueLogin("none")}-api`;
     const result = await cdcreds(["token", api]);
     expect(result).toMatchObject({ code: 3, stdout: "" });
-    expect(sts.requests).toHaveLength(0);
+    expect(box.sts.requests).toHaveLength(0);
   });
 });
 
@@ -128,11 +120,11 @@ describe("set and verify keep the token they obtain", () => {
     const api = `${uniqueLogin("setcache")}-api`;
     apiLogins.push(api);
     const password = sentinel();
-    sts.setCredentials(api, password);
+    box.sts.setCredentials(api, password);
     expect((await cdcreds(["set", "--password-stdin", api], { input: password })).code).toBe(0);
-    expect(sts.requests).toHaveLength(1);
-    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
-    expect(sts.requests).toHaveLength(1);
+    expect(box.sts.requests).toHaveLength(1);
+    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n` });
+    expect(box.sts.requests).toHaveLength(1);
   });
 
   it("verify of stored credentials caches the token and records when", async () => {
@@ -142,13 +134,13 @@ describe("set and verify keep the token they obtain", () => {
     const before = Date.now();
     expect(await cdcreds(["verify", api])).toMatchObject({ code: 0, stdout: "" });
     expect(Date.parse((await listed())!.lastVerified!)).toBeGreaterThanOrEqual(before - 1000);
-    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
-    expect(sts.requests).toHaveLength(1);
+    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n` });
+    expect(box.sts.requests).toHaveLength(1);
   });
 
   it("verify with --password-stdin caches nothing: that password is not the stored one", async () => {
     const { api } = await storedAccount("verifystdin");
-    sts.answer("token");
+    box.sts.answer("token");
     expect(await cdcreds(["verify", "--password-stdin", api], { input: "some other password" })).toMatchObject({ code: 0 });
     expect(cachedEntry(api)).toBeUndefined();
   });
@@ -158,12 +150,12 @@ describe("environment credentials", () => {
   it("take precedence over the store for get and token, and their token is never stored", async () => {
     const { api } = await storedAccount("envwins");
     const envPassword = sentinel();
-    sts.setCredentials(api, envPassword);
+    box.sts.setCredentials(api, envPassword);
     const env = { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: envPassword };
     expect(await cdcreds(["get"], { env })).toMatchObject({ code: 0, stdout: `${envPassword}\n`, stderr: "" });
-    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
-    expect(sts.requests.map((r) => [r.login, r.password])).toEqual([
+    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${box.sts.token}\n` });
+    expect(box.sts.requests.map((r) => [r.login, r.password])).toEqual([
       [api, envPassword],
       [api, envPassword],
     ]);
@@ -173,9 +165,9 @@ describe("environment credentials", () => {
   it("work with no store at all (no D-Bus session)", async () => {
     const api = `${uniqueLogin("nostore")}-api`;
     const password = sentinel();
-    sts.setCredentials(api, password);
+    box.sts.setCredentials(api, password);
     const env = { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password, DBUS_SESSION_BUS_ADDRESS: undefined };
-    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+    expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
     expect(await cdcreds(["get", "--json"], { env })).toMatchObject({ code: 0, stdout: `${JSON.stringify({ apiLogin: api, password, env: "prod" })}\n` });
   });
 });
@@ -187,8 +179,8 @@ describe("cdcreds exec", () => {
     const { api, password } = await storedAccount("exec");
     const result = await cdcreds(["exec", "--login", api, "--", process.execPath, "-e", printEnv]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(JSON.parse(result.stdout)).toEqual([api, password, sts.token]);
-    for (const [path, content] of await filesUnder(config.dir)) expect(content, path).not.toContain(password);
+    expect(JSON.parse(result.stdout)).toEqual([api, password, box.sts.token]);
+    for (const [path, content] of await filesUnder(box.config.dir)) expect(content, path).not.toContain(password);
   });
 
   it("passes stdin through and exits with the command's status", async () => {
@@ -196,7 +188,7 @@ describe("cdcreds exec", () => {
     const script = `let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { process.stdout.write(s.toUpperCase()); process.exit(7); })`;
     const result = await cdcreds(["exec", "--login", api, "--no-token", "--", process.execPath, "-e", script], { input: "hello" });
     expect(result).toMatchObject({ code: 7, stdout: "HELLO", stderr: "" });
-    expect(sts.requests).toHaveLength(0);
+    expect(box.sts.requests).toHaveLength(0);
   });
 
   it("exits 128 + the signal when the command dies of one", async () => {
@@ -209,7 +201,7 @@ describe("cdcreds exec", () => {
     const { api } = await storedAccount("forward");
     const script = `process.on("SIGTERM", () => { process.stdout.write("got SIGTERM"); process.exit(5); }); process.stdout.write("ready"); setInterval(() => {}, 1000);`;
     const child = spawn(process.execPath, [BIN, "exec", "--login", api, "--no-token", "--", process.execPath, "-e", script], {
-      env: { ...process.env, XDG_CONFIG_HOME: config.dir },
+      env: { ...process.env, XDG_CONFIG_HOME: box.config.dir },
     });
     let stdout = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -240,9 +232,9 @@ describe("cdcreds exec", () => {
   it("uses environment credentials and does not cache their token", async () => {
     const api = `${uniqueLogin("execenv")}-api`;
     const password = sentinel();
-    sts.setCredentials(api, password);
+    box.sts.setCredentials(api, password);
     const result = await cdcreds(["exec", "--", process.execPath, "-e", printEnv], { env: { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password } });
-    expect(JSON.parse(result.stdout)).toEqual([api, password, sts.token]);
+    expect(JSON.parse(result.stdout)).toEqual([api, password, box.sts.token]);
     expect(cachedEntry(api)).toBeUndefined();
   });
 });

@@ -5,16 +5,13 @@ import { promisify } from "node:util";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
-import { startEmulator, type Emulator } from "./support/emulator.js";
-import { clearLogins, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { useSandbox } from "./support/sandbox.js";
 
 const execFileAsync = promisify(execFile);
 const TSC = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
-let sts: Emulator;
-let config: Awaited<ReturnType<typeof tempConfig>>;
-const apiLogins: string[] = [];
 
 /**
  * Runs an ES module that imports "cdcreds", and parses the JSON it prints. Asynchronous: the
@@ -22,20 +19,13 @@ const apiLogins: string[] = [];
  */
 async function tool(code: string, env: Record<string, string | undefined> = {}): Promise<{ out: unknown; stderr: string }> {
   const { stdout, stderr } = await execFileAsync(process.execPath, ["--input-type=module", "-e", code], {
-    env: { ...process.env, XDG_CONFIG_HOME: config.dir, CDCREDS_AUTH_URL: sts.url, ...env },
+    env: { ...process.env, XDG_CONFIG_HOME: box.config.dir, CDCREDS_AUTH_URL: box.sts.url, ...env },
   });
   return { out: stdout === "" ? undefined : JSON.parse(stdout), stderr };
 }
 
-beforeEach(async () => {
-  sts = await startEmulator();
-  config = await tempConfig();
-});
-afterEach(async () => {
-  await sts.close();
-  await config.remove();
-});
-afterAll(() => clearLogins(apiLogins));
+const box = useSandbox();
+const { apiLogins } = box;
 
 describe('import { ... } from "cdcreds"', () => {
   it("ships type declarations that type-check a consumer and catch its mistakes", async () => {
@@ -82,8 +72,8 @@ await getToken({ env: "staging" });
     const api = `${uniqueLogin("lib")}-api`;
     apiLogins.push(api);
     const password = sentinel();
-    sts.setCredentials(api, password);
-    const set = await runCli(["set", "--password-stdin", "--no-verify", api], { input: password, env: { XDG_CONFIG_HOME: config.dir } });
+    box.sts.setCredentials(api, password);
+    const set = await runCli(["set", "--password-stdin", "--no-verify", api], { input: password, env: { XDG_CONFIG_HOME: box.config.dir } });
     expect(set.code).toBe(0);
 
     const { out, stderr } = await tool(`
@@ -96,15 +86,15 @@ await getToken({ env: "staging" });
     const expiresAt = (out as { first: { expiresAt: string } }).first.expiresAt;
     expect(out).toEqual({
       credentials: { apiLogin: api, password, env: "prod", source: "store" },
-      first: { apiLogin: api, env: "prod", token: sts.token, expiresAt, fromCache: false },
-      second: { apiLogin: api, env: "prod", token: sts.token, expiresAt, fromCache: true },
+      first: { apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: false },
+      second: { apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: true },
     });
-    expect(sts.requests).toHaveLength(1);
+    expect(box.sts.requests).toHaveLength(1);
   });
 
   it("prefers environment credentials, and reports failures as typed errors", async () => {
     const api = `${uniqueLogin("libenv")}-api`;
-    sts.setCredentials(api, "right");
+    box.sts.setCredentials(api, "right");
     const code = `
       import { getCredentials, getToken, verifyCredentials, RejectedError } from "cdcreds";
       const credentials = await getCredentials();
@@ -120,7 +110,7 @@ await getToken({ env: "staging" });
     expect(stderr).toBe("");
     expect(out).toEqual({
       credentials: { apiLogin: api, password: "right", env: "prod", source: "environment" },
-      token: sts.token,
+      token: box.sts.token,
       fromCache: false,
       rejected: { rejected: true, exitCode: 1 },
       missing: 3,

@@ -1,31 +1,20 @@
 // `cdcreds set` as a person uses it: in a real pseudo-terminal (node-pty), typing at the prompts.
 // What reaches the screen is searched for the typed password; Ctrl-C is tried at every step.
 import { spawn } from "node-pty";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BIN } from "./support/cli.js";
-import { startEmulator, type Emulator } from "./support/emulator.js";
-import { clearLogins, filesUnder, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { useSandbox } from "./support/sandbox.js";
 
 const CTRL_C = "\u0003";
-const apiLogins: string[] = [];
-let config: Awaited<ReturnType<typeof tempConfig>>;
-let sts: Emulator;
-
-beforeEach(async () => {
-  config = await tempConfig();
-  sts = await startEmulator();
-});
-afterEach(async () => {
-  await sts.close();
-  await config.remove();
-});
-afterAll(() => clearLogins(apiLogins));
+const box = useSandbox();
+const { apiLogins } = box;
 
 /** A cdcreds run in a pseudo-terminal: everything it drew, and ways to wait and type. */
 function terminal(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: config.dir, NO_COLOR: "1", TERM: "xterm" };
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
   delete env.FORCE_COLOR;
-  const pty = spawn(process.execPath, [BIN, "--auth-url", sts.url, "--retries", "0", ...args], { name: "xterm", cols: 120, rows: 40, env });
+  const pty = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], { name: "xterm", cols: 120, rows: 40, env });
   let screen = "";
   const waiters: { seen: () => number | undefined; resolve: (end: number) => void }[] = [];
   pty.onData((data) => {
@@ -68,7 +57,7 @@ const newLogin = (name: string) => {
 
 async function expectNothingStored(api: string, secret?: string): Promise<void> {
   expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
-  for (const [path, content] of await filesUnder(config.dir)) {
+  for (const [path, content] of await filesUnder(box.config.dir)) {
     expect(content, path).not.toContain(api);
     if (secret !== undefined) expect(content, path).not.toContain(secret);
   }
@@ -78,7 +67,7 @@ describe("set in a terminal", () => {
   it("asks the login, shows the API login, masks the password, verifies and stores it", async () => {
     const { seller, api } = newLogin("tty");
     const password = sentinel();
-    sts.setCredentials(api, password);
+    box.sts.setCredentials(api, password);
     const run = terminal(["set"]);
     await run.waitFor(/Seller login/);
     run.type(`${seller}\r`);
@@ -95,14 +84,14 @@ describe("set in a terminal", () => {
   it("says a rejected password was rejected, asks again, and stores only the right one", async () => {
     const { seller, api } = newLogin("retry");
     const [wrong, right] = [sentinel(), sentinel()];
-    sts.setCredentials(api, right);
+    box.sts.setCredentials(api, right);
     const run = terminal(["set", seller]);
     await run.waitFor(/Password of/);
     run.type(`${wrong}\r`);
     await run.waitFor(/credentials rejected by Cdiscount \(HTTP 401\)[\s\S]*try again \(2 of 3\)[\s\S]*Password of/);
     run.type(`${right}\r`);
     expect(await run.exited).toBe(0);
-    expect(sts.requests.map((r) => r.password)).toEqual([wrong, right]);
+    expect(box.sts.requests.map((r) => r.password)).toEqual([wrong, right]);
     expect(secretToolLookup("cdcreds:prod", api)).toBe(right);
     expect(run.screen).not.toContain(wrong);
     expect(run.screen).not.toContain(right);
@@ -111,7 +100,7 @@ describe("set in a terminal", () => {
   it("refuses to send a just-rejected password again (it only brings a lock-out closer)", async () => {
     const { seller, api } = newLogin("same");
     const [wrong, right] = [sentinel(), sentinel()];
-    sts.setCredentials(api, right);
+    box.sts.setCredentials(api, right);
     const run = terminal(["set", seller]);
     await run.waitFor(/Password of/);
     run.type(`${wrong}\r`);
@@ -124,13 +113,13 @@ describe("set in a terminal", () => {
     await run.waitFor(/Password of \S+ *(\u001b\[[0-9;]*[A-Za-z])*$/, refused);
     run.type(`${right}\r`);
     expect(await run.exited).toBe(0);
-    expect(sts.requests.map((r) => r.password)).toEqual([wrong, right]);
+    expect(box.sts.requests.map((r) => r.password)).toEqual([wrong, right]);
     expect(secretToolLookup("cdcreds:prod", api)).toBe(right);
   });
 
   it("gives up after three rejected passwords (exit 1) and stores nothing", async () => {
     const { seller, api } = newLogin("thrice");
-    sts.setCredentials(api, "never-typed");
+    box.sts.setCredentials(api, "never-typed");
     const run = terminal(["set", seller]);
     await run.waitFor(/Password of/);
     run.type("wrong-1\r");
@@ -141,7 +130,7 @@ describe("set in a terminal", () => {
     }
     expect(await run.exited).toBe(1);
     expect(run.screen).toContain("nothing was stored");
-    expect(sts.requests).toHaveLength(3);
+    expect(box.sts.requests).toHaveLength(3);
     await expectNothingStored(api);
   });
 });
@@ -153,7 +142,7 @@ describe("Ctrl-C during set stores nothing and exits 130", () => {
     run.type("half-typed");
     run.type(CTRL_C);
     expect(await run.exited).toBe(130);
-    expect(await filesUnder(config.dir)).toEqual(new Map());
+    expect(await filesUnder(box.config.dir)).toEqual(new Map());
   });
 
   it("at the password prompt, with the password half typed", async () => {
@@ -165,14 +154,14 @@ describe("Ctrl-C during set stores nothing and exits 130", () => {
     run.type(CTRL_C);
     expect(await run.exited).toBe(130);
     expect(run.screen).not.toContain(password);
-    expect(sts.requests).toHaveLength(0);
+    expect(box.sts.requests).toHaveLength(0);
     await expectNothingStored(api, password);
   });
 
   it("while the token service is being asked", async () => {
     const { seller, api } = newLogin("ctrlc-verify");
     const password = sentinel();
-    sts.answer("hang");
+    box.sts.answer("hang");
     const run = terminal(["set", seller]);
     await run.waitFor(/Password of/);
     run.type(`${password}\r`);

@@ -2,14 +2,11 @@
 // scripts/with-keyring.sh and a loopback token-service emulator. Each test has its own config
 // folder and unique logins, and hunts for its sentinel password wherever it must not be.
 import { spawnSync } from "node:child_process";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliOptions } from "./support/cli.js";
-import { startEmulator, type Emulator } from "./support/emulator.js";
-import { clearLogins, filesUnder, pythonKeyring, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, pythonKeyring, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { useSandbox } from "./support/sandbox.js";
 
-const apiLogins: string[] = [];
-let config: Awaited<ReturnType<typeof tempConfig>>;
-let sts: Emulator;
 let outputs: string[];
 
 const login = (name: string): { seller: string; api: string } => {
@@ -20,37 +17,32 @@ const login = (name: string): { seller: string; api: string } => {
 
 /** Runs cdcreds with this test's config folder and emulator, and keeps stderr (and stdout) to search. */
 async function cdcreds(args: string[], options: CliOptions & { keepStdout?: boolean } = {}) {
-  const result = await runCli(["--auth-url", sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: config.dir, ...options.env } });
+  const result = await runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: box.config.dir, ...options.env } });
   outputs.push(result.stderr);
   if (options.keepStdout !== false) outputs.push(result.stdout);
   return result;
 }
 
-beforeEach(async () => {
-  config = await tempConfig();
-  sts = await startEmulator();
+const box = useSandbox();
+const { apiLogins } = box;
+beforeEach(() => {
   outputs = [];
 });
-afterEach(async () => {
-  await sts.close();
-  await config.remove();
-});
-afterAll(() => clearLogins(apiLogins));
 
 /** The sentinel is nowhere: not in what cdcreds printed (but `get`), nor in any file it wrote. */
 async function expectNowhere(secret: string): Promise<void> {
   for (const output of outputs) expect(output).not.toContain(secret);
-  for (const [path, content] of await filesUnder(config.dir)) expect(content, path).not.toContain(secret);
+  for (const [path, content] of await filesUnder(box.config.dir)) expect(content, path).not.toContain(secret);
 }
 
 describe("set then get", () => {
   it("stores a verified password that get, secret-tool and Python's keyring read back", async () => {
     const { seller, api } = login("roundtrip");
     const password = sentinel();
-    sts.setCredentials(api, password);
+    box.sts.setCredentials(api, password);
     const set = await cdcreds(["set", "--password-stdin", seller], { input: `${password}\n` });
     expect(set).toMatchObject({ code: 0, stdout: "", stderr: `✓ ${api} (prod): password verified and stored in the keychain\n` });
-    expect(sts.requests.map((r) => [r.login, r.password])).toEqual([[api, password]]);
+    expect(box.sts.requests.map((r) => [r.login, r.password])).toEqual([[api, password]]);
 
     const get = await cdcreds(["get", seller], { keepStdout: false });
     expect(get).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });
@@ -61,7 +53,7 @@ describe("set then get", () => {
     const python = pythonKeyring(`sys.stdout.write(keyring.get_password("cdcreds:prod", ${JSON.stringify(api)}))`);
     expect(python).toMatchObject({ status: 0, stdout: password });
 
-    const index = JSON.parse((await filesUnder(config.dir)).get(`${config.dir}/cdcreds/accounts.json`)!) as { accounts: { lastVerified?: string }[] };
+    const index = JSON.parse((await filesUnder(box.config.dir)).get(`${box.config.dir}/cdcreds/accounts.json`)!) as { accounts: { lastVerified?: string }[] };
     expect(index.accounts).toEqual([{ apiLogin: api, env: "prod", store: "keychain", lastVerified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown }]);
     await expectNowhere(password);
   });
@@ -75,14 +67,14 @@ describe("set then get", () => {
 
   it("stores nothing when Cdiscount rejects the password (exit 1), and says what to check", async () => {
     const { seller, api } = login("rejected");
-    sts.setCredentials(api, "the-right-one");
+    box.sts.setCredentials(api, "the-right-one");
     const password = sentinel();
     const result = await cdcreds(["set", "--password-stdin", seller], { input: password });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(`error: ${api}: credentials rejected by Cdiscount (HTTP 401); nothing was stored`);
     expect(result.stderr).toContain("hint: check that the login ends in -api");
-    expect(sts.requests).toHaveLength(1); // a rejected password is never sent twice
+    expect(box.sts.requests).toHaveLength(1); // a rejected password is never sent twice
     expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
     expect(await cdcreds(["list", "--json"])).toMatchObject({ code: 0, stdout: "[]\n" });
     await expectNowhere(password);
@@ -92,7 +84,7 @@ describe("set then get", () => {
     const { seller, api } = login("noverify");
     const password = sentinel();
     expect(await cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: `${password}\r\n` })).toMatchObject({ code: 0, stdout: "" });
-    expect(sts.requests).toHaveLength(0);
+    expect(box.sts.requests).toHaveLength(0);
     expect(secretToolLookup("cdcreds:prod", api)).toBe(password);
     const noTty = await cdcreds(["set", seller]);
     expect(noTty).toMatchObject({ code: 2, stdout: "" });
@@ -165,20 +157,20 @@ describe("list, delete, verify, doctor", () => {
     const { seller, api } = login("verify");
     const password = sentinel();
     await cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: password });
-    sts.setCredentials(api, password);
+    box.sts.setCredentials(api, password);
     expect(await cdcreds(["verify", seller])).toMatchObject({ code: 0, stdout: "" });
-    expect(sts.requests.map((r) => r.password)).toEqual([password]);
+    expect(box.sts.requests.map((r) => r.password)).toEqual([password]);
     await expectNowhere(password);
   });
 
   it("doctor reports a working keychain, and with --online whether the service answers", async () => {
-    sts.answer("401");
+    box.sts.answer("401");
     const ok = await cdcreds(["doctor", "--online"]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain("✓ keychain reachable: connected\n✓ keychain unlocked: a test entry was written and removed\n");
     expect(ok.stderr).toContain("✓ token service: answers (HTTP 401 to a made-up login, as expected)");
-    expect(ok.stderr).toContain(`token URL: ${sts.url}`);
-    sts.answer("503");
+    expect(ok.stderr).toContain(`token URL: ${box.sts.url}`);
+    box.sts.answer("503");
     const down = await cdcreds(["doctor", "--online", "--json"]);
     expect(down.code).toBe(4);
     expect(JSON.parse(down.stdout)).toMatchObject({ store: "keychain", env: "prod", checks: expect.arrayContaining([expect.objectContaining({ name: "token service", ok: false })]) as unknown });
@@ -188,7 +180,7 @@ describe("list, delete, verify, doctor", () => {
     const logins = Array.from({ length: 4 }, (_, i) => login(`concurrent${i}`));
     const results = await Promise.all(logins.map(({ seller }) => cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: `pw-${seller}` })));
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    const index = JSON.parse((await filesUnder(config.dir)).get(`${config.dir}/cdcreds/accounts.json`)!) as { accounts: { apiLogin: string }[] };
+    const index = JSON.parse((await filesUnder(box.config.dir)).get(`${box.config.dir}/cdcreds/accounts.json`)!) as { accounts: { apiLogin: string }[] };
     expect(index.accounts.map((a) => a.apiLogin).sort()).toEqual(logins.map((l) => l.api).sort());
     for (const { seller, api } of logins) expect(secretToolLookup("cdcreds:prod", api)).toBe(`pw-${seller}`);
   });

@@ -6,27 +6,16 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli, type CliOptions } from "./support/cli.js";
-import { startEmulator, type Emulator } from "./support/emulator.js";
-import { clearLogins, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { useSandbox } from "./support/sandbox.js";
 
-const apiLogins: string[] = [];
-let config: Awaited<ReturnType<typeof tempConfig>>;
-let sts: Emulator;
-
-beforeEach(async () => {
-  config = await tempConfig();
-  sts = await startEmulator();
-});
-afterEach(async () => {
-  await sts.close();
-  await config.remove();
-});
-afterAll(() => clearLogins(apiLogins));
+const box = useSandbox();
+const { apiLogins } = box;
 
 const cdcreds = (args: string[], options: CliOptions = {}) =>
-  runCli(["--auth-url", sts.url, ...args], { ...options, env: { XDG_CONFIG_HOME: config.dir, ...options.env } });
+  runCli(["--auth-url", box.sts.url, ...args], { ...options, env: { XDG_CONFIG_HOME: box.config.dir, ...options.env } });
 
 /** Stores a password for a new login (unchecked: the emulator must see only token requests). */
 async function storedAccount(name: string): Promise<string> {
@@ -39,7 +28,7 @@ async function storedAccount(name: string): Promise<string> {
 
 /** The lock file `cdcreds token` takes for this account (src/handoff.ts). */
 const tokenLock = (api: string): string =>
-  join(config.dir, "cdcreds", "locks", `token-prod-${createHash("sha256").update(api).digest("hex").slice(0, 16)}.lock`);
+  join(box.config.dir, "cdcreds", "locks", `token-prod-${createHash("sha256").update(api).digest("hex").slice(0, 16)}.lock`);
 
 /** A pid that no process has any more: a child that ran and ended. */
 function deadPid(): number {
@@ -59,11 +48,11 @@ describe("cdcreds token, many at once", () => {
   it("30 processes with nothing cached all print the same token, from one request", async () => {
     const api = await storedAccount("flight");
     const runs = await Promise.all(Array.from({ length: 30 }, () => cdcreds(["token", api])));
-    for (const run of runs) expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(sts.requests.length).toBeGreaterThanOrEqual(1);
-    expect(sts.requests.length).toBeLessThanOrEqual(2);
-    expect(JSON.parse(secretToolLookup("cdcreds-token:prod", api) ?? "{}")).toMatchObject({ token: sts.token });
-    expect(await readdir(join(config.dir, "cdcreds", "locks"))).toEqual([]); // every lock released
+    for (const run of runs) expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(box.sts.requests.length).toBeGreaterThanOrEqual(1);
+    expect(box.sts.requests.length).toBeLessThanOrEqual(2);
+    expect(JSON.parse(secretToolLookup("cdcreds-token:prod", api) ?? "{}")).toMatchObject({ token: box.sts.token });
+    expect(await readdir(join(box.config.dir, "cdcreds", "locks"))).toEqual([]); // every lock released
   });
 });
 
@@ -72,8 +61,8 @@ describe("the token lock", () => {
     const api = await storedAccount("stale");
     const lock = await plantLock(api, deadPid());
     const run = await cdcreds(["token", api]);
-    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
-    expect(sts.requests).toHaveLength(1);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    expect(box.sts.requests).toHaveLength(1);
     expect(await readdir(join(lock, ".."))).toEqual([]);
   });
 
@@ -83,16 +72,16 @@ describe("the token lock", () => {
     // The longest refresh is timeout x attempts + 10 s: 10.2 s here. A holder past it is stuck.
     const started = Date.now();
     const run = await cdcreds(["--timeout", "0.2", "--retries", "0", "token", api]);
-    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${sts.token}\n`, stderr: "" });
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
     expect(Date.now() - started).toBeGreaterThanOrEqual(10_000); // it did wait for the holder
-    expect(sts.requests).toHaveLength(1);
+    expect(box.sts.requests).toHaveLength(1);
     expect(await readdir(join(lock, ".."))).toEqual([]);
   }, 40_000);
 });
 
 describe("lock messages name what the lock guards", () => {
   it("uses the label given, and the encrypted file by default", async () => {
-    const path = join(config.dir, "some.lock");
+    const path = join(box.config.dir, "some.lock");
     await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: "held" }));
     const { acquireLock } = await import("../src/store/file-lock.js");
     await expect(acquireLock(path, { timeoutMs: 50, label: "the account index" })).rejects.toThrow(
