@@ -6,9 +6,7 @@ import { CdcredsError, ExitCode } from "./errors.js";
 import { resolveGlobalOptions, type RawGlobalOptions } from "./options.js";
 import { cleanUpForSignal } from "./signals.js";
 import { createUi, type Ui } from "./ui.js";
-
-/** The package version, inlined at build time (scripts/build.mjs) rather than loading package.json. */
-declare const CDCREDS_VERSION: string;
+import { VERSION } from "./version.js";
 
 /** Builds the context a command runs with, from the global flags and the environment. */
 function contextOf(cmd: Command): CommandContext {
@@ -46,7 +44,7 @@ const examples = (...lines: string[]): string => `${EXAMPLES_HEADING}${lines.map
 export function buildProgram(): Command {
   const program = new Command("cdcreds")
     .description("Credential helper for the Cdiscount Marketplace API: derive the API login, verify the password, keep it in the OS keychain.")
-    .version(CDCREDS_VERSION, "-V, --version", "print the version")
+    .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "display help")
     .addOption(new Option("--env <name>", "Cdiscount environment (env: CDCREDS_ENV)").choices(["prod", "preprod"]))
     .addOption(new Option("--auth-url <url>", "replace the token service URL: https:, or http: to loopback (env: CDCREDS_AUTH_URL)"))

@@ -7,6 +7,7 @@ import { deriveApiLogin } from "./login.js";
 import type { StoreKind } from "./options.js";
 import type { AccountEntry } from "./store/accounts.js";
 import { passwordService } from "./store/layout.js";
+import { storeName } from "./store/open.js";
 import type { SecretStore } from "./store/types.js";
 
 /** Where the login came from, for messages. */
@@ -92,7 +93,7 @@ export async function loadPassword(store: SecretStore, environment: Environment,
     // A locked keyring answers every read with "nothing" (shared/KEYRING.md): before saying nothing
     // is stored, make sure the store works, so a locked or dead one is exit 5, not 3 (issue 8).
     await store.check();
-    const where = store.kind === "file" ? "the encrypted file" : "the keychain";
+    const where = storeName(store.kind);
     throw new NotFoundError(`no password stored for ${apiLogin} (${environment}) in ${where}`, {
       hint: `store it with \`cdcreds set ${apiLogin}${environment === "prod" ? "" : ` --env ${environment}`}\`, or run \`cdcreds list\``,
     });

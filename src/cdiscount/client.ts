@@ -13,7 +13,7 @@ import {
   type AttemptOutcome,
   type TokenStatus,
 } from "./answer.js";
-import { importUndici } from "./proxy.js";
+import { dispatcherFromEnv, importUndici } from "./proxy.js";
 
 /** The answer to a token request, after any retries. Never carries the password. */
 export type TokenAnswer =
@@ -86,6 +86,19 @@ export async function requestToken(req: TokenRequest): Promise<TokenAnswer> {
     const delayMs = Math.max(backoffMs(attempt), outcome.retryAfterMs ?? 0);
     req.onProgress?.({ attempt, delayMs, reason: outcome.detail, elapsedMs: Date.now() - started });
     await sleep(delayMs);
+  }
+}
+
+/**
+ * {@link requestToken} through the proxy the environment names, if any (see proxy.ts), which is
+ * destroyed afterwards: destroyed, not closed, so a connection left hanging cannot hold the process.
+ */
+export async function requestTokenFromEnv(req: Omit<TokenRequest, "dispatcher">, env: NodeJS.ProcessEnv): Promise<TokenAnswer> {
+  const dispatcher = await dispatcherFromEnv(env, req.url);
+  try {
+    return await requestToken({ ...req, dispatcher });
+  } finally {
+    await dispatcher?.destroy();
   }
 }
 

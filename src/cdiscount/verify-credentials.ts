@@ -4,9 +4,8 @@ import type { Dispatcher } from "undici";
 import { UsageError } from "../errors.js";
 import { deriveApiLogin } from "../login.js";
 import { resolveGlobalOptions } from "../options.js";
-import { answerError, requestToken, type TokenProgress } from "./client.js";
+import { answerError, requestToken, requestTokenFromEnv, type TokenProgress } from "./client.js";
 import { parseAuthUrl, parseEnvironment, tokenUrl, type Environment } from "./endpoints.js";
-import { dispatcherFromEnv } from "./proxy.js";
 
 /** Inputs of {@link verifyCredentials}. Give `apiLogin` or `login` (a seller login gets `-api`). */
 export interface VerifyCredentialsOptions {
@@ -64,23 +63,10 @@ export async function verifyCredentials(options: VerifyCredentialsOptions): Prom
   const url = tokenUrl(env, options.authUrl === undefined ? undefined : parseAuthUrl(String(options.authUrl), "authUrl"));
   const timeoutMs = checkedNumber(options.timeoutMs, DEFAULTS.timeoutMs, "timeoutMs", 1, 600_000);
   const retries = Math.trunc(checkedNumber(options.retries, DEFAULTS.retries, "retries", 0, 10));
-  const dispatcher = options.dispatcher ?? (await dispatcherFromEnv(options.proxyEnv ?? process.env, url));
-  try {
-    const answer = await requestToken({
-      url,
-      apiLogin,
-      password: options.password,
-      timeoutMs,
-      retries,
-      dispatcher,
-      now: options.now,
-      sleep: options.sleep,
-      onProgress: options.onProgress,
-    });
-    if (answer.status !== "valid") throw answerError(answer, url, apiLogin);
-    return { apiLogin, env, token: answer.token, issuedAt: answer.issuedAt, attempts: answer.attempts };
-  } finally {
-    // Only a dispatcher made here is ours to close; destroy, so a hung socket cannot hold the process.
-    if (options.dispatcher === undefined) await dispatcher?.destroy();
-  }
+  const req = { url, apiLogin, password: options.password, timeoutMs, retries, now: options.now, sleep: options.sleep, onProgress: options.onProgress };
+  // A caller's dispatcher is the caller's to close; one made from the environment is closed here.
+  const answer =
+    options.dispatcher === undefined ? await requestTokenFromEnv(req, options.proxyEnv ?? process.env) : await requestToken({ ...req, dispatcher: options.dispatcher });
+  if (answer.status !== "valid") throw answerError(answer, url, apiLogin);
+  return { apiLogin, env, token: answer.token, issuedAt: answer.issuedAt, attempts: answer.attempts };
 }

@@ -3,7 +3,7 @@ import { NotFoundError } from "../errors.js";
 import { deriveApiLogin } from "../login.js";
 import { removeAccount } from "../store/accounts.js";
 import { passwordService, tokenService } from "../store/layout.js";
-import { openStore } from "../store/open.js";
+import { openStore, storeName } from "../store/open.js";
 
 /**
  * `cdcreds delete <login>`: removes the password, the cached token and the index entry. The store
@@ -16,7 +16,7 @@ export async function deleteAccount(ctx: CommandContext, argument: string): Prom
   const password = await store.delete(passwordService(env), apiLogin);
   const token = await store.delete(tokenService(env), apiLogin);
   const indexed = await removeAccount({ env: ctx.env }, { apiLogin, env, store: store.kind });
-  const where = store.kind === "file" ? "the encrypted file" : "the keychain";
+  const where = storeName(store.kind);
   if (!password && !token && !indexed) {
     throw new NotFoundError(`nothing stored for ${apiLogin} (${env}) in ${where}`, { hint: "see `cdcreds list` (the account may be in another --env or --store)" });
   }

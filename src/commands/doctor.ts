@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { requestToken } from "../cdiscount/client.js";
+import { requestTokenFromEnv } from "../cdiscount/client.js";
 import { tokenUrl } from "../cdiscount/endpoints.js";
-import { dispatcherFromEnv } from "../cdiscount/proxy.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { environmentCredentials } from "../credentials.js";
 import { CdcredsError, ExitCode } from "../errors.js";
 import { accountsPath, readAccounts } from "../store/accounts.js";
 import type { KeychainStore } from "../store/keychain.js";
 import { openStore } from "../store/open.js";
-import packageJson from "../../package.json" with { type: "json" };
+import { VERSION } from "../version.js";
 
 /** The flags of `cdcreds doctor`. */
 export interface DoctorFlags {
@@ -60,22 +59,11 @@ async function indexCheck(ctx: CommandContext): Promise<Check> {
 
 /** Asks the token service about a made-up login: a 401 proves it answers, without any real account. */
 async function onlineCheck(ctx: CommandContext, url: URL): Promise<Check> {
-  const dispatcher = await dispatcherFromEnv(ctx.env, url);
-  try {
-    const answer = await requestToken({
-      url,
-      apiLogin: DUMMY_LOGIN,
-      password: randomBytes(12).toString("hex"),
-      timeoutMs: ctx.options.timeoutMs,
-      retries: ctx.options.retries,
-      dispatcher,
-    });
-    if (answer.status === "rejected") return { name: "token service", ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
-    if (answer.status === "valid") return { name: "token service", ok: true, detail: "answers (it even accepted a made-up login)" };
-    return { name: "token service", ok: false, detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`, hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url" };
-  } finally {
-    await dispatcher?.destroy();
-  }
+  const { timeoutMs, retries } = ctx.options;
+  const answer = await requestTokenFromEnv({ url, apiLogin: DUMMY_LOGIN, password: randomBytes(12).toString("hex"), timeoutMs, retries }, ctx.env);
+  if (answer.status === "rejected") return { name: "token service", ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
+  if (answer.status === "valid") return { name: "token service", ok: true, detail: "answers (it even accepted a made-up login)" };
+  return { name: "token service", ok: false, detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`, hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url" };
 }
 
 /**
@@ -94,11 +82,11 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   const storeOk = checks.every((c) => c.ok) && index.ok;
   const exitCode = !storeOk ? ExitCode.Store : online?.ok === false ? ExitCode.Service : ExitCode.Ok;
   if (json) {
-    const report = { version: packageJson.version, node: process.version, platform: process.platform, store: ctx.options.store, storeDescription: description, env, tokenUrl: url.href, environmentCredentials: fromEnv?.apiLogin ?? null, checks: [...checks, index, ...(online ? [online] : [])] };
+    const report = { version: VERSION, node: process.version, platform: process.platform, store: ctx.options.store, storeDescription: description, env, tokenUrl: url.href, environmentCredentials: fromEnv?.apiLogin ?? null, checks: [...checks, index, ...(online ? [online] : [])] };
     return { stdout: `${JSON.stringify(report)}\n`, exitCode };
   }
   const { ui } = ctx;
-  ui.info(`cdcreds ${packageJson.version}, Node ${process.version}, ${process.platform}-${process.arch}`);
+  ui.info(`cdcreds ${VERSION}, Node ${process.version}, ${process.platform}-${process.arch}`);
   ui.info(`store: ${ctx.options.store} (${description})`);
   for (const check of [...checks, index, ...(online ? [online] : [])]) {
     if (check.ok) ui.success(`${check.name}: ${check.detail}`);

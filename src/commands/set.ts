@@ -6,7 +6,7 @@ import { startSpinner } from "../spinner.js";
 import { readPasswordFromStdin } from "../stdin.js";
 import { readAccounts, upsertAccount, type AccountEntry } from "../store/accounts.js";
 import { passwordService, tokenService } from "../store/layout.js";
-import { openStore } from "../store/open.js";
+import { openStore, storeName } from "../store/open.js";
 import { cacheToken } from "../token.js";
 
 /** The flags of `cdcreds set`. */
@@ -133,7 +133,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     // The store is the truth and holds the password now: the index is a convenience.
     ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${apiLogin}): ${(error as Error).message}`);
   }
-  const where = store.kind === "file" ? "the encrypted file" : "the keychain";
+  const where = storeName(store.kind);
   const checked = verified !== undefined;
   ctx.ui.success(`${apiLogin} (${env}): password ${checked ? "verified and " : ""}stored in ${where}${checked ? "" : " without verification"}`);
   return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: store.kind, verified: checked })}\n` : "" };

@@ -1,6 +1,5 @@
-import { answerError, requestToken, type TokenAnswer } from "../cdiscount/client.js";
+import { answerError, requestTokenFromEnv, type TokenAnswer, type TokenProgress } from "../cdiscount/client.js";
 import { tokenUrl } from "../cdiscount/endpoints.js";
-import { dispatcherFromEnv } from "../cdiscount/proxy.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { resolveLogin } from "../credentials.js";
 import { ExitCode } from "../errors.js";
@@ -72,26 +71,12 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
   const url = tokenUrl(env, ctx.options.authUrl);
   ctx.ui.debug(`verifying ${apiLogin} (${env}) with the password from the ${source}`);
   ctx.ui.debug(`token service ${url.protocol}//${url.host}, timeout ${timeoutMs / 1000} s, up to ${retries} retries`);
-  const dispatcher = await dispatcherFromEnv(ctx.env, url);
   const started = Date.now();
-  let answer: TokenAnswer;
-  try {
-    answer = await requestToken({
-      url,
-      apiLogin,
-      password,
-      timeoutMs,
-      retries,
-      dispatcher,
-      onProgress: ({ attempt, delayMs, reason, elapsedMs }) => {
-        if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: GET ${url.host}`);
-        else ctx.ui.debug(`attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
-      },
-    });
-  } finally {
-    // destroy, not close: a connection the service left hanging must not keep us waiting.
-    await dispatcher?.destroy();
-  }
+  const onProgress = ({ attempt, delayMs, reason, elapsedMs }: TokenProgress): void => {
+    if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: GET ${url.host}`);
+    else ctx.ui.debug(`attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
+  };
+  const answer = await requestTokenFromEnv({ url, apiLogin, password, timeoutMs, retries, onProgress }, ctx.env);
   ctx.ui.debug(`answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`);
   if (answer.status === "valid") {
     ctx.ui.redact(answer.token);

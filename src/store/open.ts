@@ -10,6 +10,9 @@ export interface OpenStoreDeps {
   interactive: boolean;
 }
 
+/** How messages name a store: "the keychain", "the encrypted file". */
+export const storeName = (kind: StoreKind): string => (kind === "file" ? "the encrypted file" : "the keychain");
+
 /**
  * Opens the store of that kind. Nothing is connected, read or asked until its first use.
  * @throws {UsageError} for the file store when it cannot be set up from the environment.
