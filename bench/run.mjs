@@ -38,7 +38,7 @@ if (process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
 }
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const BIN = args.bin === undefined ? join(ROOT, "bin/cdcreds.js") : resolve(args.bin);
+const BIN = args.bin === undefined ? join(ROOT, "bin/cdcreds.cjs") : resolve(args.bin);
 const NODE = process.execPath;
 const PYTHON = "/usr/bin/python3"; // Debian's, with python3-keyring (a pyenv python3 on PATH may lack it)
 const SELLER = "benchshop";

@@ -1,29 +1,89 @@
-// Bundles the CLI and the library with esbuild: one small entry chunk per entry point, and one
-// chunk per lazily imported command, so `cdcreds derive` loads neither prompts nor the keychain.
-// Bundling measured faster than resolving many ESM/CJS modules at start-up (issue 7, README).
+// Builds dist/ with esbuild (issue 7, README "Performance"):
+//
+// - dist/cli.cjs: the CLI in one CommonJS file. Each command is imported lazily in src/cli.ts;
+//   esbuild keeps such a module in the file but runs its code only when it is imported. CommonJS,
+//   because on Node 20 an ESM entry and its chunks measured ~25 ms more than one CommonJS file.
+// - dist/vendor/*.cjs: the prompts and undici, each alone, read only by the commands that use them:
+//   parsed with the CLI, their 2 MB measured ~50 ms on every run.
+// - dist/index.js and dist/chunks/: the library (ESM, the package's export), split the same way.
+//
+// The native keychain binding stays a real package, loaded with require where it is needed.
 import { build } from "esbuild";
 import { readFile, rename, rm } from "node:fs/promises";
 
 const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
-// Built beside dist/ and swapped in, so a cdcreds already running never finds dist/ half-empty.
-const next = `dist.next-${process.pid}`;
-await build({
-  entryPoints: ["src/cli.ts", "src/index.ts"],
-  outdir: next,
+/** Packages the CLI takes from dist/vendor/: the file's name there, without .cjs. */
+const VENDORED = { "@inquirer/prompts": "inquirer-prompts", undici: "undici" };
+
+/**
+ * Start-up work no command needs, cut out of the CLI bundle:
+ * - chalk's own colour probe (`#supports-color`) loads `node:tty` and with it the streams stack;
+ *   cdcreds always gives chalk its colour level (src/ui.ts), so chalk gets the probe's inert
+ *   variant.
+ * - commander requires `child_process` when loaded, for stand-alone subcommand executables, which
+ *   cdcreds does not use; it gets it on first use instead.
+ * - A vendored package, or a Node built-in imported with `await import()`, becomes a `require` run
+ *   when first imported: left as `import()`, each would start Node's ESM loader.
+ */
+const trimStartup = {
+  name: "cdcreds-trim-startup",
+  setup(b) {
+    // A module made of one line of code; what it requires stays outside the bundle.
+    const virtual = (name, contents) => ({ path: name, namespace: "cdcreds", pluginData: contents });
+    b.onLoad({ filter: /.*/, namespace: "cdcreds" }, (args) => ({ contents: args.pluginData, loader: "js" }));
+    b.onResolve({ filter: /.*/, namespace: "cdcreds" }, (args) => ({ path: args.path, external: true }));
+
+    b.onResolve({ filter: /^#supports-color$/ }, (args) => ({ path: `${args.resolveDir}/vendor/supports-color/browser.js` }));
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes("/node_modules/commander/")
+        ? virtual("child_process (on first use)", 'module.exports = { get spawn() { return require("node:child_process").spawn; } };')
+        : undefined,
+    );
+    b.onResolve({ filter: /^(@inquirer\/prompts|undici)$/ }, (args) => virtual(args.path, `module.exports = require("./vendor/${VENDORED[args.path]}.cjs");`));
+    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === "dynamic-import" ? virtual(args.path, `module.exports = require("${args.path}");`) : undefined));
+  },
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
   target: "node20",
-  // The native binding stays a real package; it is loaded with createRequire where it is needed.
   external: ["@napi-rs/keyring"],
-  chunkNames: "chunks/[name]-[hash]",
-  // CommonJS dependencies bundled into ESM need a real `require` for Node built-ins.
-  banner: { js: 'import { createRequire as __cdcredsCreateRequire } from "node:module"; const require = __cdcredsCreateRequire(import.meta.url);' },
   define: { CDCREDS_VERSION: JSON.stringify(version) },
   legalComments: "none",
   logLevel: "warning",
+};
+
+// Built beside dist/ and swapped in, so a cdcreds already running never finds dist/ half-empty.
+const next = `dist.next-${process.pid}`;
+await build({
+  ...common,
+  entryPoints: ["src/cli.ts"],
+  outfile: `${next}/cli.cjs`,
+  format: "cjs",
+  // src/require.ts resolves from import.meta.url, which CommonJS spells differently.
+  define: { ...common.define, "import.meta.url": "__cdcredsFileUrl" },
+  banner: { js: 'const __cdcredsFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [trimStartup],
+});
+for (const [name, file] of Object.entries(VENDORED)) {
+  await build({
+    ...common,
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: process.cwd() },
+    outfile: `${next}/vendor/${file}.cjs`,
+    format: "cjs",
+  });
+}
+await build({
+  ...common,
+  entryPoints: ["src/index.ts"],
+  outdir: next,
+  splitting: true,
+  format: "esm",
+  chunkNames: "chunks/[name]-[hash]",
+  // CommonJS dependencies bundled into ESM need a real `require` for Node built-ins.
+  banner: { js: 'import { createRequire as __cdcredsCreateRequire } from "node:module"; const require = __cdcredsCreateRequire(import.meta.url);' },
 });
 const old = `dist.old-${process.pid}`;
 await rename("dist", old).catch(() => {});

@@ -41,7 +41,7 @@ export interface ApiToken {
   fromCache: boolean;
 }
 
-function inputsOf(options: CredentialOptions): { options: GlobalOptions; env: NodeJS.ProcessEnv; interactive: false; login: string | undefined } {
+function inputsOf(options: CredentialOptions): { options: GlobalOptions; env: NodeJS.ProcessEnv; interactive: () => false; login: string | undefined } {
   const env = options.processEnv ?? process.env;
   const resolved = resolveGlobalOptions(
     {
@@ -53,7 +53,7 @@ function inputsOf(options: CredentialOptions): { options: GlobalOptions; env: No
     },
     env,
   );
-  return { options: resolved, env, interactive: false, login: options.login };
+  return { options: resolved, env, interactive: () => false, login: options.login };
 }
 
 /**

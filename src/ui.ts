@@ -1,5 +1,5 @@
-import { isatty } from "node:tty";
 import { Chalk, type ChalkInstance } from "chalk";
+import { requireNow } from "./require.js";
 
 /** Where messages go: always stderr (stdout carries data only). */
 export interface Ui {
@@ -42,12 +42,24 @@ interface UiOptions {
   stdinIsTTY?: boolean;
 }
 
+/**
+ * Whether a file descriptor is a terminal. `node:tty` is loaded on first use only: it brings in
+ * `net` and the streams, a measurable part of a start-up that `get`, `token` and `derive` (which
+ * write nothing on stderr and prompt for nothing) do not need (issue 7).
+ */
+const isTerminal = (fd: number): boolean => (requireNow("node:tty") as typeof import("node:tty")).isatty(fd);
+
+/** A value computed on first use, then kept. */
+function lazy<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: compute() }).v;
+}
+
 /** Creates the stderr UI. Secrets registered with `redact` never reach the stream. */
-export function createUi({ env, debug, stderr, stdinIsTTY = isatty(0) }: UiOptions): Ui {
-  // isatty() rather than process.stdin/stderr: those getters build stream objects, and most runs
-  // (`get`, `token`, `derive`) never read stdin nor write to stderr (issue 7).
-  const stderrIsTTY = stderr === undefined ? isatty(2) : stderr.isTTY === true;
-  const color = new Chalk({ level: colorLevel(env, stderrIsTTY) });
+export function createUi({ env, debug, stderr, stdinIsTTY }: UiOptions): Ui {
+  const stderrIsTTY = lazy(() => (stderr === undefined ? isTerminal(2) : stderr.isTTY === true));
+  const interactive = lazy(() => (stdinIsTTY ?? isTerminal(0)) && stderrIsTTY());
+  const color = lazy(() => new Chalk({ level: colorLevel(env, stderrIsTTY()) }));
   const secrets = new Set<string>();
   const write = (text: string): void => {
     let safe = text;
@@ -55,19 +67,23 @@ export function createUi({ env, debug, stderr, stdinIsTTY = isatty(0) }: UiOptio
     (stderr ?? process.stderr).write(`${safe}\n`);
   };
   return {
-    color,
-    interactive: stdinIsTTY && stderrIsTTY,
+    get color() {
+      return color();
+    },
+    get interactive() {
+      return interactive();
+    },
     debugEnabled: debug,
     info: (message) => write(message),
-    note: (message) => write(`${color.cyan("note:")} ${message}`),
-    success: (message) => write(`${color.green("✓")} ${message}`),
-    warn: (message) => write(`${color.yellow("warning:")} ${message}`),
+    note: (message) => write(`${color().cyan("note:")} ${message}`),
+    success: (message) => write(`${color().green("✓")} ${message}`),
+    warn: (message) => write(`${color().yellow("warning:")} ${message}`),
     error: (message, hint) => {
-      write(`${color.red("error:")} ${message}`);
-      if (hint !== undefined) write(`${color.dim("hint:")} ${hint}`);
+      write(`${color().red("error:")} ${message}`);
+      if (hint !== undefined) write(`${color().dim("hint:")} ${hint}`);
     },
     debug: (message) => {
-      if (debug) write(color.dim(`debug: ${message}`));
+      if (debug) write(color().dim(`debug: ${message}`));
     },
     redact: (secret) => {
       if (secret.length > 0) secrets.add(secret);

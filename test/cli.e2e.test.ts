@@ -119,7 +119,7 @@ describe("colour", () => {
   it("is never used with NO_COLOR, even on a terminal", () => {
     // `script` gives the child a real terminal; NO_COLOR must still win over it.
     const run = (env: Record<string, string>) =>
-      spawnSync("script", ["-qec", `${process.execPath} bin/cdcreds.js derive x-api`, "/dev/null"], {
+      spawnSync("script", ["-qec", `${process.execPath} bin/cdcreds.cjs derive x-api`, "/dev/null"], {
         encoding: "utf8",
         env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined, TERM: "xterm", ...env },
       });
@@ -147,7 +147,7 @@ describe("cdcreds completion", () => {
 
   it("completes commands and option values in a real bash", () => {
     const complete = (line: string): string[] => {
-      const script = `source /dev/stdin <<< "$(${process.execPath} bin/cdcreds.js completion bash)"
+      const script = `source /dev/stdin <<< "$(${process.execPath} bin/cdcreds.cjs completion bash)"
 COMP_LINE=${JSON.stringify(line)}; read -ra COMP_WORDS <<< "$COMP_LINE"; [[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
 COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _cdcreds; printf '%s\\n' "\${COMPREPLY[@]}"`;
       return spawnSync("bash", ["-c", script], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
@@ -161,7 +161,7 @@ COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _cdcreds; printf '%s\\n' "\${COMPREPLY
   it("is valid zsh and fish syntax where those shells exist", () => {
     for (const shell of ["zsh", "fish"]) {
       if (spawnSync("which", [shell]).status !== 0) continue;
-      const script = spawnSync(process.execPath, ["bin/cdcreds.js", "completion", shell], { encoding: "utf8" }).stdout;
+      const script = spawnSync(process.execPath, ["bin/cdcreds.cjs", "completion", shell], { encoding: "utf8" }).stdout;
       expect(spawnSync(shell, ["-n"], { input: script, encoding: "utf8" }).status).toBe(0);
     }
   });

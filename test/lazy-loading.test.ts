@@ -1,69 +1,93 @@
+// What each fast path loads, observed in the built binary as a user runs it (issue 7, README
+// "Performance"): a preload records the Node built-ins and CommonJS files the process loaded.
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
+import { useSandbox } from "./support/sandbox.js";
+import { uniqueLogin } from "./support/store-helpers.js";
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
+const PRELOAD = fileURLToPath(new URL("./support/record-loads.cjs", import.meta.url));
+const box = useSandbox();
 
-/** The files Node loads before running a command: the static import closure of the entry chunks. */
-function staticClosure(entries: string[]): Map<string, string> {
-  const seen = new Map<string, string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    const code = readFileSync(file, "utf8");
-    seen.set(file, code);
-    for (const [, spec] of code.matchAll(/^import\s*(?:[^"';]*?from\s*)?["'](\.[^"']+)["'];?$/gm)) visit(join(dirname(file), spec!));
-  };
-  entries.forEach(visit);
-  return seen;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "cdcreds-loads-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+interface Loads {
+  builtins: string[];
+  files: string[];
 }
 
-/** The chunk a command's lazy `import("./commands/<name>.js")` loads. */
-function commandChunk(name: string): string {
-  const cli = readFileSync(join(DIST, "cli.js"), "utf8");
-  const match = new RegExp(`import\\("(\\./chunks/${name}-[A-Z0-9]+\\.js)"\\)`).exec(cli);
-  if (match === null) throw new Error(`no lazy chunk for ${name} in dist/cli.js`);
-  return join(DIST, match[1]!);
+/** Runs cdcreds and returns what it loaded; the command must succeed with that stdout. */
+async function loadsOf(args: string[], expectedStdout: string, input?: string): Promise<Loads> {
+  const record = join(dir, `${Math.random().toString(36).slice(2)}.json`);
+  const env = { XDG_CONFIG_HOME: box.config.dir, NODE_OPTIONS: `--require ${PRELOAD}`, CDCREDS_TEST_LOADS: record };
+  const result = await runCli(["--auth-url", box.sts.url, ...args], { env, input });
+  expect(result).toMatchObject({ code: 0, stdout: expectedStdout });
+  return JSON.parse(await readFile(record, "utf8")) as Loads;
 }
 
-describe("what `derive` loads (built bundle)", () => {
-  const loaded = [...staticClosure([join(DIST, "cli.js"), commandChunk("derive")]).values()].join("\n");
+const PASSWORD = "l4zy-l0ading!";
+const VENDOR = { "the prompt library": "vendor/inquirer-prompts.cjs", "the HTTP client": "vendor/undici.cjs" };
+/**
+ * Built-ins no fast path needs, each measured at 3-10 % of a bare node start: the streams stack
+ * (what `process.stdout`, colour detection and commander's loading bring in), crypto, http.
+ */
+const HEAVY_BUILTINS = ["tty", "net", "child_process", "stream", "crypto", "http"];
+/** The files of dist/ a run loaded, relative to dist/. */
+const distFiles = (files: string[]): string[] => files.filter((f) => f.startsWith(DIST)).map((f) => f.slice(DIST.length));
 
-  it("includes the derive command itself", () => {
-    expect(loaded).toContain("already ends in -api");
-  });
-
-  it.each([
-    ["the prompt library", "node_modules/@inquirer/"],
-    ["the keychain binding", "@napi-rs/keyring"],
-    ["the HTTP client", "node_modules/undici/"],
-    ["zod", "node_modules/zod/"],
-  ])("does not load %s", (_what, marker) => {
-    expect(loaded).not.toContain(marker);
+describe("`derive`", () => {
+  it("loads the CLI bundle only: no vendored package, no keychain binding, no streams", async () => {
+    const { builtins, files } = await loadsOf(["derive", "bestshop"], "bestshop-api\n");
+    expect(distFiles(files)).toEqual(["cli.cjs"]);
+    expect(files.filter((f) => f.includes("node_modules"))).toEqual([]);
+    expect(builtins.filter((m) => HEAVY_BUILTINS.includes(m))).toEqual([]);
   });
 });
 
-// The hot paths of scripts (`PW=$(cdcreds get)`, `TOKEN=$(cdcreds token)`): a cached token needs no
-// HTTP client, and a named login needs no account index (zod). Issue 7, README "Performance".
-describe.each(["get", "token"])("what `%s` loads before it runs (built bundle)", (name) => {
-  const loaded = [...staticClosure([join(DIST, "cli.js"), commandChunk(name)]).values()].join("\n");
+// The hot paths of scripts (`PW=$(cdcreds get)`, `TOKEN=$(cdcreds token)`): a named login needs no
+// account index, and a cached token needs no HTTP client.
+describe("`get` and a cached `token`", () => {
+  it.each(["get", "token"])("%s loads the keychain binding and nothing else it does not need", async (command) => {
+    const login = uniqueLogin("lazy");
+    box.apiLogins.push(`${login}-api`);
+    expect((await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], { input: PASSWORD, env: { XDG_CONFIG_HOME: box.config.dir } })).code).toBe(0);
 
-  it.each([
-    ["the prompt library", "node_modules/@inquirer/"],
-    ["the HTTP client", "node_modules/undici/"],
-    ["zod", "node_modules/zod/"],
-  ])("does not load %s", (_what, marker) => {
-    expect(loaded).not.toContain(marker);
+    const { builtins, files } = await loadsOf([command, login], command === "get" ? `${PASSWORD}\n` : `${box.sts.token}\n`);
+    expect(box.sts.requests).toHaveLength(1); // the token was cached by `set`: no request
+    expect(files.some((f) => f.includes("@napi-rs/keyring"))).toBe(true);
+    expect(distFiles(files)).toEqual(["cli.cjs"]);
+    expect(builtins.filter((m) => HEAVY_BUILTINS.includes(m))).toEqual([]);
   });
 });
 
-describe("the keychain binding (built bundle)", () => {
-  const files = [join(DIST, "cli.js"), join(DIST, "index.js"), ...readdirSync(join(DIST, "chunks")).map((f) => join(DIST, "chunks", f))];
+describe("`verify`", () => {
+  it("loads the HTTP client of Node, not undici, when no proxy is set", async () => {
+    const login = uniqueLogin("lazy");
+    box.apiLogins.push(`${login}-api`);
+    expect((await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], { input: PASSWORD, env: { XDG_CONFIG_HOME: box.config.dir } })).code).toBe(0);
+
+    const { builtins, files } = await loadsOf(["verify", login], "");
+    expect(builtins).toContain("http");
+    for (const [what, file] of Object.entries(VENDOR)) expect(files, what).not.toContain(join(DIST, file));
+  });
+});
+
+describe("the library", () => {
+  const files = [join(DIST, "index.js"), ...readdirSync(join(DIST, "chunks")).map((f) => join(DIST, "chunks", f))];
   const code = files.map((f) => readFileSync(f, "utf8")).join("\n");
 
-  // An ESM import of this CommonJS native package measured ~60 ms on Node 20; createRequire does not.
-  it("is loaded with createRequire, never through an ESM import", () => {
-    expect(code).toContain('createRequire(import.meta.url)("@napi-rs/keyring")');
+  // An ESM import of this CommonJS native package measured ~60 ms on Node 20; require does not.
+  it("loads the keychain binding with require, never through an ESM import", () => {
+    expect(code).toMatch(/requireNow\("@napi-rs\/keyring"\)/);
     expect(code).not.toMatch(/\bfrom\s*["']@napi-rs\/keyring["']|import\s*\(\s*["']@napi-rs\/keyring["']\s*\)|^import\s*["']@napi-rs\/keyring["']/m);
   });
 });

@@ -63,12 +63,22 @@ describe("auth URL policy", () => {
     expect(() => parseAuthUrl(url, "--auth-url")).toThrow(message);
   });
 
-  it("recognises loopback hosts only", () => {
-    expect(isLoopbackHost("127.0.0.1")).toBe(true);
-    expect(isLoopbackHost("[::1]")).toBe(true);
-    expect(isLoopbackHost("LOCALHOST")).toBe(true);
-    expect(isLoopbackHost("127.example.test")).toBe(false);
-    expect(isLoopbackHost("::ffff:10.0.0.1")).toBe(false);
+  it.each([
+    ["http://127.0.0.1/", true],
+    ["http://127.1/", true],
+    ["http://0x7f000001/", true],
+    ["http://127.255.255.254:8080/", true],
+    ["http://[::1]/", true],
+    ["http://[0:0:0:0:0:0:0:1]/", true],
+    ["http://LOCALHOST/", true],
+    ["http://sts.localhost/", true],
+    ["http://127.example.test/", false],
+    ["http://128.0.0.1/", false],
+    ["http://[::ffff:10.0.0.1]/", false],
+    ["http://[::ffff:127.0.0.1]/", false],
+    ["http://localhost.evil.test/", false],
+  ])("takes %s for loopback: %s", (url, loopback) => {
+    expect(isLoopbackHost(new URL(url).hostname)).toBe(loopback);
   });
 
   it("defaults to Cdiscount's token services over https", () => {

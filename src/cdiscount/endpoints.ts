@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
 
 /** The Cdiscount environments cdcreds knows. */
@@ -18,13 +17,14 @@ export function parseEnvironment(value: string, source: string): Environment {
   throw new UsageError(`unknown environment "${value}" from ${source}: use ${ENVIRONMENTS.join(" or ")}`);
 }
 
-/** True for 127.0.0.0/8, ::1 and localhost: the only hosts a password may travel to in clear. */
+/**
+ * True for 127.0.0.0/8, ::1 and localhost: the only hosts a password may travel to in clear.
+ * `hostname` is a WHATWG URL's, which the URL parser has made canonical: every IPv4 spelling is
+ * dotted decimal ("127.1" and "0x7f000001" are "127.0.0.1"), every IPv6 one compressed in brackets.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
-  return false;
+  const host = hostname.toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**

@@ -12,7 +12,7 @@ import { openStore, storeName } from "../store/open.js";
 export async function deleteAccount(ctx: CommandContext, argument: string): Promise<CommandResult> {
   const { apiLogin } = deriveApiLogin(argument);
   const { env, json } = ctx.options;
-  const store = await openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive });
+  const store = await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
   const password = await store.delete(passwordService(env), apiLogin);
   const token = await store.delete(tokenService(env), apiLogin);
   const indexed = await removeAccount({ env: ctx.env }, { apiLogin, env, store: store.kind });

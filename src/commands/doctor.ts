@@ -29,7 +29,7 @@ const DUMMY_LOGIN = "cdcreds-doctor-check-api";
 async function storeChecks(ctx: CommandContext): Promise<{ description: string; checks: Check[] }> {
   let description: string = ctx.options.store;
   try {
-    const store = await openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive });
+    const store = await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
     description = store.description;
     if (store.kind === "keychain") {
       const { reachable, unlocked, problem } = await (store as KeychainStore).probe();

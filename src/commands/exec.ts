@@ -21,7 +21,7 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
     throw new UsageError("no command to run", { hint: "cdcreds exec -- python sync.py" });
   }
   const { options, env, ui } = ctx;
-  const resolved = await resolveCredentials({ options, env, interactive: ui.interactive, login: flags.login });
+  const resolved = await resolveCredentials({ options, env, interactive: () => ui.interactive, login: flags.login });
   const { apiLogin, password } = resolved.credentials;
   ui.redact(password);
   const childEnv: NodeJS.ProcessEnv = { ...env, CDISCOUNT_API_LOGIN: apiLogin, CDISCOUNT_API_PASSWORD: password };

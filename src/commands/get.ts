@@ -15,7 +15,7 @@ export async function get(ctx: CommandContext, argument: string | undefined): Pr
     store,
     // The index (and zod) is read only when no login is named: `get bestshop` stays lean (issue 7).
     listAccounts: async () => (await import("../store/accounts.js")).readAccounts({ env: ctx.env }),
-    openStore: () => openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive }),
+    openStore: () => openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive }),
   });
   ctx.ui.redact(credentials.password);
   ctx.ui.debug(`${credentials.apiLogin} (${env}): password from the ${credentials.source === "environment" ? "CDISCOUNT_API_LOGIN/CDISCOUNT_API_PASSWORD variables" : `${store} store`}`);

@@ -34,7 +34,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     // Entries of the other store would need it opened too (a passphrase): they are not checked.
     if (entry.store === ctx.options.store && !storeFailed) {
       try {
-        store ??= await openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive });
+        store ??= await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
         const secret = await store.get(passwordService(entry.env), entry.apiLogin);
         if (secret !== undefined) ctx.ui.redact(secret);
         stored = secret !== undefined;

@@ -89,7 +89,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     throw new UsageError("a password is needed but standard input is not a terminal to ask for it", { hint: `use --password-stdin: ${STDIN_HINT}` });
   }
   if (argument !== undefined) deriveApiLogin(argument); // a bad login fails before anything else
-  const store = await openStore(ctx.options, { env: ctx.env, interactive: ctx.ui.interactive });
+  const store = await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
   // Fail before anyone types a password: a locked keyring or a damaged index would waste it.
   await store.check();
   const known = await readAccounts({ env: ctx.env });

@@ -12,7 +12,7 @@ export interface TokenFlags {
  */
 export async function token(ctx: CommandContext, login: string | undefined, flags: TokenFlags): Promise<CommandResult> {
   const { options, env, ui } = ctx;
-  const resolved = await resolveCredentials({ options, env, interactive: ui.interactive, login });
+  const resolved = await resolveCredentials({ options, env, interactive: () => ui.interactive, login });
   const { apiLogin, password, source } = resolved.credentials;
   ui.redact(password);
   const issued = await issueToken(ctx, resolved, {

@@ -33,7 +33,7 @@ async function readCredentials(ctx: CommandContext, argument: string | undefined
     const password = await readPasswordFromStdin(ctx.stdin, "verify", 'printf %s "$PW" | cdcreds verify --password-stdin bestshop');
     return { apiLogin, password, source: "standard input", store: undefined };
   }
-  const { credentials, store } = await resolveCredentials({ options, env, interactive: ui.interactive, login: argument });
+  const { credentials, store } = await resolveCredentials({ options, env, interactive: () => ui.interactive, login: argument });
   return { ...credentials, store };
 }
 

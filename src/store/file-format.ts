@@ -9,7 +9,7 @@
 // like a wrong passphrase does. The version sits right after the magic so a future format may change
 // everything behind it and still be recognised (and refused) by this one.
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { StoreError } from "../errors.js";
 
 /** scrypt cost parameters, stored in each file's header so they can be raised later. */

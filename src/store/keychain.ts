@@ -1,8 +1,8 @@
 // The operating system's keychain through @napi-rs/keyring. On Linux every entry is pinned to the
 // Secret Service: unpinned, the library falls back silently to the kernel keyring, which forgets
 // everything at reboot (SPEC section 4). How the library fails in each case: shared/KEYRING.md.
-import { createRequire } from "node:module";
 import { StoreError } from "../errors.js";
+import { requireNow } from "../require.js";
 import type { SecretStore } from "./types.js";
 
 /** The part of the native binding this store uses. */
@@ -73,7 +73,7 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
   return new StoreError(`the ${describe(platform)} failed: ${detail}`, { hint: WAYS_OUT, cause: error });
 }
 
-const requireBinding = (): KeyringBinding => createRequire(import.meta.url)("@napi-rs/keyring") as KeyringBinding;
+const requireBinding = (): KeyringBinding => requireNow("@napi-rs/keyring") as KeyringBinding;
 
 /** Opens the OS keychain store. Nothing is loaded or connected until the first use. */
 export function openKeychainStore(deps: KeychainDeps = {}): KeychainStore {

@@ -6,8 +6,11 @@ import type { SecretStore } from "./types.js";
 /** What opening a store may need: the environment, and whether a person can answer a prompt. */
 export interface OpenStoreDeps {
   env: NodeJS.ProcessEnv;
-  /** True when stdin and stderr are terminals (the file store may ask for its passphrase). */
-  interactive: boolean;
+  /**
+   * True when stdin and stderr are terminals (the file store may ask for its passphrase). A function:
+   * asking loads `node:tty`, which only the file store needs (issue 7).
+   */
+  interactive: () => boolean;
 }
 
 /** How messages name a store: "the keychain", "the encrypted file". */
@@ -20,7 +23,7 @@ export const storeName = (kind: StoreKind): string => (kind === "file" ? "the en
 export async function openStore(options: { store: StoreKind }, deps: OpenStoreDeps): Promise<SecretStore> {
   if (options.store === "file") {
     const { openFileStore } = await import("./file.js");
-    return openFileStore({ env: deps.env, interactive: deps.interactive });
+    return openFileStore({ env: deps.env, interactive: deps.interactive() });
   }
   const { openKeychainStore } = await import("./keychain.js");
   return openKeychainStore();

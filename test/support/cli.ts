@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The built binary, as a user runs it (tests run after `npm run build`). */
-export const BIN = fileURLToPath(new URL("../../bin/cdcreds.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/cdcreds.cjs", import.meta.url));
 
 export interface CliResult {
   code: number | null;
