@@ -1,7 +1,7 @@
 // The library's entry points for credentials and tokens: the CLI's precedence, stores and errors,
 // with no terminal: nothing is printed and nothing is asked (the file store needs CDCREDS_PASSPHRASE).
 import type { Environment } from "./cdiscount/endpoints.js";
-import { issueToken, resolveCredentials } from "./handoff.js";
+import { issueToken, openAccount } from "./handoff.js";
 import { resolveGlobalOptions, type GlobalOptions } from "./options.js";
 
 /** Options shared by {@link getCredentials} and {@link getToken}; each falls back as the CLI does. */
@@ -63,8 +63,8 @@ function inputsOf(options: CredentialOptions): { options: GlobalOptions; env: No
  */
 export async function getCredentials(options: CredentialOptions = {}): Promise<ApiCredentials> {
   const inputs = inputsOf(options);
-  const { credentials } = await resolveCredentials(inputs);
-  return { ...credentials, env: inputs.options.env };
+  const { apiLogin, source, password } = await openAccount(inputs);
+  return { apiLogin, password: await password(), source, env: inputs.options.env };
 }
 
 /**
@@ -74,7 +74,7 @@ export async function getCredentials(options: CredentialOptions = {}): Promise<A
  */
 export async function getToken(options: CredentialOptions & { refresh?: boolean } = {}): Promise<ApiToken> {
   const inputs = inputsOf(options);
-  const resolved = await resolveCredentials(inputs);
-  const { token, expiresAt, fromCache } = await issueToken(inputs, resolved, { refresh: options.refresh === true });
-  return { apiLogin: resolved.credentials.apiLogin, env: inputs.options.env, token, expiresAt, fromCache };
+  const account = await openAccount(inputs);
+  const { token, expiresAt, fromCache } = await issueToken(inputs, account, { refresh: options.refresh === true });
+  return { apiLogin: account.apiLogin, env: inputs.options.env, token, expiresAt, fromCache };
 }

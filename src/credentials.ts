@@ -106,13 +106,21 @@ export interface CredentialInputs extends LoginInputs {
   openStore: () => Promise<SecretStore>;
 }
 
+/** An account, whose stored password is read on first use: a cached token needs none (issue 7). */
+export interface Account {
+  apiLogin: string;
+  source: Credentials["source"];
+  /** The password; the first call reads the store, with {@link loadPassword}'s errors. */
+  password: () => Promise<string>;
+}
+
 /**
- * The credentials a command uses: the environment's when both variables are set (an argument
- * naming another login is refused rather than silently answered with the wrong account), else the
- * resolved login and its stored password.
- * @throws {UsageError} (exit 2), {NotFoundError} (exit 3), {StoreError} (exit 5).
+ * The account a command uses: the environment's when both variables are set (an argument naming
+ * another login is refused rather than silently answered with the wrong account), else the
+ * resolved login, whose password stays in the store until asked for.
+ * @throws {UsageError} (exit 2).
  */
-export async function getCredentials(inputs: CredentialInputs): Promise<Credentials> {
+export async function resolveAccount(inputs: CredentialInputs): Promise<Account> {
   const fromEnv = environmentCredentials(inputs.env);
   if (fromEnv !== undefined) {
     if (inputs.argument !== undefined && deriveApiLogin(inputs.argument).apiLogin !== fromEnv.apiLogin) {
@@ -120,9 +128,22 @@ export async function getCredentials(inputs: CredentialInputs): Promise<Credenti
         hint: "environment credentials take precedence over the store: unset CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD to read it",
       });
     }
-    return fromEnv;
+    return { apiLogin: fromEnv.apiLogin, source: "environment", password: () => Promise.resolve(fromEnv.password) };
   }
   const { apiLogin } = await resolveLogin(inputs);
-  const password = await loadPassword(await inputs.openStore(), inputs.environment, apiLogin);
-  return { apiLogin, password, source: "store" };
+  let password: Promise<string> | undefined;
+  return {
+    apiLogin,
+    source: "store",
+    password: () => (password ??= inputs.openStore().then((store) => loadPassword(store, inputs.environment, apiLogin))),
+  };
+}
+
+/**
+ * The credentials a command uses: {@link resolveAccount}, and the password read.
+ * @throws {UsageError} (exit 2), {NotFoundError} (exit 3), {StoreError} (exit 5).
+ */
+export async function getCredentials(inputs: CredentialInputs): Promise<Credentials> {
+  const { apiLogin, source, password } = await resolveAccount(inputs);
+  return { apiLogin, password: await password(), source };
 }

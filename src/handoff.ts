@@ -2,7 +2,7 @@
 // library API, so all of them follow the same precedence (SPEC section 3) and caching rules.
 import { join } from "node:path";
 import type { TokenProgress } from "./cdiscount/client.js";
-import { getCredentials, type Credentials } from "./credentials.js";
+import { resolveAccount, type Account } from "./credentials.js";
 import { StoreError } from "./errors.js";
 import type { GlobalOptions } from "./options.js";
 import { configDir } from "./paths.js";
@@ -20,29 +20,29 @@ export interface HandoffInputs {
   login: string | undefined;
 }
 
-/** Credentials, and the store they came from (opened only when it was needed). */
-export interface ResolvedCredentials {
-  credentials: Credentials;
+/** An account, and for a stored one its store (opened, but not read until used). */
+export interface OpenAccount extends Account {
   store: SecretStore | undefined;
 }
 
 /**
- * The credentials to hand over: environment credentials when both variables are set, else the
- * resolved login's stored password.
- * @throws {UsageError} (2), {NotFoundError} (3), {StoreError} (5).
+ * The account to hand over: environment credentials when both variables are set, else the
+ * resolved login, whose password {@link Account.password} reads from the store.
+ * @throws {UsageError} (2).
  */
-export async function resolveCredentials({ options, env, interactive, login }: HandoffInputs): Promise<ResolvedCredentials> {
+export async function openAccount({ options, env, interactive, login }: HandoffInputs): Promise<OpenAccount> {
   let store: SecretStore | undefined;
-  const credentials = await getCredentials({
+  const open = async (): Promise<SecretStore> => (store ??= await openStore(options, { env, interactive }));
+  const account = await resolveAccount({
     argument: login,
     env,
     environment: options.env,
     store: options.store,
     // The index (and zod) is read only when no login is named: `get bestshop` stays lean (issue 7).
     listAccounts: async () => (await import("./store/accounts.js")).readAccounts({ env }),
-    openStore: async () => (store ??= await openStore(options, { env, interactive })),
+    openStore: open,
   });
-  return { credentials, store };
+  return { ...account, store: account.source === "store" ? await open() : undefined };
 }
 
 // One lock per account and environment: concurrent `cdcreds token` runs make one request (issue 8).
@@ -77,17 +77,17 @@ async function exclusively<T>(env: NodeJS.ProcessEnv, options: GlobalOptions, ap
 }
 
 /**
- * A valid token for the credentials: from the cache while it has more than an hour left, else a
- * new one (cached, unless the credentials came from the environment).
- * @throws {RejectedError} (1), {ServiceError} (4), {StoreError} (5).
+ * A valid token for the account: from the cache while it has more than an hour left, else a new
+ * one (cached, unless the credentials came from the environment). The password is read only for
+ * a new one, so `cdcreds token` with a cached token makes one keychain read, not two (issue 7).
+ * @throws {RejectedError} (1), {NotFoundError} (3), {ServiceError} (4), {StoreError} (5).
  */
 export async function issueToken(
   { options, env }: Pick<HandoffInputs, "options" | "env">,
-  { credentials, store }: ResolvedCredentials,
+  { apiLogin, source, password: readPassword, store }: OpenAccount,
   { refresh = false, onProgress }: { refresh?: boolean; onProgress?: (event: TokenProgress) => void } = {},
 ): Promise<Token & { fromCache: boolean }> {
-  const { apiLogin, password } = credentials;
-  const cache = credentials.source === "store" ? store : undefined;
+  const cache = source === "store" ? store : undefined;
   return obtainToken({
     env: options.env,
     apiLogin,
@@ -95,7 +95,10 @@ export async function issueToken(
     refresh,
     now: () => new Date(),
     // The HTTP client is loaded only when a request is due: a cached token needs none of it.
+    // A missing password is reported before any lock is taken; fetchToken then has it at hand.
+    beforeRefresh: readPassword,
     fetchToken: async () => {
+      const password = await readPassword();
       const { verifyCredentials } = await import("./cdiscount/verify-credentials.js");
       const { timeoutMs, retries, authUrl } = options;
       return verifyCredentials({ apiLogin, password, env: options.env, authUrl, timeoutMs, retries, proxyEnv: env, onProgress });

@@ -29,6 +29,8 @@ export interface TokenSource {
   refresh?: boolean;
   /** Runs the refresh exclusively across processes, so many callers at once make one request. */
   exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Runs once the cache has no fresh token, before the lock: a refresh's failures come first. */
+  beforeRefresh?: () => Promise<unknown>;
 }
 
 const TOKEN = /^[A-Za-z0-9]{16,256}$/;
@@ -69,6 +71,7 @@ async function readFresh(source: TokenSource): Promise<Token | undefined> {
 export async function obtainToken(source: TokenSource): Promise<Token & { fromCache: boolean }> {
   const cached = await readFresh(source);
   if (cached !== undefined) return { ...cached, fromCache: true };
+  await source.beforeRefresh?.();
   const refresh = async (): Promise<Token & { fromCache: boolean }> => {
     // Another process may have refreshed while this one waited for the lock.
     const again = await readFresh(source);

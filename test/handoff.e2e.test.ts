@@ -1,6 +1,7 @@
 // token, exec and environment credentials, run as the built binary against the private test keyring
 // (scripts/with-keyring.sh) and a loopback token-service emulator that counts every request.
 import { spawn, spawnSync } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BIN, runCli, type CliOptions } from "./support/cli.js";
 import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
@@ -107,10 +108,27 @@ describe("cdcreds token", () => {
     expect(cachedEntry(api)).toBeUndefined();
   });
 
-  it("exits 3 for a login with nothing stored", async () => {
+  it("exits 3 for a login with nothing stored, before taking any lock", async () => {
     const api = `${uniqueLogin("none")}-api`;
     const result = await cdcreds(["token", api]);
     expect(result).toMatchObject({ code: 3, stdout: "" });
+    expect(result.stderr).toMatch(/^error: no password stored for /);
+    expect(box.sts.requests).toHaveLength(0);
+    expect(await readdir(box.config.dir, { recursive: true })).toEqual([]); // no locks/ folder either
+  });
+
+  // A fresh cached token is served without reading the password (one keychain read, not two; issue 7).
+  // So a token cached before its password was removed by another tool is still served until it
+  // nears expiry, as it would be by any caller holding it; `cdcreds delete` removes both.
+  it("serves a fresh cached token without reading the password; a refresh then needs it (exit 3)", async () => {
+    const { api } = await storedAccount("tokenfirst");
+    storeTokenEntry(api, JSON.stringify({ token: "d".repeat(32), expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() }));
+    expect(spawnSync("secret-tool", ["clear", "service", "cdcreds:prod", "username", api]).status).toBe(0);
+
+    expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${"d".repeat(32)}\n`, stderr: "" });
+    const refresh = await cdcreds(["token", "--refresh", api]);
+    expect(refresh).toMatchObject({ code: 3, stdout: "" });
+    expect(refresh.stderr).toMatch(/^error: no password stored for /);
     expect(box.sts.requests).toHaveLength(0);
   });
 });

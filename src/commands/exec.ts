@@ -1,7 +1,7 @@
 import { runChild } from "../child.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { UsageError } from "../errors.js";
-import { issueToken, resolveCredentials } from "../handoff.js";
+import { issueToken, openAccount } from "../handoff.js";
 
 /** The flags of `cdcreds exec`. */
 export interface ExecFlags {
@@ -21,13 +21,14 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
     throw new UsageError("no command to run", { hint: "cdcreds exec -- python sync.py" });
   }
   const { options, env, ui } = ctx;
-  const resolved = await resolveCredentials({ options, env, interactive: () => ui.interactive, login: flags.login });
-  const { apiLogin, password } = resolved.credentials;
+  const account = await openAccount({ options, env, interactive: () => ui.interactive, login: flags.login });
+  const { apiLogin } = account;
+  const password = await account.password();
   ui.redact(password);
   const childEnv: NodeJS.ProcessEnv = { ...env, CDISCOUNT_API_LOGIN: apiLogin, CDISCOUNT_API_PASSWORD: password };
   delete childEnv.CDISCOUNT_API_TOKEN; // never pass on a token that is not this account's
   if (flags.token !== false) {
-    const issued = await issueToken(ctx, resolved);
+    const issued = await issueToken(ctx, account);
     ui.redact(issued.token);
     childEnv.CDISCOUNT_API_TOKEN = issued.token;
   }

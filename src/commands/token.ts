@@ -1,5 +1,5 @@
 import type { CommandContext, CommandResult } from "../context.js";
-import { issueToken, resolveCredentials } from "../handoff.js";
+import { issueToken, openAccount } from "../handoff.js";
 
 /** The flags of `cdcreds token`. */
 export interface TokenFlags {
@@ -12,10 +12,15 @@ export interface TokenFlags {
  */
 export async function token(ctx: CommandContext, login: string | undefined, flags: TokenFlags): Promise<CommandResult> {
   const { options, env, ui } = ctx;
-  const resolved = await resolveCredentials({ options, env, interactive: () => ui.interactive, login });
-  const { apiLogin, password, source } = resolved.credentials;
-  ui.redact(password);
-  const issued = await issueToken(ctx, resolved, {
+  const account = await openAccount({ options, env, interactive: () => ui.interactive, login });
+  const { apiLogin, source } = account;
+  // The password is read only when a new token is needed; from then on it is never shown.
+  const password = async (): Promise<string> => {
+    const value = await account.password();
+    ui.redact(value);
+    return value;
+  };
+  const issued = await issueToken(ctx, { ...account, password }, {
     refresh: flags.refresh === true,
     onProgress: (event) => ui.debug(`token service: attempt ${event.attempt}${event.reason === undefined ? "" : ` (${event.reason})`}`),
   });

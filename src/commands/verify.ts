@@ -3,7 +3,7 @@ import { tokenUrl } from "../cdiscount/endpoints.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { resolveLogin } from "../credentials.js";
 import { ExitCode } from "../errors.js";
-import { resolveCredentials } from "../handoff.js";
+import { openAccount } from "../handoff.js";
 import { readPasswordFromStdin } from "../stdin.js";
 import type { SecretStore } from "../store/types.js";
 import { cacheToken } from "../token.js";
@@ -33,8 +33,8 @@ async function readCredentials(ctx: CommandContext, argument: string | undefined
     const password = await readPasswordFromStdin(ctx.stdin, "verify", 'printf %s "$PW" | cdcreds verify --password-stdin bestshop');
     return { apiLogin, password, source: "standard input", store: undefined };
   }
-  const { credentials, store } = await resolveCredentials({ options, env, interactive: () => ui.interactive, login: argument });
-  return { ...credentials, store };
+  const { apiLogin, source, password, store } = await openAccount({ options, env, interactive: () => ui.interactive, login: argument });
+  return { apiLogin, source, password: await password(), store };
 }
 
 const listAccounts = async (env: NodeJS.ProcessEnv) => (await import("../store/accounts.js")).readAccounts({ env });
