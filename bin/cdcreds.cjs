@@ -1,4 +1,31 @@
 #!/usr/bin/env node
 "use strict";
-// CommonJS, like dist/cli.cjs: an ESM entry costs Node 20 a measurable part of the start-up (issue 7).
-require("../dist/cli.cjs").main(process.argv);
+// The cdcreds command. CommonJS, like dist/cli.cjs: on Node 20 an ESM entry costs a measurable part
+// of the start-up. The bundle is compiled from V8's code cache (dist/cli.cjs.cache, made by
+// scripts/build.mjs) when one exists for this Node; V8 itself refuses a cache made by another
+// version or for other source, and the bundle is then compiled as usual (issue 7, README).
+const { readFileSync } = require("node:fs");
+const { createRequire, wrap } = require("node:module");
+const { join } = require("node:path");
+const { Script } = require("node:vm");
+
+const DIST = join(__dirname, "..", "dist");
+const BUNDLE = join(DIST, "cli.cjs");
+const CODE_CACHE = `${BUNDLE}.cache`;
+
+/** Runs dist/cli.cjs as Node's loader would; returns its exports and the compiled script. */
+function loadCli() {
+  let cachedData;
+  try {
+    cachedData = readFileSync(CODE_CACHE);
+  } catch {
+    // no cache: compiled as usual
+  }
+  const script = new Script(wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext().call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, DIST);
+  return { cli: module.exports, script };
+}
+
+if (require.main === module) loadCli().cli.main(process.argv);
+else module.exports = { loadCli, CODE_CACHE };

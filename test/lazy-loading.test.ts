@@ -1,7 +1,9 @@
 // What each fast path loads, observed in the built binary as a user runs it (issue 7, README
-// "Performance"): a preload records the Node built-ins and CommonJS files the process loaded.
+// "Performance"): a preload records the Node built-ins and CommonJS files the process loaded. And
+// the code cache the binary compiles from.
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,13 +43,13 @@ const VENDOR = { "the prompt library": "vendor/inquirer-prompts.cjs", "the HTTP 
  * (what `process.stdout`, colour detection and commander's loading bring in), crypto, http.
  */
 const HEAVY_BUILTINS = ["tty", "net", "child_process", "stream", "crypto", "http"];
-/** The files of dist/ a run loaded, relative to dist/. */
+/** The files of dist/ a run required, relative to dist/ (bin/cdcreds.cjs compiles dist/cli.cjs itself, not through require). */
 const distFiles = (files: string[]): string[] => files.filter((f) => f.startsWith(DIST)).map((f) => f.slice(DIST.length));
 
 describe("`derive`", () => {
   it("loads the CLI bundle only: no vendored package, no keychain binding, no streams", async () => {
     const { builtins, files } = await loadsOf(["derive", "bestshop"], "bestshop-api\n");
-    expect(distFiles(files)).toEqual(["cli.cjs"]);
+    expect(distFiles(files)).toEqual([]);
     expect(files.filter((f) => f.includes("node_modules"))).toEqual([]);
     expect(builtins.filter((m) => HEAVY_BUILTINS.includes(m))).toEqual([]);
   });
@@ -64,7 +66,7 @@ describe("`get` and a cached `token`", () => {
     const { builtins, files } = await loadsOf([command, login], command === "get" ? `${PASSWORD}\n` : `${box.sts.token}\n`);
     expect(box.sts.requests).toHaveLength(1); // the token was cached by `set`: no request
     expect(files.some((f) => f.includes("@napi-rs/keyring"))).toBe(true);
-    expect(distFiles(files)).toEqual(["cli.cjs"]);
+    expect(distFiles(files)).toEqual([]);
     expect(builtins.filter((m) => HEAVY_BUILTINS.includes(m))).toEqual([]);
   });
 });
@@ -78,6 +80,33 @@ describe("`verify`", () => {
     const { builtins, files } = await loadsOf(["verify", login], "");
     expect(builtins).toContain("http");
     for (const [what, file] of Object.entries(VENDOR)) expect(files, what).not.toContain(join(DIST, file));
+  });
+});
+
+describe("the code cache (dist/cli.cjs.cache)", () => {
+  const ROOT = fileURLToPath(new URL("../", import.meta.url));
+  /** Whether bin/cdcreds.cjs's loader, in a plain node, compiles the bundle from the cache. */
+  const cacheUsed = (root: string): boolean => {
+    const probe = `const { loadCli } = require(${JSON.stringify(join(root, "bin/cdcreds.cjs"))}); process.stdout.write(String(!loadCli().script.cachedDataRejected));`;
+    return spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" }).stdout === "true";
+  };
+
+  it("is accepted by this Node's V8", () => {
+    expect(cacheUsed(ROOT)).toBe(true);
+  });
+
+  it("is only an optimisation: without it, or damaged, cdcreds works the same", async () => {
+    const copy = join(dir, "copy");
+    await cp(join(ROOT, "bin"), join(copy, "bin"), { recursive: true });
+    await cp(DIST, join(copy, "dist"), { recursive: true });
+    const run = () => spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], { encoding: "utf8" });
+
+    const cache = join(copy, "dist/cli.cjs.cache");
+    await writeFile(cache, (await readFile(cache)).subarray(0, 1000));
+    expect(cacheUsed(copy)).toBe(false);
+    expect(run()).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+    await rm(cache);
+    expect(run()).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
   });
 });
 
