@@ -64,6 +64,8 @@ await build({
   entryPoints: ["src/cli.ts"],
   outfile: `${next}/cli.cjs`,
   format: "cjs",
+  minifyWhitespace: true,
+  minifySyntax: true,
   // src/require.ts resolves from import.meta.url, which CommonJS spells differently.
   define: { ...common.define, "import.meta.url": "__cdcredsFileUrl" },
   banner: { js: 'const __cdcredsFileUrl = require("node:url").pathToFileURL(__filename).href;' },

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,7 @@ import { useSandbox } from "./support/sandbox.js";
 import { uniqueLogin } from "./support/store-helpers.js";
 
 const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
+const requireFromTest = createRequire(import.meta.url);
 const PRELOAD = fileURLToPath(new URL("./support/record-loads.cjs", import.meta.url));
 const box = useSandbox();
 
@@ -28,9 +30,9 @@ interface Loads {
 }
 
 /** Runs cdcreds and returns what it loaded; the command must succeed with that stdout. */
-async function loadsOf(args: string[], expectedStdout: string, input?: string): Promise<Loads> {
+async function loadsOf(args: string[], expectedStdout: string, input?: string, extraEnv: Record<string, string> = {}): Promise<Loads> {
   const record = join(dir, `${Math.random().toString(36).slice(2)}.json`);
-  const env = { XDG_CONFIG_HOME: box.config.dir, NODE_OPTIONS: `--require ${PRELOAD}`, CDCREDS_TEST_LOADS: record };
+  const env = { XDG_CONFIG_HOME: box.config.dir, NODE_OPTIONS: `--require ${PRELOAD}`, CDCREDS_TEST_LOADS: record, ...extraEnv };
   const result = await runCli(["--auth-url", box.sts.url, ...args], { env, input });
   expect(result).toMatchObject({ code: 0, stdout: expectedStdout });
   return JSON.parse(await readFile(record, "utf8")) as Loads;
@@ -68,6 +70,33 @@ describe("`get` and a cached `token`", () => {
     expect(files.some((f) => f.includes("@napi-rs/keyring"))).toBe(true);
     expect(distFiles(files)).toEqual([]);
     expect(builtins.filter((m) => HEAVY_BUILTINS.includes(m))).toEqual([]);
+  });
+});
+
+/** Files of the keychain library's loader (node_modules/@napi-rs/keyring/), which probes for the binary. */
+const LOADER = /\/@napi-rs\/keyring\//;
+
+describe("the keychain binding", () => {
+  const storedLogin = async (): Promise<string> => {
+    const login = uniqueLogin("binding");
+    box.apiLogins.push(`${login}-api`);
+    expect((await runCli(["--auth-url", box.sts.url, "set", "--no-verify", "--password-stdin", login], { input: PASSWORD, env: { XDG_CONFIG_HOME: box.config.dir } })).code).toBe(0);
+    return login;
+  };
+
+  const linuxX64 = process.platform === "linux" && process.arch === "x64";
+
+  it.runIf(linuxX64)("is this platform's package, loaded without the library's probing loader", async () => {
+    const { files } = await loadsOf(["get", await storedLogin()], `${PASSWORD}\n`);
+    expect(files.filter((f) => f.includes("@napi-rs/keyring-linux-x64-gnu/"))).not.toEqual([]);
+    expect(files.filter((f) => LOADER.test(f))).toEqual([]);
+  });
+
+  it.runIf(linuxX64)("goes through the library's loader when NAPI_RS_NATIVE_LIBRARY_PATH names the binary", async () => {
+    const login = await storedLogin();
+    const binary = requireFromTest.resolve("@napi-rs/keyring-linux-x64-gnu");
+    const { files } = await loadsOf(["get", login], `${PASSWORD}\n`, undefined, { NAPI_RS_NATIVE_LIBRARY_PATH: binary });
+    expect(files.filter((f) => LOADER.test(f))).not.toEqual([]);
   });
 });
 

@@ -1,9 +1,9 @@
 // Durable, atomic replacement of a small private file: readers see the old content or the new one,
 // never a mix, and after a crash the file is one of the two.
-import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { removeIfInterrupted } from "../signals.js";
+import { uniqueId } from "./unique.js";
 
 /**
  * Creates the directory (and missing parents) with mode 0700. An existing directory keeps the mode
@@ -23,7 +23,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
  */
 export async function writeFileAtomic(path: string, bytes: Buffer | string): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${uniqueId()}.tmp`);
   const forget = removeIfInterrupted(temp); // a Ctrl-C mid-write must not leave it behind
   try {
     const handle = await open(temp, "wx", 0o600);

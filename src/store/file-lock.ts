@@ -1,12 +1,12 @@
 // A writers' lock for the encrypted file: a lock file created with O_EXCL (atomic on local file
 // systems), holding who took it and when, so that a lock left by a crashed process can be recognised
 // and taken over instead of blocking every later command.
-import { randomBytes } from "node:crypto";
 import { open, readFile, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { StoreError } from "../errors.js";
 import { removeIfInterrupted } from "../signals.js";
+import { uniqueId } from "./unique.js";
 
 /** How long to wait for a lock, and when a held one counts as abandoned. */
 export interface LockOptions {
@@ -107,7 +107,7 @@ async function breakStale(lockPath: string, stale: Observed): Promise<void> {
 export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<() => Promise<void>> {
   const { timeoutMs = 10_000, staleMs = 30_000, label = "the encrypted file" } = options;
   const deadline = Date.now() + timeoutMs;
-  const mine = JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: randomBytes(8).toString("hex") } satisfies Holder);
+  const mine = JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: uniqueId() } satisfies Holder);
   for (;;) {
     try {
       const handle = await open(lockPath, "wx", 0o600);
