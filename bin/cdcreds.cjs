@@ -22,9 +22,9 @@ function loadCli() {
     // no cache: compiled as usual
   }
   const script = new Script(wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData });
-  const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, DIST);
-  return { cli: module.exports, script };
+  const bundle = { exports: {} };
+  script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(BUNDLE), bundle, BUNDLE, DIST);
+  return { cli: bundle.exports, script };
 }
 
 if (require.main === module) loadCli().cli.main(process.argv);
