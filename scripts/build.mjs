@@ -59,7 +59,7 @@ const common = {
 
 // Built beside dist/ and swapped in, so a cdcreds already running never finds dist/ half-empty.
 const next = `dist.next-${process.pid}`;
-await build({
+const cli = await build({
   ...common,
   entryPoints: ["src/cli.ts"],
   outfile: `${next}/cli.cjs`,
@@ -70,7 +70,11 @@ await build({
   define: { ...common.define, "import.meta.url": "__cdcredsFileUrl" },
   banner: { js: 'const __cdcredsFileUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [trimStartup],
+  metafile: true,
 });
+// bin/cdcreds.cjs compiles the bundle with vm.Script, where an import() would fail: none may be left.
+const dynamicImports = Object.values(cli.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === "dynamic-import"));
+if (dynamicImports.length > 0) throw new Error(`dist/cli.cjs must not import(): ${dynamicImports.map((i) => i.path).join(", ")}`);
 for (const [name, file] of Object.entries(VENDORED)) {
   await build({
     ...common,
