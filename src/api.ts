@@ -1,8 +1,8 @@
 // The library's entry points for credentials and tokens: the CLI's precedence, stores and errors,
 // with no terminal: nothing is printed and nothing is asked (the file store needs CDCREDS_PASSPHRASE).
 import type { Environment } from "./cdiscount/endpoints.js";
-import { issueToken, openAccount } from "./handoff.js";
-import { resolveGlobalOptions, type GlobalOptions } from "./options.js";
+import { issueToken, openAccount, type HandoffInputs } from "./handoff.js";
+import { resolveGlobalOptions } from "./options.js";
 
 /** Options shared by {@link getCredentials} and {@link getToken}; each falls back as the CLI does. */
 export interface CredentialOptions {
@@ -41,7 +41,7 @@ export interface ApiToken {
   fromCache: boolean;
 }
 
-function inputsOf(options: CredentialOptions): { options: GlobalOptions; env: NodeJS.ProcessEnv; interactive: () => false; login: string | undefined } {
+function inputsOf(options: CredentialOptions): HandoffInputs {
   const env = options.processEnv ?? process.env;
   const resolved = resolveGlobalOptions(
     {

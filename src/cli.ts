@@ -3,7 +3,7 @@ import { constants as osConstants } from "node:os";
 import { inspect } from "node:util";
 import { Argument, Command, CommanderError, Option } from "commander";
 import type { CommandContext, CommandResult } from "./context.js";
-import { CdcredsError, ExitCode } from "./errors.js";
+import { CdcredsError, errnoOf, ExitCode } from "./errors.js";
 import { resolveGlobalOptions, type RawGlobalOptions } from "./options.js";
 import { cleanUpForSignal } from "./signals.js";
 import { createUi, type Ui } from "./ui.js";
@@ -242,7 +242,7 @@ async function writeStdout(data: string): Promise<void> {
   try {
     while (offset < bytes.length) offset += writeSync(1, bytes, offset);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     if (code === "EPIPE") return;
     if (code !== "EAGAIN") throw error;
     await new Promise<void>((resolve) => process.stdout.write(bytes.subarray(offset), () => resolve()));

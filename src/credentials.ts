@@ -101,7 +101,7 @@ export async function loadPassword(store: SecretStore, environment: Environment,
   return password;
 }
 
-/** What {@link getCredentials} needs: the login inputs, and the store, opened only if used. */
+/** What {@link resolveAccount} needs: the login inputs, and the store, opened only if used. */
 export interface CredentialInputs extends LoginInputs {
   openStore: () => Promise<SecretStore>;
 }
@@ -137,13 +137,4 @@ export async function resolveAccount(inputs: CredentialInputs): Promise<Account>
     source: "store",
     password: () => (password ??= inputs.openStore().then((store) => loadPassword(store, inputs.environment, apiLogin))),
   };
-}
-
-/**
- * The credentials a command uses: {@link resolveAccount}, and the password read.
- * @throws {UsageError} (exit 2), {NotFoundError} (exit 3), {StoreError} (exit 5).
- */
-export async function getCredentials(inputs: CredentialInputs): Promise<Credentials> {
-  const { apiLogin, source, password } = await resolveAccount(inputs);
-  return { apiLogin, password: await password(), source };
 }

@@ -12,6 +12,11 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The code of a system error ("ENOENT", "EPIPE"), if it has one. */
+export const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+/** What a message shows of a system error: its code, else the error as text. */
+export const errnoText = (error: unknown): string => errnoOf(error) ?? String(error);
+
 interface ErrorDetails {
   /** A next step for the user, printed on its own line after the message. */
   hint?: string;

@@ -1,9 +1,10 @@
-// Handing credentials and tokens to other programs: shared by `get`, `token`, `exec` and the
-// library API, so all of them follow the same precedence (SPEC section 3) and caching rules.
+// Handing credentials and tokens to other programs: shared by `get`, `token`, `exec`, `verify` and
+// the library API, so all of them follow the same precedence (SPEC section 3) and caching rules.
 import { join } from "node:path";
 import type { TokenProgress } from "./cdiscount/client.js";
 import { resolveAccount, type Account } from "./credentials.js";
 import { StoreError } from "./errors.js";
+import type { AccountEntry } from "./store/accounts.js";
 import type { GlobalOptions } from "./options.js";
 import { configDir } from "./paths.js";
 import { openStore } from "./store/open.js";
@@ -19,6 +20,12 @@ export interface HandoffInputs {
   /** The login named by the caller (argument, `--login`), if any. */
   login: string | undefined;
 }
+
+/**
+ * The account index, read on demand: only when no login is named, so `get bestshop` and
+ * `token bestshop` never load it (nor zod; issue 7).
+ */
+export const listAccounts = async (env: NodeJS.ProcessEnv): Promise<AccountEntry[]> => (await import("./store/accounts.js")).readAccounts({ env });
 
 /** An account, and for a stored one its store (opened, but not read until used). */
 export interface OpenAccount extends Account {
@@ -38,8 +45,7 @@ export async function openAccount({ options, env, interactive, login }: HandoffI
     env,
     environment: options.env,
     store: options.store,
-    // The index (and zod) is read only when no login is named: `get bestshop` stays lean (issue 7).
-    listAccounts: async () => (await import("./store/accounts.js")).readAccounts({ env }),
+    listAccounts: () => listAccounts(env),
     openStore: open,
   });
   return { ...account, store: account.source === "store" ? await open() : undefined };

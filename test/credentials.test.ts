@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { getCredentials, loadPassword, resolveLogin } from "../src/credentials.js";
+import { loadPassword, resolveAccount, resolveLogin, type CredentialInputs, type Credentials } from "../src/credentials.js";
 import { ExitCode, NotFoundError, UsageError } from "../src/errors.js";
 import type { AccountEntry } from "../src/store/accounts.js";
 import type { SecretStore } from "../src/store/types.js";
+
+/** The account resolved and its password read, as `get` does. */
+async function getCredentials(inputs: CredentialInputs): Promise<Credentials> {
+  const { apiLogin, source, password } = await resolveAccount(inputs);
+  return { apiLogin, password: await password(), source };
+}
 
 /** A store in memory, recording what was asked. */
 function memoryStore(secrets: Record<string, string> = {}): SecretStore & { asked: string[] } {

@@ -3,7 +3,7 @@ import { tokenUrl } from "../cdiscount/endpoints.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { resolveLogin } from "../credentials.js";
 import { ExitCode } from "../errors.js";
-import { openAccount } from "../handoff.js";
+import { listAccounts, openAccount } from "../handoff.js";
 import { readPasswordFromStdin } from "../stdin.js";
 import type { SecretStore } from "../store/types.js";
 import { cacheToken } from "../token.js";
@@ -36,8 +36,6 @@ async function readCredentials(ctx: CommandContext, argument: string | undefined
   const { apiLogin, source, password, store } = await openAccount({ options, env, interactive: () => ui.interactive, login: argument });
   return { apiLogin, source, password: await password(), store };
 }
-
-const listAccounts = async (env: NodeJS.ProcessEnv) => (await import("../store/accounts.js")).readAccounts({ env });
 
 /**
  * Keeps what a successful check of stored credentials learnt: the token (cached for `token`) and

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { ENVIRONMENTS } from "../cdiscount/endpoints.js";
-import { StoreError } from "../errors.js";
+import { errnoOf, errnoText, StoreError } from "../errors.js";
 import { STORE_KINDS } from "../options.js";
 import { configDir } from "../paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic-write.js";
@@ -40,7 +40,6 @@ export const accountsPath = ({ env, platform }: AccountsDeps): string => join(co
 export const sameAccount = (a: Omit<AccountEntry, "lastVerified">, b: Omit<AccountEntry, "lastVerified">): boolean =>
   a.apiLogin === b.apiLogin && a.env === b.env && a.store === b.store;
 
-const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
 /**
  * Reads the index; a missing file is an empty index.
@@ -53,7 +52,7 @@ export async function readAccounts(deps: AccountsDeps): Promise<AccountEntry[]> 
     text = await readFile(path, "utf8");
   } catch (error) {
     if (errnoOf(error) === "ENOENT") return [];
-    throw new StoreError(`cannot read the account index ${path}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+    throw new StoreError(`cannot read the account index ${path}: ${errnoText(error)}`, { cause: error });
   }
   const damaged = (what: string) =>
     new StoreError(`the account index ${path} ${what}`, {
@@ -84,7 +83,7 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   try {
     await ensurePrivateDir(dir);
   } catch (error) {
-    throw new StoreError(`cannot create the config directory ${dir}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+    throw new StoreError(`cannot create the config directory ${dir}: ${errnoText(error)}`, { cause: error });
   }
   const release = await acquireLock(`${path}.lock`, { label: "the account index" });
   try {
@@ -94,7 +93,7 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
     return sorted;
   } catch (error) {
     if (error instanceof StoreError) throw error;
-    throw new StoreError(`cannot write the account index ${path}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+    throw new StoreError(`cannot write the account index ${path}: ${errnoText(error)}`, { cause: error });
   } finally {
     await release();
   }

@@ -4,7 +4,7 @@
 import { open, readFile, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename } from "node:path";
-import { StoreError } from "../errors.js";
+import { errnoOf, errnoText, StoreError } from "../errors.js";
 import { removeIfInterrupted } from "../signals.js";
 import { uniqueId } from "./unique.js";
 
@@ -34,7 +34,6 @@ interface Observed {
   holder: Holder | undefined;
 }
 
-const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function isAlive(pid: number): boolean {
@@ -129,7 +128,7 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
       };
     } catch (error) {
       if (errnoOf(error) !== "EEXIST") {
-        throw new StoreError(`cannot create the lock file ${lockPath}: ${errnoOf(error) ?? String(error)}`, { cause: error });
+        throw new StoreError(`cannot create the lock file ${lockPath}: ${errnoText(error)}`, { cause: error });
       }
     }
     const held = await observe(lockPath);

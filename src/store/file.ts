@@ -5,7 +5,7 @@ import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
-import { StoreError, UsageError } from "../errors.js";
+import { errnoOf, errnoText, StoreError, UsageError } from "../errors.js";
 import { configDir } from "../paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic-write.js";
 import { acquireLock, type LockOptions } from "./file-lock.js";
@@ -29,7 +29,6 @@ export interface FileStoreDeps {
 /** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
 export const fileStorePath = (env: NodeJS.ProcessEnv): string => join(configDir(env), "secrets.enc");
 
-const errnoOf = (error: unknown): string => (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
 const keyId = (salt: Buffer, kdf: ScryptParams): string => `${salt.toString("hex")}/${kdf.log2N}/${kdf.r}/${kdf.p}`;
 const weaker = (a: ScryptParams, b: ScryptParams): boolean => a.log2N < b.log2N || a.r < b.r || a.p < b.p;
 
@@ -105,7 +104,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
       return await readFile(path);
     } catch (error) {
       if (errnoOf(error) === "ENOENT") return undefined;
-      throw new StoreError(`cannot read the encrypted file ${shown}: ${errnoOf(error)}`, { cause: error });
+      throw new StoreError(`cannot read the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
     }
   }
 
@@ -133,7 +132,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     if (before === undefined) await getPassphrase(true);
     else await load(); // a wrong passphrase or damaged file fails here, before anything is locked
     await ensurePrivateDir(dir).catch((error: unknown) => {
-      throw new StoreError(`cannot create the directory of ${shown}: ${errnoOf(error)}`, { cause: error });
+      throw new StoreError(`cannot create the directory of ${shown}: ${errnoText(error)}`, { cause: error });
     });
     const release = await acquireLock(`${path}.lock`, deps.lock);
     try {
@@ -143,7 +142,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
       const [salt, kdf] = keep ? [header.salt, header.kdf] : [newSalt(), wanted];
       const bytes = seal(entries, await keyFor(salt, kdf, header === undefined), kdf, salt);
       await writeFileAtomic(path, bytes).catch((error: unknown) => {
-        throw new StoreError(`cannot write the encrypted file ${shown}: ${errnoOf(error)}`, { cause: error });
+        throw new StoreError(`cannot write the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
       });
       return true;
     } finally {
@@ -159,7 +158,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
         passphraseFromEnv(); // throws when no passphrase could be had; nothing to decrypt yet
         // A directory that does not exist yet is created on the first write; one we cannot write is a problem now.
         await access(dir, constants.W_OK).catch((error: unknown) => {
-          if (errnoOf(error) !== "ENOENT") throw new StoreError(`cannot write in ${dirname(shown)}: ${errnoOf(error)}`, { cause: error });
+          if (errnoOf(error) !== "ENOENT") throw new StoreError(`cannot write in ${dirname(shown)}: ${errnoText(error)}`, { cause: error });
         });
         return;
       }
