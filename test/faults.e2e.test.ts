@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn as spawnPty } from "node-pty";
+import { spawn as spawnPty } from "@lydell/node-pty";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BIN, runCli, type CliOptions, type CliResult } from "./support/cli.js";
 import { startPrivateKeyring, type PrivateKeyring } from "./support/private-keyring.js";

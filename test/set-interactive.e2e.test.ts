@@ -1,6 +1,6 @@
-// `cdcreds set` as a person uses it: in a real pseudo-terminal (node-pty), typing at the prompts.
+// `cdcreds set` as a person uses it: in a real pseudo-terminal (@lydell/node-pty), typing at the prompts.
 // What reaches the screen is searched for the typed password; Ctrl-C is tried at every step.
-import { spawn } from "node-pty";
+import { spawn } from "@lydell/node-pty";
 import { describe, expect, it } from "vitest";
 import { BIN } from "./support/cli.js";
 import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
