@@ -64,7 +64,8 @@ export function buildProgram(): Command {
         "cdcreds completion bash > ~/.local/share/bash-completion/completions/cdcreds",
       )}
 Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentials,
-4 token service unreachable or unexpected, 5 secret store unavailable, 130 interrupted.
+4 token service unreachable or unexpected, 5 secret store unavailable, 70 internal error,
+130 interrupted.
 `,
     );
 
@@ -211,9 +212,10 @@ Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentia
 
 function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) {
-    return error.code === "commander.helpDisplayed" || error.code === "commander.version" ? ExitCode.Ok : ExitCode.Usage;
+    // Help and --version (also `cdcreds help set`) carry exit code 0; every parse error is a usage error.
+    return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
-  return error instanceof CdcredsError ? error.exitCode : 1;
+  return error instanceof CdcredsError ? error.exitCode : ExitCode.Internal;
 }
 
 /** Reports an error on stderr: the message, the hint, and with --debug the cause and stack. */
@@ -222,7 +224,7 @@ function report(error: unknown, ui: Ui): void {
   if (error instanceof CdcredsError) {
     ui.error(error.message, error.hint);
   } else {
-    ui.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, "run again with --debug and report it");
+    ui.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, "this is a bug in cdcreds: run again with --debug and report it");
   }
   if (ui.debugEnabled && error instanceof Error) {
     ui.debug(error.stack ?? String(error));

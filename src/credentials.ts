@@ -3,7 +3,7 @@
 // (CDISCOUNT_API_LOGIN + CDISCOUNT_API_PASSWORD) before the store, as GH_TOKEN works for gh.
 import type { Environment } from "./cdiscount/endpoints.js";
 import { NotFoundError, UsageError } from "./errors.js";
-import { deriveApiLogin } from "./login.js";
+import { deriveApiLogin, secretProblem } from "./login.js";
 import type { StoreKind } from "./options.js";
 import type { AccountEntry } from "./store/accounts.js";
 import { passwordService } from "./store/layout.js";
@@ -69,12 +69,14 @@ export interface Credentials {
 /**
  * The credentials in `CDISCOUNT_API_LOGIN` and `CDISCOUNT_API_PASSWORD` when both are set (the
  * login derived like any other), else undefined.
- * @throws {UsageError} (exit 2) when the login in the variable is invalid.
+ * @throws {UsageError} (exit 2) when the login or the password in the variables is invalid.
  */
 export function environmentCredentials(env: NodeJS.ProcessEnv): Credentials | undefined {
   const login = env.CDISCOUNT_API_LOGIN;
   const password = env.CDISCOUNT_API_PASSWORD;
   if (login === undefined || login === "" || password === undefined || password === "") return undefined;
+  const problem = secretProblem(password);
+  if (problem !== undefined) throw new UsageError(`CDISCOUNT_API_PASSWORD is refused: ${problem}`);
   try {
     return { apiLogin: deriveApiLogin(login).apiLogin, password, source: "environment" };
   } catch (error) {

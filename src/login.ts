@@ -24,8 +24,11 @@ const FORBIDDEN_INSIDE = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
  */
 export function loginProblem(login: string): string | undefined {
   if (login.length === 0) return "the login is empty";
-  if ([...login].length > MAX_LOGIN_LENGTH) {
-    return `the login is longer than ${MAX_LOGIN_LENGTH} characters`;
+  // One rule for both spellings of an account: the seller login is at most 128 characters, so
+  // every account that can be stored can also be named by its API login (132 with "-api").
+  const seller = login.endsWith(API_SUFFIX) ? login.slice(0, -API_SUFFIX.length) : login;
+  if ([...seller].length > MAX_LOGIN_LENGTH) {
+    return `the login is longer than ${MAX_LOGIN_LENGTH} characters${seller === login ? "" : ` before its ${API_SUFFIX} suffix`}`;
   }
   const bad = FORBIDDEN_INSIDE.exec(login)?.[0];
   if (bad !== undefined) {
@@ -53,4 +56,23 @@ export function deriveApiLogin(input: string): DerivedLogin {
     return { sellerLogin: login.slice(0, -API_SUFFIX.length), apiLogin: login, alreadyApi };
   }
   return { sellerLogin: login, apiLogin: login + API_SUFFIX, alreadyApi };
+}
+
+/**
+ * Longest password or client secret accepted, in characters. Real ones are at most a few dozen; a
+ * megabyte piped in by mistake is refused before it is sent anywhere.
+ */
+export const MAX_SECRET_LENGTH = 512;
+
+/**
+ * Returns why `secret` cannot be a password (or client secret), or undefined when it can: empty,
+ * longer than {@link MAX_SECRET_LENGTH}, or holding a control character (a NUL, a line break, an
+ * escape). The message never quotes the secret.
+ */
+export function secretProblem(secret: string): string | undefined {
+  if (secret === "") return "it is empty";
+  if ([...secret].length > MAX_SECRET_LENGTH) return `it is longer than ${MAX_SECRET_LENGTH} characters`;
+  const bad = /\p{Cc}/u.exec(secret)?.[0];
+  if (bad !== undefined) return `it contains a control character (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`;
+  return undefined;
 }

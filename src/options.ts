@@ -33,9 +33,14 @@ export interface RawGlobalOptions {
 const DEFAULT_TIMEOUT_SECONDS = 20;
 const DEFAULT_RETRIES = 2;
 
+// Plain decimal only: Number() would also take "0x10", "1e3" and "0b11".
+const DECIMAL = /^\d+(\.\d+)?$/;
+const INTEGER = /^\d+$/;
+
 function parseNumber(value: string, name: string, { min, max, integer }: { min: number; max: number; integer: boolean }): number {
-  const n = Number(value.trim());
-  if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+  const text = value.trim();
+  const n = Number(text);
+  if (!(integer ? INTEGER : DECIMAL).test(text) || n < min || n > max) {
     throw new UsageError(`${name} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}, not "${value}"`);
   }
   return n;
@@ -55,10 +60,9 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessE
   }
   return {
     env: envName === undefined || envName === "" ? "prod" : parseEnvironment(envName, raw.env === undefined ? "CDCREDS_ENV" : "--env"),
-    authUrl:
-      authUrl === undefined || authUrl === ""
-        ? undefined
-        : parseAuthUrl(authUrl, raw.authUrl === undefined ? "CDCREDS_AUTH_URL" : "--auth-url"),
+    // An empty value is refused, not read as "production": a variable emptied by mistake must not
+    // silently send real credentials to the real service.
+    authUrl: authUrl === undefined ? undefined : parseAuthUrl(authUrl, raw.authUrl === undefined ? "CDCREDS_AUTH_URL" : "--auth-url"),
     timeoutMs: 1000 * (raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: 600, integer: false })),
     retries: raw.retries === undefined ? DEFAULT_RETRIES : parseNumber(raw.retries, "--retries", { min: 0, max: 10, integer: true }),
     json: raw.json === true,

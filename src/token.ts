@@ -34,13 +34,16 @@ export interface TokenSource {
 }
 
 const TOKEN = /^[A-Za-z0-9]{16,256}$/;
+// What cacheToken writes (Date#toISOString), and other ISO-8601 date-times with a zone; not the
+// many other spellings Date accepts ("9999-12-31", "Dec 31 9999"), which no cdcreds ever wrote.
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Parses a cached entry; anything malformed (or absent) is undefined, never an error. */
 export function parseCachedToken(raw: string | undefined): Token | undefined {
   if (raw === undefined) return undefined;
   try {
     const value = JSON.parse(raw) as { token?: unknown; expiresAt?: unknown };
-    if (typeof value.token !== "string" || !TOKEN.test(value.token) || typeof value.expiresAt !== "string") return undefined;
+    if (typeof value.token !== "string" || !TOKEN.test(value.token) || typeof value.expiresAt !== "string" || !ISO_8601.test(value.expiresAt)) return undefined;
     const expiresAt = new Date(value.expiresAt);
     return Number.isNaN(expiresAt.getTime()) ? undefined : { token: value.token, expiresAt };
   } catch {
@@ -48,8 +51,15 @@ export function parseCachedToken(raw: string | undefined): Token | undefined {
   }
 }
 
-/** True while the token has more than {@link MIN_REMAINING_MS} left. */
-const isFresh = (token: Token, now: Date): boolean => token.expiresAt.getTime() - now.getTime() > MIN_REMAINING_MS;
+/**
+ * True while the token has more than {@link MIN_REMAINING_MS} left, and no more than a token can
+ * live: an expiry further ahead was not written by cdcreds (or the clock went back) and is not
+ * trusted, or an entry saying "9999" would be served forever.
+ */
+function isFresh(token: Token, now: Date): boolean {
+  const left = token.expiresAt.getTime() - now.getTime();
+  return left > MIN_REMAINING_MS && left <= TOKEN_LIFETIME_MS;
+}
 
 /** Stores a token just issued, under the public layout `cdcreds-token:<env>` / API login. */
 export async function cacheToken(store: SecretStore, env: Environment, apiLogin: string, token: string, issuedAt: Date): Promise<Token> {

@@ -1,11 +1,16 @@
 import { Chalk, type ChalkInstance } from "chalk";
 import { requireNow } from "./require.js";
+import { escapeText } from "./text.js";
 
 /** Where messages go: always stderr (stdout carries data only). */
 export interface Ui {
   readonly color: ChalkInstance;
   /** True when a person can answer prompts: stdin and stderr are terminals. */
   readonly interactive: boolean;
+  /** Why not {@link interactive}, naming the stream that is not a terminal; undefined when interactive. */
+  readonly notInteractiveReason: string | undefined;
+  /** True when standard input is a terminal (where `--password-stdin` would echo). */
+  readonly stdinIsTerminal: boolean;
   readonly debugEnabled: boolean;
   /** A plain message line. */
   info(message: string): void;
@@ -16,7 +21,10 @@ export interface Ui {
   error(message: string, hint?: string): void;
   /** Shown with --debug only. */
   debug(message: string): void;
-  /** Registers a secret: any later stderr line containing it shows `***` instead. */
+  /**
+   * Registers a secret as a last resort: a later stderr line containing it shows `***` instead.
+   * No message is ever built from a secret; this only guards against a mistake.
+   */
   redact(secret: string): void;
 }
 
@@ -55,10 +63,19 @@ function lazy<T>(compute: () => T): () => T {
   return () => (value ??= { v: compute() }).v;
 }
 
-/** Creates the stderr UI. Secrets registered with `redact` never reach the stream. */
+/**
+ * Secrets shorter than this are not searched for: replacing every "e" of a message would mangle it
+ * and, worse, show which letters the secret is made of. Real passwords and tokens are longer.
+ */
+const MIN_REDACTED_LENGTH = 8;
+
+/**
+ * Creates the stderr UI. Every message is escaped (it may quote text from outside: a login from
+ * the index, a file header, a service's answer); only the UI's own colours reach the terminal.
+ */
 export function createUi({ env, debug, stderr, stdinIsTTY }: UiOptions): Ui {
   const stderrIsTTY = lazy(() => (stderr === undefined ? isTerminal(2) : stderr.isTTY === true));
-  const interactive = lazy(() => (stdinIsTTY ?? isTerminal(0)) && stderrIsTTY());
+  const stdinIsTerminal = lazy(() => stdinIsTTY ?? isTerminal(0));
   const color = lazy(() => new Chalk({ level: colorLevel(env, stderrIsTTY()) }));
   const secrets = new Set<string>();
   const write = (text: string): void => {
@@ -66,27 +83,36 @@ export function createUi({ env, debug, stderr, stdinIsTTY }: UiOptions): Ui {
     for (const secret of secrets) safe = safe.split(secret).join("***");
     (stderr ?? process.stderr).write(`${safe}\n`);
   };
+  const escapeLines = (text: string): string => text.split("\n").map(escapeText).join("\n");
   return {
     get color() {
       return color();
     },
     get interactive() {
-      return interactive();
+      return stdinIsTerminal() && stderrIsTTY();
+    },
+    get notInteractiveReason() {
+      if (!stdinIsTerminal()) return "standard input is not a terminal";
+      return stderrIsTTY() ? undefined : "standard error is not a terminal (prompts are drawn there)";
+    },
+    get stdinIsTerminal() {
+      return stdinIsTerminal();
     },
     debugEnabled: debug,
-    info: (message) => write(message),
-    note: (message) => write(`${color().cyan("note:")} ${message}`),
-    success: (message) => write(`${color().green("✓")} ${message}`),
-    warn: (message) => write(`${color().yellow("warning:")} ${message}`),
+    info: (message) => write(escapeText(message)),
+    note: (message) => write(`${color().cyan("note:")} ${escapeText(message)}`),
+    success: (message) => write(`${color().green("✓")} ${escapeText(message)}`),
+    warn: (message) => write(`${color().yellow("warning:")} ${escapeText(message)}`),
     error: (message, hint) => {
-      write(`${color().red("error:")} ${message}`);
-      if (hint !== undefined) write(`${color().dim("hint:")} ${hint}`);
+      write(`${color().red("error:")} ${escapeText(message)}`);
+      if (hint !== undefined) write(`${color().dim("hint:")} ${escapeText(hint)}`);
     },
     debug: (message) => {
-      if (debug) write(color().dim(`debug: ${message}`));
+      // Line breaks kept: stack traces span lines; every other control is escaped.
+      if (debug) write(color().dim(`debug: ${escapeLines(message)}`));
     },
     redact: (secret) => {
-      if (secret.length > 0) secrets.add(secret);
+      if (secret.length >= MIN_REDACTED_LENGTH) secrets.add(secret);
     },
   };
 }

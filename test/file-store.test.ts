@@ -280,11 +280,26 @@ describe("the passphrase", () => {
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
-  it("stores nothing when the two answers differ", async () => {
+  it("starts over at new, empty prompts when the two answers differ, and stores nothing after three tries", async () => {
     const path = join(await tempDir(), "secrets.enc");
-    const { deps } = interactive(["typed one", "typed two"]);
-    await expect((await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET)).rejects.toThrow(UsageError);
+    const { asked, deps } = interactive(["typed one", "typed two", "one", "two", "un", "deux"]);
+    await expect((await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET)).rejects.toThrow(/^the two passphrases do not match; nothing was stored$/);
+    expect(asked).toEqual([
+      `New passphrase for ${path}`,
+      "Repeat the passphrase",
+      `The passphrases did not match. New passphrase for ${path}`,
+      "Repeat the passphrase",
+      `The passphrases did not match. New passphrase for ${path}`,
+      "Repeat the passphrase",
+    ]);
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("takes the passphrase typed twice alike after a mismatch", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const { deps } = interactive(["typed one", "typed two", PASSPHRASE, PASSPHRASE]);
+    await (await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET);
+    expect(await (await fileStore(path, { env: { CDCREDS_PASSPHRASE: PASSPHRASE } })).get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
   });
 
   it("is refused with exit 2 naming CDCREDS_PASSPHRASE when it is missing and no one can type it", async () => {

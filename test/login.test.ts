@@ -25,6 +25,13 @@ describe("deriveApiLogin", () => {
     expect(() => deriveApiLogin("a".repeat(MAX_LOGIN_LENGTH + 1))).toThrow(/longer than 128 characters/);
   });
 
+  it("applies the 128 characters to the seller login, so an account stored by either name can be named by both", () => {
+    const longest = "a".repeat(MAX_LOGIN_LENGTH);
+    const { apiLogin } = deriveApiLogin(longest);
+    expect(deriveApiLogin(apiLogin)).toEqual({ sellerLogin: longest, apiLogin, alreadyApi: true });
+    expect(() => deriveApiLogin(`a${apiLogin}`)).toThrow(/^invalid login: the login is longer than 128 characters before its -api suffix$/);
+  });
+
   it("counts characters, not UTF-16 units", () => {
     expect(deriveApiLogin("😀".repeat(MAX_LOGIN_LENGTH)).sellerLogin).toHaveLength(MAX_LOGIN_LENGTH * 2);
   });

@@ -34,6 +34,15 @@ describe("resolveGlobalOptions", () => {
     [{ retries: "1.5" }, {}, /--retries must be an integer/],
     [{ retries: "-1" }, {}, /--retries must be an integer/],
     [{}, { CDCREDS_AUTH_URL: "not a url" }, /CDCREDS_AUTH_URL is not a valid URL/],
+    // Empty is not "production": a variable emptied by mistake is reported, never silently ignored.
+    [{}, { CDCREDS_AUTH_URL: "" }, /^CDCREDS_AUTH_URL is empty$/],
+    [{ authUrl: "" }, {}, /^--auth-url is empty$/],
+    [{ authUrl: " " }, {}, /^--auth-url is empty$/],
+    // Plain decimals only: Number() alone would read these as 16, 1000, 3 and 16.
+    [{ timeout: "0x10" }, {}, /--timeout must be a number from 0.001 to 600, not "0x10"/],
+    [{ timeout: "1e3" }, {}, /--timeout must be a number/],
+    [{ retries: "0b11" }, {}, /--retries must be an integer/],
+    [{ retries: "0x1" }, {}, /--retries must be an integer/],
   ])("refuses %j %j with a usage error naming the source", (raw, env, message) => {
     expect(() => resolveGlobalOptions(raw, env)).toThrow(UsageError);
     expect(() => resolveGlobalOptions(raw, env)).toThrow(message);

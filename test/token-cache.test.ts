@@ -74,6 +74,18 @@ describe("obtainToken", () => {
     expect(await store.get(tokenService("prod"), apiLogin)).toBe("not json");
   });
 
+  it.each([
+    ["far in the future", "9999-12-31T23:59:59.000Z"],
+    ["beyond the 48 h a token lives", () => new Date(clock.getTime() + TOKEN_LIFETIME_MS + 60_000).toISOString()],
+    ["not ISO-8601", "9999-12-31"],
+  ])("does not trust a cached expiry %s: the token is replaced", async (_what, expiry) => {
+    const expiresAt = typeof expiry === "string" ? expiry : expiry();
+    await store.set(tokenService("prod"), apiLogin, JSON.stringify({ token: "d".repeat(32), expiresAt }));
+    expect(await obtainToken(source())).toMatchObject({ token: sts.token, fromCache: false });
+    expect(sts.requests).toHaveLength(1);
+    expect(parseCachedToken(await store.get(tokenService("prod"), apiLogin))?.token).toBe(sts.token);
+  });
+
   it("checks the cache again once it holds the refresh lock", async () => {
     let calls = 0;
     const exclusive = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -89,7 +101,19 @@ describe("obtainToken", () => {
 });
 
 describe("parseCachedToken", () => {
-  it.each([undefined, "", "null", "[]", '{"token":"abc"}', '{"token":"0123456789abcdef0123","expiresAt":"soon"}', "{"])("treats %j as no cache", (raw) => {
+  it.each([
+    undefined,
+    "",
+    "null",
+    "[]",
+    '{"token":"abc"}',
+    '{"token":"0123456789abcdef0123","expiresAt":"soon"}',
+    "{",
+    // Dates that Date.parse reads but cdcreds never writes.
+    '{"token":"0123456789abcdef0123","expiresAt":"9999-12-31"}',
+    '{"token":"0123456789abcdef0123","expiresAt":"Dec 31 9999"}',
+    '{"token":"0123456789abcdef0123","expiresAt":"2026-12-01T10:00:00"}',
+  ])("treats %j as no cache", (raw) => {
     expect(parseCachedToken(raw)).toBeUndefined();
   });
 });

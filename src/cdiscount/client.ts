@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { RejectedError, ServiceError, type CdcredsError } from "../errors.js";
+import { RejectedError, ServiceError, UsageError, type CdcredsError } from "../errors.js";
 import {
   classifyResponse,
   describeNetworkError,
@@ -13,7 +13,8 @@ import {
   type AttemptOutcome,
   type TokenStatus,
 } from "./answer.js";
-import { dispatcherFromEnv, importUndici } from "./proxy.js";
+import { loopbackAddressOf } from "./endpoints.js";
+import { dispatcherFromEnv, importUndici, TLS_ALWAYS_VERIFIED } from "./proxy.js";
 
 /** The answer to a token request, after any retries. Never carries the password. */
 export type TokenAnswer =
@@ -102,16 +103,44 @@ export async function requestTokenFromEnv(req: Omit<TokenRequest, "dispatcher">,
   }
 }
 
+/**
+ * Where an attempt connects: for a cleartext `http:` URL, the loopback address its host resolves
+ * to (checked, then used as is, so no later lookup can send the password elsewhere), with the
+ * URL's own host kept for the Host header; an `https:` URL as it is.
+ */
+async function connectTarget(url: URL): Promise<{ url: URL; host: string }> {
+  if (url.protocol !== "http:") return { url, host: url.host };
+  const pinned = new URL(url);
+  pinned.hostname = await loopbackAddressOf(url.hostname);
+  return { url: pinned, host: url.host };
+}
+
 async function attemptOnce(req: TokenRequest, authorization: string, now: () => Date): Promise<AttemptOutcome> {
   // One deadline for the whole attempt: undici's headersTimeout/bodyTimeout only bound the gaps
-  // between bytes, so a body trickling one byte a second would never time out without it.
+  // between bytes, so a body trickling one byte a second would never time out without it; and its
+  // proxy tunnel ignores the signal, so a proxy that never answers CONNECT is raced, not awaited.
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), req.timeoutMs);
+  let onDeadline = (): void => {};
+  const expired = new Promise<never>((_resolve, reject) => (onDeadline = () => reject(new Error("deadline"))));
+  expired.catch(() => {});
+  const timer = setTimeout(() => {
+    deadline.abort();
+    onDeadline();
+  }, req.timeoutMs);
   try {
-    const headers = { authorization, accept: "text/plain, */*", "accept-encoding": "identity", "user-agent": "cdcreds" };
-    const response = await (req.dispatcher === undefined
-      ? sendDirect(req.url, headers, deadline.signal)
-      : sendThrough(req.dispatcher, req.url, headers, deadline.signal, req.timeoutMs));
+    const target = await Promise.race([connectTarget(req.url), expired]);
+    const headers = { host: target.host, authorization, accept: "text/plain, */*", "accept-encoding": "identity", "user-agent": "cdcreds" };
+    const sent =
+      req.dispatcher === undefined
+        ? sendDirect(target.url, headers, deadline.signal)
+        : sendThrough(req.dispatcher, target.url, headers, deadline.signal, req.timeoutMs);
+    sent.then(
+      (late) => {
+        if (deadline.signal.aborted) discard(late.body); // an answer after the deadline is dropped
+      },
+      () => {},
+    );
+    const response = await Promise.race([sent, expired]);
     const answer = {
       contentType: headerValue(response.headers["content-type"]),
       contentEncoding: headerValue(response.headers["content-encoding"]),
@@ -130,6 +159,7 @@ async function attemptOnce(req: TokenRequest, authorization: string, now: () => 
     }
     return classifyResponse(200, answer, body.toString("utf8"));
   } catch (error) {
+    if (error instanceof UsageError) throw error; // a host that is not loopback: no retry can help
     return { status: "unreachable", detail: describeNetworkError(error, deadline.signal.aborted, req.timeoutMs) };
   } finally {
     clearTimeout(timer);
@@ -144,13 +174,14 @@ interface Response {
 }
 
 /**
- * Straight to the service with node:http(s): TLS verified (Node's default), no redirect followed,
- * no connection kept (`agent: false`), so nothing lingers once the answer is in.
+ * Straight to the service with node:http(s): no redirect followed, no connection kept
+ * (`agent: false`), so nothing lingers once the answer is in. TLS is verified explicitly:
+ * `NODE_TLS_REJECT_UNAUTHORIZED=0` only changes Node's default, which this never uses.
  */
 async function sendDirect(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
   const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: "GET", headers, signal, agent: false }, (res) =>
+    const outgoing = request(url, { method: "GET", headers, signal, agent: false, ...TLS_ALWAYS_VERIFIED }, (res) =>
       resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res }),
     );
     outgoing.on("error", reject);

@@ -3,7 +3,14 @@
 // so the CLI's environment and a library caller's are treated alike.
 import type { Dispatcher } from "undici";
 import { UsageError } from "../errors.js";
-import { isLoopbackHost } from "./endpoints.js";
+import { isLoopbackHost, loopbackAddressOf } from "./endpoints.js";
+
+/**
+ * TLS options for every connection: certificates always verified, whatever
+ * NODE_TLS_REJECT_UNAUTHORIZED says (it only sets the default). Extra roots from
+ * NODE_EXTRA_CA_CERTS stay trusted: Node adds them to the default store that is used here.
+ */
+export const TLS_ALWAYS_VERIFIED = { rejectUnauthorized: true } as const;
 
 /** First non-empty value among the names, lower case first as curl and undici read them. */
 function variable(env: NodeJS.ProcessEnv, name: string): { name: string; value: string } | undefined {
@@ -46,12 +53,29 @@ export async function dispatcherFromEnv(env: NodeJS.ProcessEnv, url: URL): Promi
   const https = variable(env, "HTTPS_PROXY") ?? http;
   // Checked whichever applies, so a malformed variable is reported rather than silently ignored.
   for (const found of [http, https]) if (found !== undefined) proxyHost(found);
-  const proxy = url.protocol === "https:" ? https : http !== undefined && isLoopbackHost(proxyHost(http)) ? http : undefined;
+  const proxy = url.protocol === "https:" ? https?.value : http !== undefined ? await loopbackProxy(http.value) : undefined;
   if (proxy === undefined) return undefined;
   const { EnvHttpProxyAgent } = await importUndici();
   const noProxy = variable(env, "NO_PROXY")?.value ?? "";
   // Empty strings, not undefined: undici would otherwise read process.env behind our back.
+  const tls = { connect: TLS_ALWAYS_VERIFIED, requestTls: TLS_ALWAYS_VERIFIED, proxyTls: TLS_ALWAYS_VERIFIED };
   return url.protocol === "https:"
-    ? new EnvHttpProxyAgent({ httpProxy: "", httpsProxy: proxy.value, noProxy })
-    : new EnvHttpProxyAgent({ httpProxy: proxy.value, httpsProxy: "", noProxy });
+    ? new EnvHttpProxyAgent({ httpProxy: "", httpsProxy: proxy, noProxy, ...tls })
+    : new EnvHttpProxyAgent({ httpProxy: proxy, httpsProxy: "", noProxy, ...tls });
+}
+
+/**
+ * For a cleartext request: the proxy URL with its host replaced by the loopback address it
+ * resolves to, or undefined (no proxy: straight to the loopback service) when it is not on this
+ * machine, by name or by address.
+ */
+async function loopbackProxy(value: string): Promise<string | undefined> {
+  const url = new URL(value);
+  if (!isLoopbackHost(url.hostname)) return undefined;
+  try {
+    url.hostname = await loopbackAddressOf(url.hostname);
+  } catch {
+    return undefined;
+  }
+  return url.href;
 }

@@ -2,7 +2,7 @@
 // CLI, for Node tools that hold the credentials themselves.
 import type { Dispatcher } from "undici";
 import { UsageError } from "../errors.js";
-import { deriveApiLogin } from "../login.js";
+import { deriveApiLogin, secretProblem } from "../login.js";
 import { resolveGlobalOptions } from "../options.js";
 import { answerError, requestToken, requestTokenFromEnv, type TokenProgress } from "./client.js";
 import { parseAuthUrl, parseEnvironment, tokenUrl, type Environment } from "./endpoints.js";
@@ -58,7 +58,8 @@ export async function verifyCredentials(options: VerifyCredentialsOptions): Prom
   const login = options.apiLogin ?? options.login;
   if (login === undefined) throw new UsageError("a login is needed: give apiLogin or login");
   const { apiLogin } = deriveApiLogin(login);
-  if (options.password === "") throw new UsageError("the password is empty");
+  const problem = secretProblem(options.password);
+  if (problem !== undefined) throw new UsageError(`the password is refused: ${problem}`);
   const env = parseEnvironment(options.env ?? "prod", "env");
   const url = tokenUrl(env, options.authUrl === undefined ? undefined : parseAuthUrl(String(options.authUrl), "authUrl"));
   const timeoutMs = checkedNumber(options.timeoutMs, DEFAULTS.timeoutMs, "timeoutMs", 1, 600_000);

@@ -3,6 +3,9 @@ import type { CommandContext, CommandResult } from "../context.js";
 import { UsageError } from "../errors.js";
 import { issueToken, openAccount } from "../handoff.js";
 
+/** Variables that hold cdcreds' own secrets (or lead to them), and a token that may be another account's. */
+const CDCREDS_SECRETS = ["CDCREDS_PASSPHRASE", "CDISCOUNT_API_TOKEN"] as const;
+
 /** The flags of `cdcreds exec`. */
 export interface ExecFlags {
   login?: string;
@@ -26,7 +29,9 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
   const password = await account.password();
   ui.redact(password);
   const childEnv: NodeJS.ProcessEnv = { ...env, CDISCOUNT_API_LOGIN: apiLogin, CDISCOUNT_API_PASSWORD: password };
-  delete childEnv.CDISCOUNT_API_TOKEN; // never pass on a token that is not this account's
+  // The program gets this account's credentials and nothing of cdcreds' own: the file store's
+  // passphrase would open every account in it, for the program and all it starts.
+  for (const name of CDCREDS_SECRETS) delete childEnv[name];
   if (flags.token !== false) {
     const issued = await issueToken(ctx, account);
     ui.redact(issued.token);

@@ -1,9 +1,10 @@
 import type { CommandContext, CommandResult } from "../context.js";
 import { CdcredsError } from "../errors.js";
-import { readAccounts, type AccountEntry } from "../store/accounts.js";
+import { readAccountIndex, type AccountEntry } from "../store/accounts.js";
 import { passwordService } from "../store/layout.js";
 import { openStore } from "../store/open.js";
 import type { SecretStore } from "../store/types.js";
+import { escapeText, jsonLine } from "../text.js";
 
 /** One line of `list`: the index entry, and whether its secret is really there. */
 interface Row extends AccountEntry {
@@ -14,7 +15,7 @@ interface Row extends AccountEntry {
 const shortTime = (iso: string | undefined): string => (iso === undefined ? "never" : `${iso.slice(0, 16).replace("T", " ")} UTC`);
 
 function table(rows: Row[]): string {
-  const cells = rows.map((r) => [r.apiLogin, r.env, r.store, shortTime(r.lastVerified), r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING"]);
+  const cells = rows.map((r) => [escapeText(r.apiLogin), r.env, r.store, shortTime(r.lastVerified), r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING"]);
   const all = [["API LOGIN", "ENV", "STORE", "LAST VERIFIED", "PASSWORD"], ...cells];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
   return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
@@ -25,7 +26,8 @@ function table(rows: Row[]): string {
  * not the truth). Never prints or keeps a secret: the store's answer is only tested for presence.
  */
 export async function list(ctx: CommandContext): Promise<CommandResult> {
-  const entries = await readAccounts({ env: ctx.env });
+  const { accounts: entries, invalid } = await readAccountIndex({ env: ctx.env });
+  for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.apiLogin}) is ignored: ${bad.problem}`);
   let store: SecretStore | undefined;
   let storeFailed = false;
   const rows: Row[] = [];
@@ -51,7 +53,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     rows.push({ ...entry, stored });
   }
   if (ctx.options.json) {
-    return { stdout: `${JSON.stringify(rows.map((r) => ({ apiLogin: r.apiLogin, env: r.env, store: r.store, lastVerified: r.lastVerified ?? null, stored: r.stored })))}\n` };
+    return { stdout: jsonLine(rows.map((r) => ({ apiLogin: r.apiLogin, env: r.env, store: r.store, lastVerified: r.lastVerified ?? null, stored: r.stored }))) };
   }
   if (rows.length === 0) {
     ctx.ui.note("no stored accounts: store one with `cdcreds set`");

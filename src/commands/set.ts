@@ -1,7 +1,7 @@
 import { verifyCredentials, type VerifiedCredentials } from "../cdiscount/verify-credentials.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { InterruptedError, RejectedError, ServiceError, UsageError } from "../errors.js";
-import { deriveApiLogin, loginProblem } from "../login.js";
+import { deriveApiLogin, loginProblem, secretProblem } from "../login.js";
 import { startSpinner } from "../spinner.js";
 import { readPasswordFromStdin } from "../stdin.js";
 import { readAccounts, upsertAccount, type AccountEntry } from "../store/accounts.js";
@@ -64,7 +64,7 @@ async function chooseLogin(ctx: CommandContext, argument: string | undefined, kn
   const given = argument ?? (ctx.env.CDCREDS_LOGIN === "" ? undefined : ctx.env.CDCREDS_LOGIN);
   if (given !== undefined) return deriveApiLogin(given).apiLogin;
   if (!ctx.ui.interactive) {
-    throw new UsageError("which login? none given, and standard input is not a terminal to ask", { hint: STDIN_HINT });
+    throw new UsageError(`which login? none given, and ${ctx.ui.notInteractiveReason} to ask`, { hint: STDIN_HINT });
   }
   const here = known.filter((a) => a.env === ctx.options.env && a.store === ctx.options.store);
   const { askText } = await import("../prompt.js");
@@ -73,7 +73,7 @@ async function chooseLogin(ctx: CommandContext, argument: string | undefined, kn
     validate: (value) => loginProblem(value.trim()) ?? true,
   });
   const { apiLogin, alreadyApi } = deriveApiLogin(answer);
-  if (!alreadyApi) ctx.ui.info(`API login: ${ctx.ui.color.bold(apiLogin)}`);
+  if (!alreadyApi) ctx.ui.info(`API login: ${apiLogin}`);
   return apiLogin;
 }
 
@@ -86,7 +86,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   const { env, json } = ctx.options;
   const fromStdin = flags.passwordStdin === true;
   if (!fromStdin && !ctx.ui.interactive) {
-    throw new UsageError("a password is needed but standard input is not a terminal to ask for it", { hint: `use --password-stdin: ${STDIN_HINT}` });
+    throw new UsageError(`a password is needed but ${ctx.ui.notInteractiveReason} to ask for it`, { hint: `use --password-stdin: ${STDIN_HINT}` });
   }
   if (argument !== undefined) deriveApiLogin(argument); // a bad login fails before anything else
   const store = await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
@@ -98,10 +98,15 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   const readPassword = async (): Promise<string> => {
     if (fromStdin) return readPasswordFromStdin(ctx.stdin, "store", STDIN_HINT);
     const { askSecret } = await import("../prompt.js");
-    return askSecret(`Password of ${apiLogin}`, {
+    // Each refusal is said on its own line and asked again at a new, empty prompt: the prompt's own
+    // validation would keep the masked text, and the next password typed would be appended to it.
+    for (;;) {
+      const typed = await askSecret(`Password of ${apiLogin}`);
+      const problem = secretProblem(typed);
       // Sending a just-rejected password again only brings the account closer to a lock-out.
-      validate: (value) => (value === "" ? "it cannot be empty" : rejected.has(value) ? "Cdiscount just rejected this password: type the current one" : true),
-    });
+      if (problem === undefined && !rejected.has(typed)) return typed;
+      ctx.ui.error(problem === undefined ? "Cdiscount just rejected this password: type the current one" : `this password is refused: ${problem}`);
+    }
   };
 
   let password: string;

@@ -1,11 +1,12 @@
 // A writers' lock for the encrypted file: a lock file created with O_EXCL (atomic on local file
 // systems), holding who took it and when, so that a lock left by a crashed process can be recognised
 // and taken over instead of blocking every later command.
-import { open, readFile, rm, stat } from "node:fs/promises";
+import { open, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { errnoOf, errnoText, StoreError } from "../errors.js";
 import { removeIfInterrupted } from "../signals.js";
+import { readOwnFile, RefusedFileError } from "./own-files.js";
 import { uniqueId } from "./unique.js";
 
 /** How long to wait for a lock, and when a held one counts as abandoned. */
@@ -55,17 +56,32 @@ function parseHolder(raw: string): Holder | undefined {
   }
 }
 
+/** A lock file's record is a line of JSON: anything larger is not one of ours. */
+const MAX_LOCK_BYTES = 4096;
+
 async function observe(lockPath: string): Promise<Observed | undefined> {
   try {
-    const [raw, info] = await Promise.all([readFile(lockPath, "utf8"), stat(lockPath)]);
+    const [bytes, info] = await Promise.all([readOwnFile(lockPath, MAX_LOCK_BYTES), stat(lockPath)]);
+    if (bytes === undefined) return undefined; // released meanwhile
+    const raw = bytes.toString("utf8");
     return { raw, ino: info.ino, mtimeMs: info.mtimeMs, holder: parseHolder(raw) };
   } catch (error) {
     if (errnoOf(error) === "ENOENT") return undefined; // released meanwhile
-    throw error;
+    // A folder, a FIFO or a huge file where the lock goes is not a lock anyone can release.
+    throw new StoreError(`cannot use the lock file ${lockPath}: ${error instanceof RefusedFileError ? `it ${error.message}` : errnoText(error)}`, {
+      cause: error,
+      hint: `if no cdcreds is running, remove ${lockPath}`,
+    });
   }
 }
 
+/** Clock granularity allowed between the holder's writing its time and this process's reading it. */
+const CLOCK_SLACK_MS = 1000;
+
 function isStale(lock: Observed, staleMs: number, now: number): boolean {
+  // A time in the future (a clock set back, or a hostile file) would never grow old: it is stale.
+  const time = lock.holder?.time ?? lock.mtimeMs;
+  if (time > now + CLOCK_SLACK_MS) return true;
   // A holder writes its record right after creating the file, but a loaded machine can stretch
   // "right after" to seconds: an empty or unreadable lock only counts as stale by its age.
   if (lock.holder === undefined) return now - lock.mtimeMs > staleMs;

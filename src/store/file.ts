@@ -2,7 +2,7 @@
 // servers and containers without a desktop keychain. Format and crypto: file-format.ts; the writers'
 // lock: file-lock.ts. Reads take no lock: writers replace the file by an atomic rename.
 import { constants } from "node:fs";
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { errnoOf, errnoText, StoreError, UsageError } from "../errors.js";
@@ -10,6 +10,7 @@ import { configDir } from "../paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic-write.js";
 import { acquireLock, type LockOptions } from "./file-lock.js";
 import { assertScryptParams, DEFAULT_SCRYPT, deriveKey, newSalt, parseHeader, seal, unseal, type Entries, type Header, type ScryptParams } from "./file-format.js";
+import { assertTrustedDir, readOwnFile, RefusedFileError } from "./own-files.js";
 import type { SecretStore } from "./types.js";
 
 /** What the file store needs from its caller: the environment, whether it may prompt, and options. */
@@ -28,6 +29,14 @@ export interface FileStoreDeps {
 
 /** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
 export const fileStorePath = (env: NodeJS.ProcessEnv): string => join(configDir(env), "secrets.enc");
+
+/** Tries at typing a new passphrase twice alike. */
+const PASSPHRASE_TRIES = 3;
+
+function nonEmptyAnswer(value: string): string {
+  if (value === "") throw new UsageError("the passphrase cannot be empty");
+  return value;
+}
 
 const keyId = (salt: Buffer, kdf: ScryptParams): string => `${salt.toString("hex")}/${kdf.log2N}/${kdf.r}/${kdf.p}`;
 const weaker = (a: ScryptParams, b: ScryptParams): boolean => a.log2N < b.log2N || a.r < b.r || a.p < b.p;
@@ -56,7 +65,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     const value = deps.env.CDCREDS_PASSPHRASE;
     if (value === "") throw new UsageError("CDCREDS_PASSPHRASE is set but empty: the encrypted file store needs a passphrase");
     if (value === undefined && !deps.interactive) {
-      throw new UsageError(`the encrypted file ${shown} needs a passphrase: set CDCREDS_PASSPHRASE (standard input is not a terminal to ask for it)`, {
+      throw new UsageError(`the encrypted file ${shown} needs a passphrase: set CDCREDS_PASSPHRASE (there is no terminal to ask for it)`, {
         hint: "pass CDCREDS_PASSPHRASE in the environment of the service or job, or run the command in a terminal",
       });
     }
@@ -79,13 +88,16 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     const fromEnv = passphraseFromEnv();
     if (fromEnv !== undefined) return fromEnv;
     const ask = deps.askPassphrase ?? defaultAsk;
-    const first = await ask(creating ? `New passphrase for ${shown}` : `Passphrase for ${shown}`, (v) => (v === "" ? "it cannot be empty" : true));
-    if (first === "") throw new UsageError("the passphrase cannot be empty");
-    if (creating) {
-      const again = await ask("Repeat the passphrase", (v) => (v === first ? true : "the passphrases do not match"));
-      if (again !== first) throw new UsageError("the two passphrases do not match; nothing was stored");
+    const nonEmpty = (v: string): string | true => (v === "" ? "it cannot be empty" : true);
+    if (!creating) return nonEmptyAnswer(await ask(`Passphrase for ${shown}`, nonEmpty));
+    // A mismatch starts over at two new, empty prompts: the prompt's own validation would keep the
+    // masked text, and what is typed next would be appended to it.
+    for (let attempt = 1; ; attempt++) {
+      const again = attempt === 1 ? "" : "The passphrases did not match. ";
+      const first = nonEmptyAnswer(await ask(`${again}New passphrase for ${shown}`, nonEmpty));
+      if ((await ask("Repeat the passphrase", nonEmpty)) === first) return first;
+      if (attempt === PASSPHRASE_TRIES) throw new UsageError("the two passphrases do not match; nothing was stored");
     }
-    return first;
   }
 
   function keyFor(salt: Buffer, kdf: ScryptParams, creating: boolean): Promise<Buffer> {
@@ -100,10 +112,11 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   }
 
   async function readBytes(): Promise<Buffer | undefined> {
+    await assertTrustedDir(dir);
     try {
-      return await readFile(path);
+      return await readOwnFile(path);
     } catch (error) {
-      if (errnoOf(error) === "ENOENT") return undefined;
+      if (error instanceof RefusedFileError) throw new StoreError(`the encrypted file ${shown} ${error.message}`, { hint: "move it aside; cdcreds only reads a regular file it wrote" });
       throw new StoreError(`cannot read the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
     }
   }
