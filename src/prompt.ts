@@ -1,7 +1,7 @@
 // The one module that talks to the prompt library, so tests can drive prompts through a real
 // pseudo-terminal and no other module ever prompts. Prompts draw on stderr: stdout is for data.
 import { input, password } from "@inquirer/prompts";
-import { InterruptedError } from "./errors.js";
+import { InterruptedError, UsageError } from "./errors.js";
 
 interface PromptStreams {
   input?: NodeJS.ReadableStream;
@@ -14,11 +14,11 @@ async function guard<T>(ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
   } catch (error) {
-    // Ctrl-C (ExitPromptError) or a closed terminal: the user is gone, nothing may be stored.
-    if (error instanceof Error && (error.name === "ExitPromptError" || error.name === "AbortPromptError")) {
-      throw new InterruptedError();
-    }
-    throw error;
+    if (!(error instanceof Error) || (error.name !== "ExitPromptError" && error.name !== "AbortPromptError")) throw error;
+    // Ctrl-C reaches the prompt as readline's SIGINT: the user stopped, nothing may be stored (130).
+    if (error.name === "AbortPromptError" || error.message.endsWith("SIGINT")) throw new InterruptedError();
+    // Otherwise the input ended (Ctrl-D, or a pipe that closed): no answer was given, a usage error.
+    throw new UsageError("no answer: the input ended at the prompt (Ctrl-D)");
   }
 }
 

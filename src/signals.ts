@@ -1,12 +1,22 @@
 // What a signal (Ctrl-C, `kill`, a closed terminal) must not leave behind: the temporary and lock
-// files this process created. The CLI's handler (cli.ts) removes them synchronously, then exits with
+// files this process created, and a spinner's half-drawn line. The CLI's handler (cli.ts) removes them synchronously, then exits with
 // 128 + the signal number (130 for SIGINT, 143 for SIGTERM), as a shell reports a killed command.
 // Files already renamed into place are complete: atomic-write.ts makes every write all-or-nothing.
 import { readFileSync, rmSync } from "node:fs";
 
 /** Files to remove if a signal ends the process: path -> the content that proves it is still ours. */
 const leftovers = new Map<string, string | undefined>();
+/** What to undo on the terminal (a spinner's line) if a signal ends the process. */
+const terminalUndos = new Set<() => void>();
 let childrenRunning = 0;
+
+/** Registers something to undo on the terminal if a signal ends the process; returns its removal. */
+export function undoIfInterrupted(undo: () => void): () => void {
+  terminalUndos.add(undo);
+  return () => {
+    terminalUndos.delete(undo);
+  };
+}
 
 /**
  * Registers a file to remove if a signal ends the process before the returned function is called.
@@ -36,6 +46,14 @@ export function leaveSignalsToChild(): () => void {
  */
 export function cleanUpForSignal(): boolean {
   if (childrenRunning > 0) return false;
+  for (const undo of terminalUndos) {
+    try {
+      undo();
+    } catch {
+      // the terminal is gone: nothing to tidy
+    }
+  }
+  terminalUndos.clear();
   for (const [path, content] of leftovers) {
     try {
       if (content === undefined || readFileSync(path, "utf8") === content) rmSync(path, { force: true });

@@ -1,5 +1,6 @@
 // A tiny stderr spinner for the few seconds a token request may take. Written by hand: a spinner
 // library would cost more start-up time than it saves lines. Only on a terminal, never in logs.
+import { undoIfInterrupted } from "./signals.js";
 
 /** A running spinner; `stop` erases it. */
 export interface Spinner {
@@ -20,10 +21,15 @@ export function startSpinner(text: string, stream: NodeJS.WriteStream = process.
   };
   draw();
   const timer = setInterval(draw, 80);
+  const erase = (): void => {
+    stream.write("\r\u001b[K"); // back to the line start, then clear the line
+  };
+  const forget = undoIfInterrupted(erase); // Ctrl-C must not leave the line behind the error
   return {
     stop: () => {
       clearInterval(timer);
-      stream.write("\r\u001b[K"); // back to the line start, then clear the line
+      forget();
+      erase();
     },
   };
 }

@@ -167,6 +167,9 @@ COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _cdcreds; printf '%s\\n' "\${COMPREPLY
     expect(complete("cdcreds --env ")).toEqual(["prod", "preprod"]);
     expect(complete("cdcreds derive --j")).toEqual(["--json"]);
     expect(complete("cdcreds completion f")).toEqual(["fish"]);
+    // The value of an option is not the command: after `--env prod` come the commands, then their options.
+    expect(complete("cdcreds --env prod de")).toEqual(["derive", "delete"]);
+    expect(complete("cdcreds --env prod --timeout 5 derive --j")).toEqual(["--json"]);
   });
 
   it("is valid zsh and fish syntax where those shells exist", () => {

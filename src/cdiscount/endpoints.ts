@@ -80,6 +80,17 @@ export function parseAuthUrl(value: string, source: string): URL {
   throw new UsageError(`${source} refused: the scheme must be https: (or http: to a loopback host), not ${url.protocol}`);
 }
 
+/**
+ * What to tell the user when a replaced token URL (`--auth-url`, `CDCREDS_AUTH_URL`) that is neither
+ * Cdiscount's nor on this machine answered: the credentials went to that host, and a stray variable
+ * must not do that silently. Undefined when there is nothing to say.
+ */
+export function replacedServiceNotice(authUrl: URL | undefined): string | undefined {
+  if (authUrl === undefined || isLoopbackHost(authUrl.hostname)) return undefined;
+  if (Object.values(TOKEN_URLS).some((url) => new URL(url).hostname === authUrl.hostname)) return undefined;
+  return `the token service was replaced (--auth-url or CDCREDS_AUTH_URL): ${authUrl.host} answered, not Cdiscount`;
+}
+
 /** The token URL for an environment, or the validated override. */
 export function tokenUrl(env: Environment, override?: URL): URL {
   return override ?? new URL(TOKEN_URLS[env]);

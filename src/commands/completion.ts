@@ -10,6 +10,8 @@ interface OptionSpec {
   description: string;
   /** Values the option takes, when it has a fixed set. */
   choices: readonly string[] | undefined;
+  /** True when the next word is the option's value (`--env prod`), not a command. */
+  takesValue: boolean;
 }
 
 interface CommandSpec {
@@ -22,11 +24,14 @@ interface CommandSpec {
 
 function optionSpec(option: Option): OptionSpec {
   const flags = [option.long, option.short].filter((f): f is string => f !== undefined);
-  return { flags, description: option.description, choices: option.argChoices };
+  return { flags, description: option.description, choices: option.argChoices, takesValue: option.required || option.optional };
 }
 
+/** A shell `case` pattern of every flag that takes a value, so the word after one is skipped. */
+const valueFlags = (options: OptionSpec[]): string => [...new Set(options.filter((o) => o.takesValue).flatMap((o) => o.flags))].join("|");
+
 function describe(program: Command): { globals: OptionSpec[]; commands: CommandSpec[] } {
-  const help = { flags: ["--help", "-h"], description: "display help", choices: undefined };
+  const help = { flags: ["--help", "-h"], description: "display help", choices: undefined, takesValue: false };
   return {
     globals: [...program.options.map(optionSpec), help],
     commands: program.commands.map((cmd) => ({
@@ -56,7 +61,7 @@ _cdcreds() {
 ${[...new Set(valueCases)].join("\n")}
   esac
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in --) return ;; -*) ;; *) cmd="\${COMP_WORDS[i]}"; break ;; esac
+    case "\${COMP_WORDS[i]}" in --) return ;; ${valueFlags([...globals, ...commands.flatMap((c) => c.options)])}) ((i++)) ;; -*) ;; *) cmd="\${COMP_WORDS[i]}"; break ;; esac
   done
   case "$cmd" in
     "") words=${quote([...commands.map((c) => c.name), allFlags(globals)].join(" "))} ;;
@@ -89,13 +94,17 @@ _cdcreds() {
   case "\${words[CURRENT-1]}" in
 ${[...new Set(valueCases)].join("\n")}
   esac
-  if (( CURRENT == 2 )); then
+  local cmd="" i
+  for ((i = 2; i < CURRENT; i++)); do
+    case "\${words[i]}" in --) return ;; ${valueFlags([...globals, ...commands.flatMap((c) => c.options)])}) ((i++)) ;; -*) ;; *) cmd="\${words[i]}"; break ;; esac
+  done
+  if [[ -z "$cmd" ]]; then
     _describe -t commands 'cdcreds command' cmds
     opts=(${describeOptions(globals)})
     _describe -t options 'option' opts
     return
   fi
-  case "\${words[2]}" in
+  case "$cmd" in
 ${commandCases.join("\n")}
     *) return ;;
   esac

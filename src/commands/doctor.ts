@@ -78,11 +78,13 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   const index = await indexCheck(ctx);
   const online = flags.online === true ? await onlineCheck(ctx, url) : undefined;
   const fromEnv = environmentCredentials(ctx.env);
+  // Node's own switch for turning certificate checks off; cdcreds verifies explicitly, so it is ignored.
+  const tlsOverride = ctx.env.NODE_TLS_REJECT_UNAUTHORIZED !== undefined && ctx.env.NODE_TLS_REJECT_UNAUTHORIZED !== "1";
 
   const storeOk = checks.every((c) => c.ok) && index.ok;
   const exitCode = !storeOk ? ExitCode.Store : online?.ok === false ? ExitCode.Service : ExitCode.Ok;
   if (json) {
-    const report = { version: VERSION, node: process.version, platform: process.platform, store: ctx.options.store, storeDescription: description, env, tokenUrl: url.href, environmentCredentials: fromEnv?.apiLogin ?? null, checks: [...checks, index, ...(online ? [online] : [])] };
+    const report = { version: VERSION, node: process.version, platform: process.platform, store: ctx.options.store, storeDescription: description, env, tokenUrl: url.href, environmentCredentials: fromEnv?.apiLogin ?? null, tlsOverrideIgnored: tlsOverride, checks: [...checks, index, ...(online ? [online] : [])] };
     return { stdout: `${JSON.stringify(report)}\n`, exitCode };
   }
   const { ui } = ctx;
@@ -95,6 +97,7 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   ui.info(`environment: ${env}`);
   ui.info(`token URL: ${url.href}${ctx.options.authUrl === undefined ? "" : " (replaced by --auth-url or CDCREDS_AUTH_URL)"}`);
   if (fromEnv !== undefined) ui.note(`CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD are set (${fromEnv.apiLogin}): get, verify, token and exec use them, not the store`);
+  if (tlsOverride) ui.warn("NODE_TLS_REJECT_UNAUTHORIZED is set: cdcreds ignores it and always verifies certificates (other programs may not)");
   if (online === undefined) ui.info("token service: not asked (add --online to ask it)");
   return { exitCode };
 }

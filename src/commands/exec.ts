@@ -1,6 +1,7 @@
 import { runChild } from "../child.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { UsageError } from "../errors.js";
+import { replacedServiceNotice } from "../cdiscount/endpoints.js";
 import { issueToken, openAccount } from "../handoff.js";
 
 /** Variables that hold cdcreds' own secrets (or lead to them), and a token that may be another account's. */
@@ -35,6 +36,8 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
   if (flags.token !== false) {
     const issued = await issueToken(ctx, account);
     ui.redact(issued.token);
+    const notice = issued.fromCache ? undefined : replacedServiceNotice(options.authUrl);
+    if (notice !== undefined) ui.note(notice);
     childEnv.CDISCOUNT_API_TOKEN = issued.token;
   }
   ui.debug(`running ${command} as ${apiLogin} (${options.env})`);

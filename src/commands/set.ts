@@ -1,3 +1,4 @@
+import { replacedServiceNotice } from "../cdiscount/endpoints.js";
 import { verifyCredentials, type VerifiedCredentials } from "../cdiscount/verify-credentials.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { InterruptedError, RejectedError, ServiceError, UsageError } from "../errors.js";
@@ -141,5 +142,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   const where = storeName(store.kind);
   const checked = verified !== undefined;
   ctx.ui.success(`${apiLogin} (${env}): password ${checked ? "verified and " : ""}stored in ${where}${checked ? "" : " without verification"}`);
+  const notice = checked ? replacedServiceNotice(ctx.options.authUrl) : undefined;
+  if (notice !== undefined) ctx.ui.note(notice);
   return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: store.kind, verified: checked })}\n` : "" };
 }

@@ -1,4 +1,5 @@
 import type { CommandContext, CommandResult } from "../context.js";
+import { replacedServiceNotice } from "../cdiscount/endpoints.js";
 import { issueToken, openAccount } from "../handoff.js";
 
 /** The flags of `cdcreds token`. */
@@ -25,6 +26,8 @@ export async function token(ctx: CommandContext, login: string | undefined, flag
     onProgress: (event) => ui.debug(`token service: attempt ${event.attempt}${event.reason === undefined ? "" : ` (${event.reason})`}`),
   });
   ui.redact(issued.token);
+  const notice = issued.fromCache ? undefined : replacedServiceNotice(options.authUrl);
+  if (notice !== undefined) ui.note(notice);
   ui.debug(
     `${apiLogin} (${options.env}): ${issued.fromCache ? "cached token" : "new token"} from ${source === "environment" ? "environment credentials" : `the ${options.store} store`}, expires ${issued.expiresAt.toISOString()}`,
   );

@@ -1,5 +1,5 @@
 import { answerError, requestTokenFromEnv, type TokenAnswer, type TokenProgress } from "../cdiscount/client.js";
-import { tokenUrl } from "../cdiscount/endpoints.js";
+import { replacedServiceNotice, tokenUrl } from "../cdiscount/endpoints.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { resolveLogin } from "../credentials.js";
 import { ExitCode } from "../errors.js";
@@ -82,8 +82,10 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
   }
   const error = answer.status === "valid" ? undefined : answerError(answer, url, apiLogin);
   if (flags.quiet !== true) {
-    if (error === undefined) ctx.ui.success(`${apiLogin}: credentials valid (${env})`);
-    else ctx.ui.error(error.message, error.hint);
+    if (error !== undefined) ctx.ui.error(error.message, error.hint);
+    else ctx.ui.success(`${apiLogin}: credentials valid (${env})`);
+    const notice = error === undefined ? replacedServiceNotice(ctx.options.authUrl) : undefined;
+    if (notice !== undefined) ctx.ui.note(notice);
   }
   const exitCode = error?.exitCode ?? ExitCode.Ok;
   return { stdout: ctx.options.json ? json(apiLogin, env, answer) : "", exitCode };
