@@ -1,5 +1,7 @@
 // `cdcreds set` as a person uses it: in a real pseudo-terminal (@lydell/node-pty), typing at the prompts.
 // What reaches the screen is searched for the typed password; Ctrl-C is tried at every step.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { spawn } from "@lydell/node-pty";
 import { describe, expect, it } from "vitest";
 import { BIN } from "./support/cli.js";
@@ -107,14 +109,58 @@ describe("set in a terminal", () => {
     const asked = await run.waitFor(/try again \(2 of 3\)[\s\S]*Password of/);
     run.type(`${wrong}\r`);
     const refused = await run.waitFor(/Cdiscount just rejected this password/, asked);
-    run.type("\u0015"); // Ctrl-U: clear the line, as readline does
-    // The prompt again, empty: nothing after the login but terminal escape sequences.
-    // eslint-disable-next-line no-control-regex -- matching ESC is the point
-    await run.waitFor(/Password of \S+ *(\u001b\[[0-9;]*[A-Za-z])*$/, refused);
+    // A new, empty prompt: what is typed next is the whole password, not appended to the refused one.
+    await run.waitFor(/Password of/, refused);
     run.type(`${right}\r`);
     expect(await run.exited).toBe(0);
     expect(box.sts.requests.map((r) => r.password)).toEqual([wrong, right]);
     expect(secretToolLookup("cdcreds:prod", api)).toBe(right);
+  });
+
+  it("refuses a password with a control character at a new, empty prompt, before any request", async () => {
+    const { seller, api } = newLogin("control");
+    const right = sentinel();
+    box.sts.setCredentials(api, right);
+    const run = terminal(["set", seller]);
+    await run.waitFor(/Password of/);
+    run.type("with\tcontrol\r");
+    const refused = await run.waitFor(/this password is refused: it contains a control character \(U\+0009\)/);
+    await run.waitFor(/Password of/, refused);
+    run.type(`${right}\r`);
+    expect(await run.exited).toBe(0);
+    expect(box.sts.requests.map((r) => r.password)).toEqual([right]);
+  });
+
+  it("takes Ctrl-D at the password prompt as no answer: exit 2, not an interruption", async () => {
+    const { seller, api } = newLogin("ctrld");
+    const run = terminal(["set", seller]);
+    await run.waitFor(/Password of/);
+    run.type("\u0004");
+    expect(await run.exited).toBe(2);
+    expect(run.screen).toContain("error: no answer: the input ended at the prompt (Ctrl-D)");
+    expect(box.sts.requests).toHaveLength(0);
+    await expectNothingStored(api);
+  });
+
+  it("refuses --password-stdin when standard input is the terminal (it would echo): exit 2", async () => {
+    const { seller, api } = newLogin("stdin-tty");
+    for (const command of ["set", "verify"]) {
+      const run = terminal([command, "--password-stdin", seller]);
+      expect(await run.exited).toBe(2);
+      expect(run.screen).toContain("error: --password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed");
+    }
+    expect(box.sts.requests).toHaveLength(0);
+    await expectNothingStored(api);
+  });
+
+  it("names standard error as the stream that is not a terminal when only it is redirected", async () => {
+    const { seller } = newLogin("stderr-log");
+    const log = join(box.config.dir, "log");
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
+    const pty = spawn("sh", ["-c", 'exec "$0" "$1" --auth-url "$2" set "$3" 2>"$4"', process.execPath, BIN, box.sts.url, seller, log], { name: "xterm", env });
+    const code = await new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
+    expect(code).toBe(2);
+    expect(await readFile(log, "utf8")).toMatch(/^error: a password is needed but standard error is not a terminal \(prompts are drawn there\) to ask for it$/m);
   });
 
   it("gives up after three rejected passwords (exit 1) and stores nothing", async () => {
@@ -165,9 +211,13 @@ describe("Ctrl-C during set stores nothing and exits 130", () => {
     const run = terminal(["set", seller]);
     await run.waitFor(/Password of/);
     run.type(`${password}\r`);
-    await run.waitFor(/checking .* with Cdiscount/);
+    const spinning = await run.waitFor(/checking .* with Cdiscount/);
     run.type(CTRL_C);
     expect(await run.exited).toBe(130);
+    // The spinner's line is erased before the error is printed, not left half-drawn above it.
+    const after = run.screen.slice(spinning);
+    expect(after.lastIndexOf("\r\u001b[K")).toBeGreaterThan(-1);
+    expect(after.lastIndexOf("\r\u001b[K")).toBeLessThan(after.indexOf("error: interrupted"));
     await expectNothingStored(api, password);
   });
 });

@@ -6,7 +6,7 @@ import { open, stat } from "node:fs/promises";
 import { errnoOf, StoreError } from "../errors.js";
 
 /** The largest index or encrypted file read: far beyond thousands of accounts. */
-export const MAX_OWN_FILE_BYTES = 16 * 1024 * 1024;
+const MAX_OWN_FILE_BYTES = 16 * 1024 * 1024;
 
 /** A file refused before it was read; the message completes "the account index PATH …". */
 export class RefusedFileError extends Error {}
