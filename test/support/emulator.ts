@@ -246,8 +246,10 @@ export interface Proxy {
 /**
  * Starts a minimal HTTP forward proxy on 127.0.0.1 that relays CONNECT tunnels (what undici's
  * ProxyAgent uses, for http: targets too) and absolute-URI requests, to loopback targets only.
+ * `routes` maps host names to a loopback port, as a proxy resolving real names would: a tunnel to
+ * `sts.example.test:443` then reaches `127.0.0.1:<port>`.
  */
-export async function startProxy(): Promise<Proxy> {
+export async function startProxy(routes: Record<string, number> = {}): Promise<Proxy> {
   const seen: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -263,9 +265,10 @@ export async function startProxy(): Promise<Proxy> {
   });
   server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
     seen.push(`CONNECT ${req.url}`);
-    const [host, port] = (req.url ?? "").split(":");
-    if (host !== "127.0.0.1") return void client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
-    const upstream = connect(Number(port), host, () => {
+    const [name, port] = (req.url ?? "").split(":");
+    const routed = name === undefined ? undefined : routes[name];
+    if (name !== "127.0.0.1" && routed === undefined) return void client.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+    const upstream = connect(routed ?? Number(port), "127.0.0.1", () => {
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       upstream.write(head);
       upstream.pipe(client).on("error", () => {});
