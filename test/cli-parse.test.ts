@@ -1,7 +1,7 @@
 // The parsing layer alone: argv in, a typed context and arguments handed to the right command.
 // The commands are mocked, so nothing here touches a store, the network or a terminal.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { buildProgram } from "../src/cli.js";
+import { buildProgram, main } from "../src/cli.js";
 import type { CommandContext } from "../src/context.js";
 
 const calls = vi.hoisted(() => [] as { command: string; ctx: CommandContext; args: unknown[] }[]);
@@ -17,7 +17,10 @@ vi.mock("../src/commands/set.js", () => ({ set: record("set") }));
 vi.mock("../src/commands/get.js", () => ({ get: record("get") }));
 vi.mock("../src/commands/token.js", () => ({ token: record("token") }));
 vi.mock("../src/commands/exec.js", () => ({ exec: record("exec") }));
-vi.mock("../src/commands/delete.js", () => ({ deleteAccount: record("delete") }));
+vi.mock("../src/commands/delete.js", () => ({
+  // A fault no error class describes, as a bug would throw it.
+  deleteAccount: (ctx: CommandContext, login: string) => (login === "boom" ? Promise.reject(new TypeError("x is undefined")) : record("delete")(ctx, login)),
+}));
 vi.mock("../src/commands/doctor.js", () => ({ doctor: record("doctor") }));
 
 async function parse(...argv: string[]): Promise<{ command: string; ctx: CommandContext; args: unknown[] }> {
@@ -85,5 +88,22 @@ describe("argv to command", () => {
       code: "commander.invalidArgument",
     });
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe("main", () => {
+  it("exits 70 for a fault no error class describes, never 1 (which scripts read as 'rejected')", async () => {
+    const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      await main(["node", "cdcreds", "delete", "boom"]);
+      expect(exit).toHaveBeenCalledWith(70);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join("")).toBe(
+        "error: unexpected failure: x is undefined\nhint: this is a bug in cdcreds: run again with --debug and report it\n",
+      );
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
   });
 });
