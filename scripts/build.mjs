@@ -1,6 +1,6 @@
 // Builds dist/ with esbuild (issue 7, README "Performance"):
 //
-// - dist/cli.cjs: the CLI in one CommonJS file. Each command is imported lazily in src/cli.ts;
+// - dist/cli.cjs: the CLI in one CommonJS file. Each command is imported lazily in src/cli/program.ts;
 //   esbuild keeps such a module in the file but runs its code only when it is imported. CommonJS,
 //   because on Node 20 an ESM entry and its chunks measured ~25 ms more than one CommonJS file.
 // - dist/vendor/*.cjs: the prompts and undici, each alone, read only by the commands that use them:
@@ -21,7 +21,7 @@ const VENDORED = { "@inquirer/prompts": "inquirer-prompts", undici: "undici" };
 /**
  * Start-up work no command needs, cut out of the CLI bundle:
  * - chalk's own colour probe (`#supports-color`) loads `node:tty` and with it the streams stack;
- *   cdcreds always gives chalk its colour level (src/ui.ts), so chalk gets the probe's inert
+ *   cdcreds always gives chalk its colour level (src/cli/ui.ts), so chalk gets the probe's inert
  *   variant.
  * - commander requires `child_process` when loaded, for stand-alone subcommand executables, which
  *   cdcreds does not use; it gets it on first use instead.
@@ -61,12 +61,12 @@ const common = {
 const next = `dist.next-${process.pid}`;
 const cli = await build({
   ...common,
-  entryPoints: ["src/cli.ts"],
+  entryPoints: ["src/cli/main.ts"],
   outfile: `${next}/cli.cjs`,
   format: "cjs",
   minifyWhitespace: true,
   minifySyntax: true,
-  // src/require.ts resolves from import.meta.url, which CommonJS spells differently.
+  // src/platform/require.ts resolves from import.meta.url, which CommonJS spells differently.
   define: { ...common.define, "import.meta.url": "__cdcredsFileUrl" },
   banner: { js: 'const __cdcredsFileUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [trimStartup],

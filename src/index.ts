@@ -2,7 +2,7 @@
  * cdcreds as a library: the same functions, precedence and errors as the CLI, without a terminal.
  * @packageDocumentation
  */
-export { deriveApiLogin, loginProblem, type DerivedLogin } from "./login.js";
+export { deriveApiLogin, loginProblem, type DerivedLogin } from "./kinds/api-login/login.js";
 export {
   CdcredsError,
   ExitCode,
@@ -17,7 +17,7 @@ export {
   verifyCredentials,
   type VerifiedCredentials,
   type VerifyCredentialsOptions,
-} from "./cdiscount/verify-credentials.js";
-export type { TokenProgress } from "./cdiscount/client.js";
-export { getCredentials, getToken, type ApiCredentials, type ApiToken, type CredentialOptions } from "./api.js";
-export type { Environment } from "./cdiscount/endpoints.js";
+} from "./lib/verify.js";
+export type { TokenProgress } from "./kinds/api-login/client.js";
+export { getCredentials, getToken, type ApiCredentials, type ApiToken, type CredentialOptions } from "./lib/credentials.js";
+export type { Environment } from "./kinds/api-login/endpoints.js";

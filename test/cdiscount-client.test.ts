@@ -5,10 +5,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { classifyResponse, parseRetryAfter, parseToken } from "../src/cdiscount/answer.js";
-import { answerError, basicAuthorization, requestToken, type TokenAnswer, type TokenRequest } from "../src/cdiscount/client.js";
-import { dispatcherFromEnv } from "../src/cdiscount/proxy.js";
-import { verifyCredentials } from "../src/cdiscount/verify-credentials.js";
+import { classifyResponse, parseRetryAfter, parseToken } from "../src/kinds/api-login/answer.js";
+import { answerError, basicAuthorization, requestToken, type TokenAnswer, type TokenRequest } from "../src/kinds/api-login/client.js";
+import { dispatcherFromEnv } from "../src/platform/http/proxy.js";
+import { verifyCredentials } from "../src/lib/verify.js";
 import { ExitCode, RejectedError, ServiceError, UsageError } from "../src/errors.js";
 import { REDIRECT_PATH, TOKEN_PATH, startEmulator, startProxy, type Emulator, type EmulatorMode } from "./support/emulator.js";
 

@@ -1,8 +1,8 @@
 // The parsing layer alone: argv in, a typed context and arguments handed to the right command.
 // The commands are mocked, so nothing here touches a store, the network or a terminal.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { buildProgram, main } from "../src/cli.js";
-import type { CommandContext } from "../src/context.js";
+import { buildProgram, main } from "../src/cli/main.js";
+import type { CommandContext } from "../src/cli/context.js";
 
 const calls = vi.hoisted(() => [] as { command: string; ctx: CommandContext; args: unknown[] }[]);
 const record =
@@ -12,16 +12,16 @@ const record =
     return {};
   };
 
-vi.mock("../src/commands/verify.js", () => ({ verify: record("verify") }));
-vi.mock("../src/commands/set.js", () => ({ set: record("set") }));
-vi.mock("../src/commands/get.js", () => ({ get: record("get") }));
-vi.mock("../src/commands/token.js", () => ({ token: record("token") }));
-vi.mock("../src/commands/exec.js", () => ({ exec: record("exec") }));
-vi.mock("../src/commands/delete.js", () => ({
+vi.mock("../src/cli/commands/verify.js", () => ({ verify: record("verify") }));
+vi.mock("../src/cli/commands/set.js", () => ({ set: record("set") }));
+vi.mock("../src/cli/commands/get.js", () => ({ get: record("get") }));
+vi.mock("../src/cli/commands/token.js", () => ({ token: record("token") }));
+vi.mock("../src/cli/commands/exec.js", () => ({ exec: record("exec") }));
+vi.mock("../src/cli/commands/delete.js", () => ({
   // A fault no error class describes, as a bug would throw it.
   deleteAccount: (ctx: CommandContext, login: string) => (login === "boom" ? Promise.reject(new TypeError("x is undefined")) : record("delete")(ctx, login)),
 }));
-vi.mock("../src/commands/doctor.js", () => ({ doctor: record("doctor") }));
+vi.mock("../src/cli/commands/doctor.js", () => ({ doctor: record("doctor") }));
 
 async function parse(...argv: string[]): Promise<{ command: string; ctx: CommandContext; args: unknown[] }> {
   calls.length = 0;

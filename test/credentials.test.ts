@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loadPassword, resolveAccount, resolveLogin, type CredentialInputs, type Credentials } from "../src/credentials.js";
+import { loadPassword, resolveAccount, resolveLogin, type CredentialInputs, type Credentials } from "../src/core/account.js";
 import { ExitCode, NotFoundError, UsageError } from "../src/errors.js";
-import type { AccountEntry } from "../src/store/accounts.js";
-import type { SecretStore } from "../src/store/types.js";
+import type { AccountEntry } from "../src/core/account-index.js";
+import type { SecretStore } from "../src/stores/types.js";
 
 /** The account resolved and its password read, as `get` does. */
 async function getCredentials(inputs: CredentialInputs): Promise<Credentials> {

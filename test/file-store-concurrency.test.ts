@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../src/errors.js";
-import { acquireLock } from "../src/store/file-lock.js";
+import { acquireLock } from "../src/platform/file-lock.js";
 import { fileStore, freeze, snapshot, useTempDirs } from "./support/file-store.js";
 
 const tempDir = useTempDirs();

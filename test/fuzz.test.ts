@@ -3,10 +3,10 @@
 // or adversarial input. A gzip-encoded answer is never decompressed, never read to its end.
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { classifyResponse, isEncodedBody, MAX_BODY_BYTES, parseToken } from "../src/cdiscount/answer.js";
-import { requestToken } from "../src/cdiscount/client.js";
+import { classifyResponse, isEncodedBody, MAX_BODY_BYTES, parseToken } from "../src/kinds/api-login/answer.js";
+import { requestToken } from "../src/kinds/api-login/client.js";
 import { UsageError } from "../src/errors.js";
-import { deriveApiLogin, loginProblem, MAX_LOGIN_LENGTH } from "../src/login.js";
+import { deriveApiLogin, loginProblem, MAX_LOGIN_LENGTH } from "../src/kinds/api-login/login.js";
 import { startEmulator } from "./support/emulator.js";
 
 const RUNS = { numRuns: 500 };

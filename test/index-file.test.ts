@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExitCode, StoreError } from "../src/errors.js";
-import { configDir } from "../src/paths.js";
-import { accountsPath, readAccounts, removeAccount, updateAccounts, upsertAccount, type AccountEntry } from "../src/store/accounts.js";
+import { configDir } from "../src/platform/paths.js";
+import { accountsPath, readAccounts, removeAccount, updateAccounts, upsertAccount, type AccountEntry } from "../src/core/account-index.js";
 
 let root: string;
 let deps: { env: NodeJS.ProcessEnv };

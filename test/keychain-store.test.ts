@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { ExitCode, StoreError } from "../src/errors.js";
-import { keychainError, openKeychainStore, type KeyringBinding } from "../src/store/keychain.js";
+import { keychainError, openKeychainStore, type KeyringBinding } from "../src/stores/keychain/index.js";
 
 const unique = (name: string): string => `${name}-${randomBytes(4).toString("hex")}-api`;
 const SERVICE = "cdcreds-test:keychain-store";

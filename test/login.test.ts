@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ExitCode, UsageError } from "../src/errors.js";
-import { deriveApiLogin, loginProblem, MAX_LOGIN_LENGTH } from "../src/login.js";
+import { deriveApiLogin, loginProblem, MAX_LOGIN_LENGTH } from "../src/kinds/api-login/login.js";
 
 describe("deriveApiLogin", () => {
   it("appends -api to a seller login", () => {

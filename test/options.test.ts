@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost, parseAuthUrl, TOKEN_URLS } from "../src/cdiscount/endpoints.js";
+import { isLoopbackHost, parseAuthUrl, TOKEN_URLS } from "../src/kinds/api-login/endpoints.js";
 import { UsageError } from "../src/errors.js";
-import { resolveGlobalOptions } from "../src/options.js";
+import { resolveGlobalOptions } from "../src/core/options.js";
 
 describe("resolveGlobalOptions", () => {
   it("has the documented defaults", () => {

@@ -3,7 +3,7 @@
 // never in the kernel keyring, where the library would otherwise fall back silently.
 import { createRequire } from "node:module";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { KeyringBinding } from "../src/store/keychain.js";
+import type { KeyringBinding } from "../src/stores/keychain/index.js";
 import { runCli, type CliOptions } from "./support/cli.js";
 import { startPrivateKeyring } from "./support/private-keyring.js";
 import { clearLogins, filesUnder, secretToolLookup, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";

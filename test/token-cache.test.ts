@@ -1,10 +1,10 @@
 // The cache rules of obtainToken with an injected clock, against the real test keychain and the
 // loopback token-service emulator.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { verifyCredentials } from "../src/cdiscount/verify-credentials.js";
-import { openKeychainStore } from "../src/store/keychain.js";
-import { tokenService } from "../src/store/layout.js";
-import { MIN_REMAINING_MS, obtainToken, parseCachedToken, TOKEN_LIFETIME_MS, type TokenSource } from "../src/token.js";
+import { verifyCredentials } from "../src/lib/verify.js";
+import { openKeychainStore } from "../src/stores/keychain/index.js";
+import { tokenService } from "../src/kinds/api-login/layout.js";
+import { MIN_REMAINING_MS, obtainToken, parseCachedToken, TOKEN_LIFETIME_MS, type TokenSource } from "../src/core/token-cache.js";
 import { startEmulator, type Emulator } from "./support/emulator.js";
 import { clearLogins, uniqueLogin } from "./support/store-helpers.js";
 

@@ -83,7 +83,7 @@ describe("lock messages name what the lock guards", () => {
   it("uses the label given, and the encrypted file by default", async () => {
     const path = join(box.config.dir, "some.lock");
     await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: "held" }));
-    const { acquireLock } = await import("../src/store/file-lock.js");
+    const { acquireLock } = await import("../src/platform/file-lock.js");
     await expect(acquireLock(path, { timeoutMs: 50, label: "the account index" })).rejects.toThrow(
       new RegExp(`^process ${process.pid} on .+ is still writing the account index \\(lock some\\.lock still held after`),
     );

@@ -1,6 +1,6 @@
 // A child process for the concurrency test: stores `count` entries in the file store at `path`,
 // as a separate cdcreds process would. Bundled by esbuild in the test, run with plain node.
-import { openFileStore } from "../../src/store/file.js";
+import { openFileStore } from "../../src/stores/file/index.js";
 
 const [path, id, count] = process.argv.slice(2);
 if (path === undefined || id === undefined || count === undefined) throw new Error("usage: file-store-writer <path> <id> <count>");

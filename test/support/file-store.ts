@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import type { ScryptParams } from "../../src/store/file-format.js";
-import { openFileStore, type FileStoreDeps } from "../../src/store/file.js";
-import type { SecretStore } from "../../src/store/types.js";
+import type { ScryptParams } from "../../src/stores/file/format.js";
+import { openFileStore, type FileStoreDeps } from "../../src/stores/file/index.js";
+import type { SecretStore } from "../../src/stores/types.js";
 
 /** A cheap scrypt cost so most tests run in milliseconds; one test keeps the real default. */
 export const FAST_KDF: ScryptParams = { log2N: 10, r: 8, p: 1 };

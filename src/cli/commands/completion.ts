@@ -1,0 +1,145 @@
+import type { Command, Option } from "commander";
+import type { CommandResult } from "../context.js";
+import { UsageError } from "../../errors.js";
+
+const SHELLS = ["bash", "zsh", "fish"] as const;
+type Shell = (typeof SHELLS)[number];
+
+interface OptionSpec {
+  flags: string[];
+  description: string;
+  /** Values the option takes, when it has a fixed set. */
+  choices: readonly string[] | undefined;
+  /** True when the next word is the option's value (`--env prod`), not a command. */
+  takesValue: boolean;
+}
+
+interface CommandSpec {
+  name: string;
+  description: string;
+  options: OptionSpec[];
+  /** Values of the first argument, when it has a fixed set. */
+  argChoices: readonly string[] | undefined;
+}
+
+function optionSpec(option: Option): OptionSpec {
+  const flags = [option.long, option.short].filter((f): f is string => f !== undefined);
+  return { flags, description: option.description, choices: option.argChoices, takesValue: option.required || option.optional };
+}
+
+/** A shell `case` pattern of every flag that takes a value, so the word after one is skipped. */
+const valueFlags = (options: OptionSpec[]): string => [...new Set(options.filter((o) => o.takesValue).flatMap((o) => o.flags))].join("|");
+
+function describe(program: Command): { globals: OptionSpec[]; commands: CommandSpec[] } {
+  const help = { flags: ["--help", "-h"], description: "display help", choices: undefined, takesValue: false };
+  return {
+    globals: [...program.options.map(optionSpec), help],
+    commands: program.commands.map((cmd) => ({
+      name: cmd.name(),
+      description: cmd.description(),
+      options: [...cmd.options.map(optionSpec), help],
+      argChoices: cmd.registeredArguments[0]?.argChoices,
+    })),
+  };
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const allFlags = (options: OptionSpec[]): string => options.flatMap((o) => o.flags).join(" ");
+
+function bash({ globals, commands }: ReturnType<typeof describe>): string {
+  const valueCases = [...globals, ...commands.flatMap((c) => c.options)]
+    .filter((o) => o.choices !== undefined)
+    .map((o) => `    ${o.flags.join("|")}) COMPREPLY=($(compgen -W ${quote(o.choices!.join(" "))} -- "$cur")); return ;;`);
+  const commandCases = commands.map((c) => {
+    const words = [allFlags(c.options), allFlags(globals), ...(c.argChoices ?? [])].join(" ");
+    return `    ${c.name}) words=${quote(words)} ;;`;
+  });
+  return `# bash completion for cdcreds: eval "$(cdcreds completion bash)"
+_cdcreds() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" words i
+  case "$prev" in
+${[...new Set(valueCases)].join("\n")}
+  esac
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in --) return ;; ${valueFlags([...globals, ...commands.flatMap((c) => c.options)])}) ((i++)) ;; -*) ;; *) cmd="\${COMP_WORDS[i]}"; break ;; esac
+  done
+  case "$cmd" in
+    "") words=${quote([...commands.map((c) => c.name), allFlags(globals)].join(" "))} ;;
+${commandCases.join("\n")}
+    *) return ;;
+  esac
+  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+}
+complete -o default -F _cdcreds cdcreds
+`;
+}
+
+const zshItem = (name: string, description: string): string => quote(`${name.replace(/:/g, "\\:")}:${description}`);
+
+function zsh({ globals, commands }: ReturnType<typeof describe>): string {
+  const describeOptions = (options: OptionSpec[]): string =>
+    options.flatMap((o) => o.flags.map((f) => zshItem(f, o.description))).join(" ");
+  const valueCases = [...globals, ...commands.flatMap((c) => c.options)]
+    .filter((o) => o.choices !== undefined)
+    .map((o) => `    ${o.flags.join("|")}) compadd -- ${o.choices!.join(" ")}; return ;;`);
+  const commandCases = commands.map(
+    (c) =>
+      `    ${c.name}) opts=(${describeOptions(c.options)} ${describeOptions(globals)})${c.argChoices ? `; compadd -- ${c.argChoices.join(" ")}` : ""} ;;`,
+  );
+  return `#compdef cdcreds
+# zsh completion for cdcreds: eval "$(cdcreds completion zsh)", or save as _cdcreds in your $fpath
+_cdcreds() {
+  local -a cmds opts
+  cmds=(${commands.map((c) => zshItem(c.name, c.description)).join(" ")})
+  case "\${words[CURRENT-1]}" in
+${[...new Set(valueCases)].join("\n")}
+  esac
+  local cmd="" i
+  for ((i = 2; i < CURRENT; i++)); do
+    case "\${words[i]}" in --) return ;; ${valueFlags([...globals, ...commands.flatMap((c) => c.options)])}) ((i++)) ;; -*) ;; *) cmd="\${words[i]}"; break ;; esac
+  done
+  if [[ -z "$cmd" ]]; then
+    _describe -t commands 'cdcreds command' cmds
+    opts=(${describeOptions(globals)})
+    _describe -t options 'option' opts
+    return
+  fi
+  case "$cmd" in
+${commandCases.join("\n")}
+    *) return ;;
+  esac
+  _describe -t options 'option' opts
+}
+if [[ "\${zsh_eval_context[-1]}" == loadautofunc ]]; then _cdcreds "$@"; else compdef _cdcreds cdcreds; fi
+`;
+}
+
+function fish({ globals, commands }: ReturnType<typeof describe>): string {
+  const optionLine = (o: OptionSpec, condition: string): string => {
+    const flags = o.flags.map((f) => (f.startsWith("--") ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`)).join(" ");
+    const values = o.choices ? ` -x -a ${quote(o.choices.join(" "))}` : "";
+    return `complete -c cdcreds${condition} ${flags}${values} -d ${quote(o.description)}`;
+  };
+  const lines = [
+    "# fish completion for cdcreds: cdcreds completion fish | source",
+    "complete -c cdcreds -f",
+    ...commands.map((c) => `complete -c cdcreds -n __fish_use_subcommand -a ${c.name} -d ${quote(c.description)}`),
+    ...globals.map((o) => optionLine(o, "")),
+    ...commands.flatMap((c) => {
+      const condition = ` -n '__fish_seen_subcommand_from ${c.name}'`;
+      const args = c.argChoices ? [`complete -c cdcreds${condition} -a ${quote(c.argChoices.join(" "))}`] : [];
+      return [...c.options.filter((o) => o.flags[0] !== "--help").map((o) => optionLine(o, condition)), ...args];
+    }),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** `cdcreds completion bash|zsh|fish`: a completion script built from the program's own commands. */
+export function completion(program: Command, shell: string): CommandResult {
+  if (!(SHELLS as readonly string[]).includes(shell)) {
+    throw new UsageError(`unknown shell "${shell}": use ${SHELLS.join(", ")}`);
+  }
+  const spec = describe(program);
+  const generators: Record<Shell, (s: typeof spec) => string> = { bash, zsh, fish };
+  return { stdout: generators[shell as Shell](spec) };
+}

@@ -1,0 +1,63 @@
+import type { CommandContext, CommandResult } from "../context.js";
+import { CdcredsError } from "../../errors.js";
+import { readAccountIndex, type AccountEntry } from "../../core/account-index.js";
+import { passwordService } from "../../kinds/api-login/layout.js";
+import { openStore } from "../../stores/index.js";
+import type { SecretStore } from "../../stores/types.js";
+import { escapeText, jsonLine } from "../../platform/text.js";
+
+/** One line of `list`: the index entry, and whether its secret is really there. */
+interface Row extends AccountEntry {
+  /** True/false as the store answered; null when not checked (another store, or it failed). */
+  stored: boolean | null;
+}
+
+const shortTime = (iso: string | undefined): string => (iso === undefined ? "never" : `${iso.slice(0, 16).replace("T", " ")} UTC`);
+
+function table(rows: Row[]): string {
+  const cells = rows.map((r) => [escapeText(r.apiLogin), r.env, r.store, shortTime(r.lastVerified), r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING"]);
+  const all = [["API LOGIN", "ENV", "STORE", "LAST VERIFIED", "PASSWORD"], ...cells];
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
+  return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
+}
+
+/**
+ * `cdcreds list`: the accounts in the index, each checked against the store in use (the index is
+ * not the truth). Never prints or keeps a secret: the store's answer is only tested for presence.
+ */
+export async function list(ctx: CommandContext): Promise<CommandResult> {
+  const { accounts: entries, invalid } = await readAccountIndex({ env: ctx.env });
+  for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.apiLogin}) is ignored: ${bad.problem}`);
+  let store: SecretStore | undefined;
+  let storeFailed = false;
+  const rows: Row[] = [];
+  for (const entry of entries) {
+    let stored: boolean | null = null;
+    // Entries of the other store would need it opened too (a passphrase): they are not checked.
+    if (entry.store === ctx.options.store && !storeFailed) {
+      try {
+        store ??= await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
+        const secret = await store.get(passwordService(entry.env), entry.apiLogin);
+        if (secret !== undefined) ctx.ui.redact(secret);
+        stored = secret !== undefined;
+      } catch (error) {
+        if (!(error instanceof CdcredsError)) throw error;
+        storeFailed = true; // the index is still worth showing; say why it is unchecked
+        ctx.ui.warn(`cannot check the ${ctx.options.store} store: ${error.message}`);
+      }
+    }
+    if (stored === false) {
+      const args = `${entry.apiLogin}${entry.env === "prod" ? "" : ` --env ${entry.env}`}`;
+      ctx.ui.warn(`${entry.apiLogin} (${entry.env}) is in the account index but its password is gone: store it again with \`cdcreds set ${args}\`, or forget it with \`cdcreds delete ${args}\``);
+    }
+    rows.push({ ...entry, stored });
+  }
+  if (ctx.options.json) {
+    return { stdout: jsonLine(rows.map((r) => ({ apiLogin: r.apiLogin, env: r.env, store: r.store, lastVerified: r.lastVerified ?? null, stored: r.stored }))) };
+  }
+  if (rows.length === 0) {
+    ctx.ui.note("no stored accounts: store one with `cdcreds set`");
+    return {};
+  }
+  return { stdout: table(rows) };
+}

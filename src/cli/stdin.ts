@@ -1,0 +1,44 @@
+import { UsageError } from "../errors.js";
+import { MAX_SECRET_LENGTH, secretProblem } from "../kinds/api-login/login.js";
+
+/** Reading stops past this many bytes: far more than any password, far less than memory. */
+const MAX_STDIN_BYTES = 64 * 1024;
+
+/**
+ * Reads a password piped on standard input: all of it, minus ONE trailing newline (`\n` or
+ * `\r\n`), so `printf %s "$PW"` and `echo "$PW"` both work and a password ending in spaces stays
+ * intact. `set` and `verify` share it, so what one accepts the other accepts.
+ * @param purpose what the password is for ("verify", "store"), named when stdin is empty.
+ * @param example a command piping a password in, shown with any refusal.
+ * @throws {UsageError} (exit 2) when stdin is a terminal (the password would be echoed), or the
+ *   password is empty, not UTF-8, spans lines, is too long or holds a control character.
+ */
+export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }, purpose: string, example: string): Promise<string> {
+  const hint = `pipe the password in: ${example}`;
+  if (stdin.isTTY === true) {
+    throw new UsageError("--password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed", {
+      hint: purpose === "store" ? `leave out --password-stdin to type it at a masked prompt, or ${hint}` : hint,
+    });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    size += bytes.length;
+    if (size > MAX_STDIN_BYTES) throw new UsageError(`the password on standard input is longer than ${MAX_SECRET_LENGTH} characters`, { hint });
+    chunks.push(bytes);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new UsageError("the password on standard input is not valid UTF-8", { hint });
+  }
+  const password = text.replace(/\r?\n$/, "");
+  if (password === "") throw new UsageError(`standard input is empty: no password to ${purpose}`, { hint });
+  // A second line is a mistake (two passwords, a file with a header), never part of a password.
+  if (/[\r\n]/.test(password)) throw new UsageError("the password on standard input spans several lines", { hint });
+  const problem = secretProblem(password);
+  if (problem !== undefined) throw new UsageError(`the password on standard input is refused: ${problem}`, { hint });
+  return password;
+}

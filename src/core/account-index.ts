@@ -1,0 +1,156 @@
+// The account index: which accounts cdcreds stored, where, and when they were last verified, so
+// that `list` and login resolution need not search the keychain. It never holds a secret, and it
+// is not the truth: the store is (an entry whose secret is gone is reported, never trusted).
+import { join } from "node:path";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
+import { ENVIRONMENTS } from "../kinds/api-login/endpoints.js";
+import { errnoText, StoreError } from "../errors.js";
+import { loginProblem } from "../kinds/api-login/login.js";
+import { STORE_KINDS } from "./options.js";
+import { configDir } from "../platform/paths.js";
+import { ensurePrivateDir, writeFileAtomic } from "../platform/atomic-write.js";
+import { acquireLock } from "../platform/file-lock.js";
+import { assertTrustedDir, readOwnFile, RefusedFileError } from "../platform/own-files.js";
+
+// zod's tree-shakable form: the bundle keeps only what these schemas use, about 45 kB, where the
+// whole of zod measured ~60 ms to load (issue 7). Its messages come from the English locale.
+z.config(en());
+const entrySchema = z.object({
+  apiLogin: z.string().check(z.minLength(1)),
+  env: z.enum(ENVIRONMENTS),
+  store: z.enum(STORE_KINDS),
+  /** ISO-8601 time of the last successful check against the token service. */
+  lastVerified: z.optional(z.iso.datetime()),
+});
+// Entries are parsed one by one: a login that breaks the login rules (written by hand, or by a
+// hostile process) is set aside and reported, and the other entries still work.
+const indexSchema = z.object({ version: z.literal(1), accounts: z.array(z.unknown()) });
+
+/** One stored account, as the index remembers it. */
+export type AccountEntry = z.infer<typeof entrySchema>;
+
+/** Where the index lives and how it is reached; injected so tests use temp folders. */
+export interface AccountsDeps {
+  env: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
+
+/** The index file's path, in cdcreds' config directory. */
+export const accountsPath = ({ env, platform }: AccountsDeps): string => join(configDir(env, platform), "accounts.json");
+
+/** True when two entries name the same stored secret. */
+export const sameAccount = (a: Omit<AccountEntry, "lastVerified">, b: Omit<AccountEntry, "lastVerified">): boolean =>
+  a.apiLogin === b.apiLogin && a.env === b.env && a.store === b.store;
+
+
+/** An entry set aside because its login breaks the rules: kept in the file, used nowhere. */
+export interface InvalidEntry {
+  /** Its position in the file, from 1. */
+  position: number;
+  /** The login as written (to be escaped before it is shown), or undefined when it is not text. */
+  apiLogin: string | undefined;
+  problem: string;
+  raw: unknown;
+}
+
+/** Why an API login read from the index cannot be one, or undefined when it is fine. */
+function apiLoginProblem(apiLogin: string): string | undefined {
+  return loginProblem(apiLogin) ?? (apiLogin.endsWith("-api") ? undefined : "it does not end in -api");
+}
+
+/**
+ * Reads the index, setting aside the entries whose login breaks the rules; a missing file is an
+ * empty index.
+ * @throws {StoreError} (exit 5) naming the file when it is unreadable, not JSON, or not an index.
+ */
+export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: AccountEntry[]; invalid: InvalidEntry[] }> {
+  const path = accountsPath(deps);
+  const damaged = (what: string) =>
+    new StoreError(`the account index ${path} ${what}`, {
+      hint: "it holds no secret: fix it, or remove it and run `cdcreds set` again for each account (stored passwords stay in the keychain)",
+    });
+  let bytes: Buffer | undefined;
+  try {
+    await assertTrustedDir(configDir(deps.env, deps.platform));
+    bytes = await readOwnFile(path);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    if (error instanceof RefusedFileError) throw damaged(error.message);
+    throw new StoreError(`cannot read the account index ${path}: ${errnoText(error)}`, { cause: error });
+  }
+  if (bytes === undefined) return { accounts: [], invalid: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw damaged("is not valid JSON");
+  }
+  const parsed = indexSchema.safeParse(json);
+  const notAnIndex = (issues: readonly { path: PropertyKey[]; message: string }[], at: string[] = []) => {
+    const issue = issues[0];
+    return damaged(`is not a cdcreds account index (${issue === undefined ? "unknown shape" : `${[...at, ...issue.path.map(String)].join(".") || "top level"}: ${issue.message}`})`);
+  };
+  if (!parsed.success) throw notAnIndex(parsed.error.issues);
+  const accounts: AccountEntry[] = [];
+  const invalid: InvalidEntry[] = [];
+  parsed.data.accounts.forEach((raw, i) => {
+    const entry = entrySchema.safeParse(raw);
+    if (!entry.success) throw notAnIndex(entry.error.issues, ["accounts", String(i)]);
+    const problem = apiLoginProblem(entry.data.apiLogin);
+    if (problem === undefined) accounts.push(entry.data);
+    else invalid.push({ position: i + 1, apiLogin: entry.data.apiLogin, problem, raw });
+  });
+  return { accounts, invalid };
+}
+
+/**
+ * The accounts of the index whose logins are valid (see {@link readAccountIndex}).
+ * @throws {StoreError} (exit 5) naming the file when it is unreadable, not JSON, or not an index.
+ */
+export const readAccounts = async (deps: AccountsDeps): Promise<AccountEntry[]> => (await readAccountIndex(deps)).accounts;
+
+/**
+ * Read-modify-write of the index under a lock file, so concurrent runs (two `set` for different
+ * logins) never lose each other's entry. `change` gets the current entries and returns the new ones.
+ * @throws {StoreError} (exit 5) when the index is damaged or cannot be written.
+ */
+export async function updateAccounts(deps: AccountsDeps, change: (entries: AccountEntry[]) => AccountEntry[]): Promise<AccountEntry[]> {
+  const dir = configDir(deps.env, deps.platform);
+  const path = accountsPath(deps);
+  await assertTrustedDir(dir);
+  try {
+    await ensurePrivateDir(dir);
+  } catch (error) {
+    throw new StoreError(`cannot create the config directory ${dir}: ${errnoText(error)}`, { cause: error });
+  }
+  const release = await acquireLock(`${path}.lock`, { label: "the account index" });
+  try {
+    const { accounts, invalid } = await readAccountIndex(deps);
+    const sorted = change(accounts).sort((a, b) => a.apiLogin.localeCompare(b.apiLogin) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store));
+    // Entries set aside stay as they were: the index loses nothing its owner may want to fix.
+    await writeFileAtomic(path, `${JSON.stringify({ version: 1, accounts: [...sorted, ...invalid.map((e) => e.raw)] }, null, 2)}\n`);
+    return sorted;
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`cannot write the account index ${path}: ${errnoText(error)}`, { cause: error });
+  } finally {
+    await release();
+  }
+}
+
+/** Adds or replaces the entry of one account. */
+export const upsertAccount = (deps: AccountsDeps, entry: AccountEntry): Promise<AccountEntry[]> =>
+  updateAccounts(deps, (entries) => [...entries.filter((e) => !sameAccount(e, entry)), entry]);
+
+/** Removes the entry of one account; resolves whether there was one. */
+export async function removeAccount(deps: AccountsDeps, account: Omit<AccountEntry, "lastVerified">): Promise<boolean> {
+  // Not there: nothing to write (and no config folder to create just to say so).
+  if (!(await readAccounts(deps)).some((e) => sameAccount(e, account))) return false;
+  let found = false;
+  await updateAccounts(deps, (entries) => {
+    found = entries.some((e) => sameAccount(e, account));
+    return entries.filter((e) => !sameAccount(e, account));
+  });
+  return found;
+}

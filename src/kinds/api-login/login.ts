@@ -1,0 +1,78 @@
+import { UsageError } from "../../errors.js";
+
+/** The suffix that turns a seller login into the API login Cdiscount expects. */
+const API_SUFFIX = "-api";
+/** Longest login accepted (SPEC section 3), in characters. */
+export const MAX_LOGIN_LENGTH = 128;
+
+/** What {@link deriveApiLogin} found. */
+export interface DerivedLogin {
+  /** The seller login, without the `-api` suffix. */
+  sellerLogin: string;
+  /** The API login: the seller login followed by `-api`. */
+  apiLogin: string;
+  /** True when the input already ended in `-api` and came back unchanged. */
+  alreadyApi: boolean;
+}
+
+// Unicode whitespace and control/format characters: none can be part of a login.
+const FORBIDDEN_INSIDE = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Returns why `login` (already trimmed) cannot be a Cdiscount login, or undefined when it can.
+ * Pure; the message names the problem so the user can fix it.
+ */
+export function loginProblem(login: string): string | undefined {
+  if (login.length === 0) return "the login is empty";
+  // One rule for both spellings of an account: the seller login is at most 128 characters, so
+  // every account that can be stored can also be named by its API login (132 with "-api").
+  const seller = login.endsWith(API_SUFFIX) ? login.slice(0, -API_SUFFIX.length) : login;
+  if ([...seller].length > MAX_LOGIN_LENGTH) {
+    return `the login is longer than ${MAX_LOGIN_LENGTH} characters${seller === login ? "" : ` before its ${API_SUFFIX} suffix`}`;
+  }
+  const bad = FORBIDDEN_INSIDE.exec(login)?.[0];
+  if (bad !== undefined) {
+    const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    return /\s/u.test(bad)
+      ? `the login contains whitespace (${code})`
+      : `the login contains a control character (${code})`;
+  }
+  if (login.includes(":")) return "the login contains a colon, which cannot travel in HTTP Basic authentication";
+  if (login === API_SUFFIX) return `the login is only the "${API_SUFFIX}" suffix`;
+  return undefined;
+}
+
+/**
+ * Derives the API login from a seller login (`bestshop` -> `bestshop-api`). Surrounding
+ * whitespace is trimmed; a login that already ends in `-api` is returned unchanged.
+ * @throws {UsageError} (exit 2) naming the problem when the login cannot be valid.
+ */
+export function deriveApiLogin(input: string): DerivedLogin {
+  const login = input.trim();
+  const problem = loginProblem(login);
+  if (problem !== undefined) throw new UsageError(`invalid login: ${problem}`);
+  const alreadyApi = login.endsWith(API_SUFFIX);
+  if (alreadyApi) {
+    return { sellerLogin: login.slice(0, -API_SUFFIX.length), apiLogin: login, alreadyApi };
+  }
+  return { sellerLogin: login, apiLogin: login + API_SUFFIX, alreadyApi };
+}
+
+/**
+ * Longest password or client secret accepted, in characters. Real ones are at most a few dozen; a
+ * megabyte piped in by mistake is refused before it is sent anywhere.
+ */
+export const MAX_SECRET_LENGTH = 512;
+
+/**
+ * Returns why `secret` cannot be a password (or client secret), or undefined when it can: empty,
+ * longer than {@link MAX_SECRET_LENGTH}, or holding a control character (a NUL, a line break, an
+ * escape). The message never quotes the secret.
+ */
+export function secretProblem(secret: string): string | undefined {
+  if (secret === "") return "it is empty";
+  if ([...secret].length > MAX_SECRET_LENGTH) return `it is longer than ${MAX_SECRET_LENGTH} characters`;
+  const bad = /\p{Cc}/u.exec(secret)?.[0];
+  if (bad !== undefined) return `it contains a control character (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`;
+  return undefined;
+}

@@ -1,0 +1,80 @@
+// The library's entry points for credentials and tokens: the CLI's precedence, stores and errors,
+// with no terminal: nothing is printed and nothing is asked (the file store needs CDCREDS_PASSPHRASE).
+import type { Environment } from "../kinds/api-login/endpoints.js";
+import { issueToken, openAccount, type HandoffInputs } from "../core/handoff.js";
+import { resolveGlobalOptions } from "../core/options.js";
+
+/** Options shared by {@link getCredentials} and {@link getToken}; each falls back as the CLI does. */
+export interface CredentialOptions {
+  /** Seller or API login; else CDCREDS_LOGIN, else the only stored account. */
+  login?: string;
+  /** `prod` or `preprod`; else CDCREDS_ENV, else `prod`. */
+  env?: Environment;
+  /** `keychain` or `file`; else CDCREDS_STORE, else `keychain`. */
+  store?: "keychain" | "file";
+  /** Replacement token URL: `https:`, or `http:` to a loopback host; else CDCREDS_AUTH_URL. */
+  authUrl?: string | URL;
+  /** Per attempt, 20 000 ms by default. */
+  timeoutMs?: number;
+  /** Retries when the token service is unreachable, 2 by default. */
+  retries?: number;
+  /** Where CDISCOUNT_API_*, CDCREDS_* and proxy variables are read: process.env by default. */
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+/** Credentials as {@link getCredentials} returns them. */
+export interface ApiCredentials {
+  apiLogin: string;
+  password: string;
+  env: Environment;
+  /** `environment` when CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD were used. */
+  source: "environment" | "store";
+}
+
+/** A token as {@link getToken} returns it. */
+export interface ApiToken {
+  apiLogin: string;
+  env: Environment;
+  token: string;
+  expiresAt: Date;
+  /** True when it came from the cache, with no request. */
+  fromCache: boolean;
+}
+
+function inputsOf(options: CredentialOptions): HandoffInputs {
+  const env = options.processEnv ?? process.env;
+  const resolved = resolveGlobalOptions(
+    {
+      env: options.env,
+      store: options.store,
+      authUrl: options.authUrl === undefined ? undefined : String(options.authUrl),
+      timeout: options.timeoutMs === undefined ? undefined : String(options.timeoutMs / 1000),
+      retries: options.retries === undefined ? undefined : String(options.retries),
+    },
+    env,
+  );
+  return { options: resolved, env, interactive: () => false, login: options.login };
+}
+
+/**
+ * The API login and password: from CDISCOUNT_API_LOGIN + CDISCOUNT_API_PASSWORD when both are set,
+ * else from the store.
+ * @throws {UsageError} (exitCode 2), {NotFoundError} (3), {StoreError} (5).
+ */
+export async function getCredentials(options: CredentialOptions = {}): Promise<ApiCredentials> {
+  const inputs = inputsOf(options);
+  const { apiLogin, source, password } = await openAccount(inputs);
+  return { apiLogin, password: await password(), source, env: inputs.options.env };
+}
+
+/**
+ * A valid token: the cached one while it has more than an hour left, else a new one from the
+ * token service, cached in the store (never for environment credentials).
+ * @throws {UsageError} (2), {RejectedError} (1), {NotFoundError} (3), {ServiceError} (4), {StoreError} (5).
+ */
+export async function getToken(options: CredentialOptions & { refresh?: boolean } = {}): Promise<ApiToken> {
+  const inputs = inputsOf(options);
+  const account = await openAccount(inputs);
+  const { token, expiresAt, fromCache } = await issueToken(inputs, account, { refresh: options.refresh === true });
+  return { apiLogin: account.apiLogin, env: inputs.options.env, token, expiresAt, fromCache };
+}

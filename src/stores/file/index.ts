@@ -1,0 +1,198 @@
+// The encrypted file store (`--store file`, SPEC section 4, issue 6): every entry in one file, for
+// servers and containers without a desktop keychain. Format and crypto: file-format.ts; the writers'
+// lock: file-lock.ts. Reads take no lock: writers replace the file by an atomic rename.
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, join, sep } from "node:path";
+import { errnoOf, errnoText, StoreError, UsageError } from "../../errors.js";
+import { configDir } from "../../platform/paths.js";
+import { ensurePrivateDir, writeFileAtomic } from "../../platform/atomic-write.js";
+import { acquireLock, type LockOptions } from "../../platform/file-lock.js";
+import { assertScryptParams, DEFAULT_SCRYPT, deriveKey, newSalt, parseHeader, seal, unseal, type Entries, type Header, type ScryptParams } from "./format.js";
+import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
+import type { SecretStore } from "../types.js";
+
+/** What the file store needs from its caller: the environment, whether it may prompt, and options. */
+export interface FileStoreDeps {
+  env: NodeJS.ProcessEnv;
+  /** True when a person can answer a passphrase prompt (stdin and stderr are terminals). */
+  interactive: boolean;
+  /** Masked prompt; by default prompt.ts's askSecret. `validate` returns true or a message to show. */
+  askPassphrase?: (message: string, validate: (value: string) => string | true) => Promise<string>;
+  /** The file; by default fileStorePath(env). */
+  path?: string;
+  /** scrypt cost for new files; by default DEFAULT_SCRYPT. Existing weaker files are re-keyed on write. */
+  kdf?: ScryptParams;
+  lock?: LockOptions;
+}
+
+/** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
+export const fileStorePath = (env: NodeJS.ProcessEnv): string => join(configDir(env), "secrets.enc");
+
+/** Tries at typing a new passphrase twice alike. */
+const PASSPHRASE_TRIES = 3;
+
+function nonEmptyAnswer(value: string): string {
+  if (value === "") throw new UsageError("the passphrase cannot be empty");
+  return value;
+}
+
+const keyId = (salt: Buffer, kdf: ScryptParams): string => `${salt.toString("hex")}/${kdf.log2N}/${kdf.r}/${kdf.p}`;
+const weaker = (a: ScryptParams, b: ScryptParams): boolean => a.log2N < b.log2N || a.r < b.r || a.p < b.p;
+
+async function defaultAsk(message: string, validate: (value: string) => string | true): Promise<string> {
+  const { askSecret } = await import("../../cli/prompt.js"); // only when a prompt is needed
+  return askSecret(message, { validate });
+}
+
+/**
+ * Opens the encrypted file store. Nothing is read and no passphrase is asked until first use; the
+ * passphrase comes from CDCREDS_PASSPHRASE, else a masked prompt (twice when creating the file), and
+ * the derived key is kept for the life of the store, so open it once per command.
+ */
+export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
+  const path = deps.path ?? fileStorePath(deps.env);
+  const dir = dirname(path);
+  const home = deps.env.HOME || homedir();
+  const shown = path.startsWith(home + sep) ? `~${path.slice(home.length)}` : path;
+  const wanted = deps.kdf ?? DEFAULT_SCRYPT;
+  assertScryptParams(wanted, shown);
+  let passphrase: Promise<string> | undefined;
+  const keys = new Map<string, Promise<Buffer>>();
+
+  function passphraseFromEnv(): string | undefined {
+    const value = deps.env.CDCREDS_PASSPHRASE;
+    if (value === "") throw new UsageError("CDCREDS_PASSPHRASE is set but empty: the encrypted file store needs a passphrase");
+    if (value === undefined && !deps.interactive) {
+      throw new UsageError(`the encrypted file ${shown} needs a passphrase: set CDCREDS_PASSPHRASE (there is no terminal to ask for it)`, {
+        hint: "pass CDCREDS_PASSPHRASE in the environment of the service or job, or run the command in a terminal",
+      });
+    }
+    return value;
+  }
+
+  /** The passphrase, asked at most once at a time (concurrent callers share one prompt). */
+  function getPassphrase(creating: boolean): Promise<string> {
+    if (passphrase === undefined) {
+      const pending = obtainPassphrase(creating);
+      passphrase = pending;
+      pending.catch(() => {
+        if (passphrase === pending) passphrase = undefined; // Ctrl-C or a mismatch must not stick
+      });
+    }
+    return passphrase;
+  }
+
+  async function obtainPassphrase(creating: boolean): Promise<string> {
+    const fromEnv = passphraseFromEnv();
+    if (fromEnv !== undefined) return fromEnv;
+    const ask = deps.askPassphrase ?? defaultAsk;
+    const nonEmpty = (v: string): string | true => (v === "" ? "it cannot be empty" : true);
+    if (!creating) return nonEmptyAnswer(await ask(`Passphrase for ${shown}`, nonEmpty));
+    // A mismatch starts over at two new, empty prompts: the prompt's own validation would keep the
+    // masked text, and what is typed next would be appended to it.
+    for (let attempt = 1; ; attempt++) {
+      const again = attempt === 1 ? "" : "The passphrases did not match. ";
+      const first = nonEmptyAnswer(await ask(`${again}New passphrase for ${shown}`, nonEmpty));
+      if ((await ask("Repeat the passphrase", nonEmpty)) === first) return first;
+      if (attempt === PASSPHRASE_TRIES) throw new UsageError("the two passphrases do not match; nothing was stored");
+    }
+  }
+
+  function keyFor(salt: Buffer, kdf: ScryptParams, creating: boolean): Promise<Buffer> {
+    const id = keyId(salt, kdf);
+    let key = keys.get(id);
+    if (key === undefined) {
+      key = getPassphrase(creating).then((p) => deriveKey(p, salt, kdf));
+      keys.set(id, key);
+      key.catch(() => keys.delete(id)); // a failed prompt or derivation must not stick
+    }
+    return key;
+  }
+
+  async function readBytes(): Promise<Buffer | undefined> {
+    await assertTrustedDir(dir);
+    try {
+      return await readOwnFile(path);
+    } catch (error) {
+      if (error instanceof RefusedFileError) throw new StoreError(`the encrypted file ${shown} ${error.message}`, { hint: "move it aside; cdcreds only reads a regular file it wrote" });
+      throw new StoreError(`cannot read the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
+    }
+  }
+
+  /** Decrypts the file, or yields no entries when there is none yet. */
+  async function load(): Promise<{ entries: Entries; header: Header | undefined }> {
+    const bytes = await readBytes();
+    if (bytes === undefined) return { entries: new Map(), header: undefined };
+    const parsed = parseHeader(bytes, shown); // before any prompt: a future version is refused at once
+    try {
+      return { entries: unseal(bytes, parsed, await keyFor(parsed.header.salt, parsed.header.kdf, false), shown), header: parsed.header };
+    } catch (error) {
+      if (deps.env.CDCREDS_PASSPHRASE === undefined) passphrase = undefined; // a mistyped one: ask again next time
+      keys.delete(keyId(parsed.header.salt, parsed.header.kdf));
+      throw error;
+    }
+  }
+
+  /**
+   * Applies a change under the writers' lock to the latest content, so concurrent writers keep each
+   * other's entries. The passphrase is settled before locking: no prompt ever runs under the lock.
+   */
+  async function update(change: (entries: Entries) => boolean, createIfMissing: boolean): Promise<boolean> {
+    const before = await readBytes();
+    if (before === undefined && !createIfMissing) return false;
+    if (before === undefined) await getPassphrase(true);
+    else await load(); // a wrong passphrase or damaged file fails here, before anything is locked
+    await ensurePrivateDir(dir).catch((error: unknown) => {
+      throw new StoreError(`cannot create the directory of ${shown}: ${errnoText(error)}`, { cause: error });
+    });
+    const release = await acquireLock(`${path}.lock`, deps.lock);
+    try {
+      const { entries, header } = await load();
+      if (!change(entries)) return false;
+      const keep = header !== undefined && !weaker(header.kdf, wanted);
+      const [salt, kdf] = keep ? [header.salt, header.kdf] : [newSalt(), wanted];
+      const bytes = seal(entries, await keyFor(salt, kdf, header === undefined), kdf, salt);
+      await writeFileAtomic(path, bytes).catch((error: unknown) => {
+        throw new StoreError(`cannot write the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
+      });
+      return true;
+    } finally {
+      await release();
+    }
+  }
+
+  return Promise.resolve<SecretStore>({
+    kind: "file",
+    description: `encrypted file ${shown}`,
+    async check() {
+      if ((await readBytes()) === undefined) {
+        passphraseFromEnv(); // throws when no passphrase could be had; nothing to decrypt yet
+        // A directory that does not exist yet is created on the first write; one we cannot write is a problem now.
+        await access(dir, constants.W_OK).catch((error: unknown) => {
+          if (errnoOf(error) !== "ENOENT") throw new StoreError(`cannot write in ${dirname(shown)}: ${errnoText(error)}`, { cause: error });
+        });
+        return;
+      }
+      await load();
+    },
+    async get(service, account) {
+      return (await load()).entries.get(service)?.get(account);
+    },
+    async set(service, account, secret) {
+      await update((entries) => {
+        entries.set(service, (entries.get(service) ?? new Map<string, string>()).set(account, secret));
+        return true;
+      }, true);
+    },
+    delete(service, account) {
+      return update((entries) => {
+        const accounts = entries.get(service);
+        if (accounts?.delete(account) !== true) return false;
+        if (accounts.size === 0) entries.delete(service);
+        return true;
+      }, false);
+    },
+  });
+}

@@ -1,0 +1,160 @@
+// The operating system's keychain through @napi-rs/keyring. On Linux every entry is pinned to the
+// Secret Service: unpinned, the library falls back silently to the kernel keyring, which forgets
+// everything at reboot (SPEC section 4). How the library fails in each case: shared/KEYRING.md.
+import { StoreError } from "../../errors.js";
+import { requireNow } from "../../platform/require.js";
+import type { SecretStore } from "../types.js";
+
+/** The part of the native binding this store uses. */
+export type KeyringBinding = Pick<typeof import("@napi-rs/keyring"), "Entry">;
+
+/** What the keychain store depends on; tests replace the binding to see how it is called. */
+export interface KeychainDeps {
+  /** Loads the native binding; default: a lazy `require` (an ESM import of it costs ~60 ms). */
+  loadBinding?: () => KeyringBinding;
+  platform?: NodeJS.Platform;
+}
+
+/** A keychain store that can also say how far it works, for `doctor`. */
+export interface KeychainStore extends SecretStore {
+  readonly kind: "keychain";
+  /** Steps of {@link SecretStore.check}, each answered: for `doctor`. Never throws. */
+  probe(): Promise<KeychainProbe>;
+}
+
+/** How far the keychain works: connected, then writable (which needs it unlocked). */
+interface KeychainProbe {
+  reachable: boolean;
+  unlocked: boolean;
+  /** Why a step failed, with what to do. */
+  problem?: StoreError;
+}
+
+// Ignored on other platforms: passing it everywhere keeps one code path.
+const PINNED = { linux: { store: "secret-service" as const } };
+
+// A throwaway entry written and removed by check(); per process, so concurrent runs never collide.
+const PROBE_SERVICE = "cdcreds-probe";
+
+const WAYS_OUT = "or use `--store file`, or set CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD in the environment";
+
+/** Describes the keychain of a platform, as `doctor` shows it. */
+function describe(platform: NodeJS.Platform): string {
+  if (platform === "darwin") return "macOS Keychain";
+  if (platform === "win32") return "Windows Credential Manager";
+  return "Secret Service on the D-Bus session bus";
+}
+
+/**
+ * Turns a failure of the binding into a StoreError (exit 5) saying what to do. Library messages
+ * name the platform store and never carry a secret, so the detail is safe to print.
+ */
+export function keychainError(error: unknown, platform: NodeJS.Platform = process.platform): StoreError {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (platform === "linux" && /dbus|d-bus|org\.freedesktop/i.test(detail) && !/Secret Service:/.test(detail)) {
+    return new StoreError("no Secret Service is reachable: there is no D-Bus session bus, or nothing on it provides org.freedesktop.secrets", {
+      hint: `start a Secret Service (log in to a desktop session, or run gnome-keyring-daemon inside \`dbus-run-session\`), ${WAYS_OUT}`,
+      cause: error,
+    });
+  }
+  if (/unlock prompt was dismissed|is locked|locked/i.test(detail)) {
+    return new StoreError("the keyring is locked", {
+      hint: `unlock it (log in to the desktop session, or pipe its password to \`gnome-keyring-daemon --replace --unlock\`), ${WAYS_OUT}`,
+      cause: error,
+    });
+  }
+  if (/no result found/i.test(detail)) {
+    // gnome-keyring started without --unlock has no default collection to write into.
+    return new StoreError("the Secret Service has no unlocked default keyring (it was never created or unlocked)", {
+      hint: `unlock it (e.g. pipe a password to \`gnome-keyring-daemon --replace --unlock\`), ${WAYS_OUT}`,
+      cause: error,
+    });
+  }
+  return new StoreError(`the ${describe(platform)} failed: ${detail}`, { hint: WAYS_OUT, cause: error });
+}
+
+/**
+ * The package holding the binary for this platform, where its name is certain: the library's own
+ * loader finds it by trying names with failing requires, which measured ~3.5 ms a run (issue 7).
+ */
+const PLATFORM_PACKAGES: Partial<Record<string, string>> = {
+  "linux-x64": "@napi-rs/keyring-linux-x64-gnu",
+  "linux-arm64": "@napi-rs/keyring-linux-arm64-gnu",
+  "darwin-x64": "@napi-rs/keyring-darwin-x64",
+  "darwin-arm64": "@napi-rs/keyring-darwin-arm64",
+};
+
+/**
+ * Loads the binding: the platform's package when it is installed and loads (a musl system has
+ * the -musl one instead), else through the library's loader, which knows every platform and its
+ * NAPI_RS_NATIVE_LIBRARY_PATH override. Both give the same native module.
+ */
+function requireBinding(): KeyringBinding {
+  const direct = process.env.NAPI_RS_NATIVE_LIBRARY_PATH === undefined ? PLATFORM_PACKAGES[`${process.platform}-${process.arch}`] : undefined;
+  if (direct !== undefined) {
+    try {
+      return requireNow(direct) as KeyringBinding;
+    } catch {
+      // not installed, or not loadable here: the library's loader decides
+    }
+  }
+  return requireNow("@napi-rs/keyring") as KeyringBinding;
+}
+
+/** Opens the OS keychain store. Nothing is loaded or connected until the first use. */
+export function openKeychainStore(deps: KeychainDeps = {}): KeychainStore {
+  const platform = deps.platform ?? process.platform;
+  let binding: KeyringBinding | undefined;
+
+  /**
+   * Runs one keychain operation; any failure, loading the binding included, rejects with a
+   * StoreError. The binding's synchronous calls are used: a CLI has nothing to do meanwhile, and
+   * they skip the thread-pool hop of its async ones.
+   */
+  const attempt = <T>(operation: (b: KeyringBinding) => T): Promise<T> => {
+    try {
+      binding ??= (deps.loadBinding ?? requireBinding)();
+      return Promise.resolve(operation(binding));
+    } catch (error) {
+      return Promise.reject(keychainError(error, platform));
+    }
+  };
+  // Creating an Entry connects to D-Bus, so it fails right here when no session bus exists.
+  const entry = (b: KeyringBinding, service: string, account: string) => new b.Entry(service, account, PINNED);
+
+  const store: KeychainStore = {
+    kind: "keychain",
+    description: describe(platform),
+    get: (service, account) => attempt((b) => entry(b, service, account).getPassword() ?? undefined),
+    set: (service, account, secret) => attempt((b) => entry(b, service, account).setPassword(secret)),
+    delete: (service, account) => attempt((b) => entry(b, service, account).deleteCredential()),
+
+    // A read alone cannot tell a locked keyring (it answers "nothing there" for a missing entry),
+    // so the probe writes and removes an entry: the one check that proves a later `set` can work.
+    // On a desktop, a locked keyring then shows its unlock prompt, as it would for the real write.
+    async probe() {
+      const account = `check-${process.pid}`;
+      try {
+        await attempt((b) => entry(b, PROBE_SERVICE, account).getPassword());
+      } catch (error) {
+        return { reachable: false, unlocked: false, problem: error as StoreError };
+      }
+      try {
+        await attempt((b) => {
+          const probe = entry(b, PROBE_SERVICE, account);
+          probe.setPassword("probe");
+          probe.deleteCredential();
+        });
+      } catch (error) {
+        return { reachable: true, unlocked: false, problem: error as StoreError };
+      }
+      return { reachable: true, unlocked: true };
+    },
+
+    async check() {
+      const { problem } = await store.probe();
+      if (problem !== undefined) throw problem;
+    },
+  };
+  return store;
+}
