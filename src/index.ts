@@ -20,4 +20,4 @@ export {
 } from "./lib/verify.js";
 export type { TokenProgress } from "./kinds/api-login/client.js";
 export { getCredentials, getToken, type ApiCredentials, type ApiToken, type CredentialOptions } from "./lib/credentials.js";
-export type { Environment } from "./kinds/api-login/endpoints.js";
+export type { Environment } from "./kinds/environment.js";

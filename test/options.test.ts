@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost, parseAuthUrl, TOKEN_URLS } from "../src/kinds/api-login/endpoints.js";
+import { isLoopbackHost, parseServiceUrl } from "../src/platform/http/loopback.js";
+import { TOKEN_URLS } from "../src/kinds/api-login/endpoints.js";
 import { UsageError } from "../src/errors.js";
 import { resolveGlobalOptions } from "../src/core/options.js";
 
@@ -57,7 +58,7 @@ describe("auth URL policy", () => {
   it.each(["https://sts.example.test/x", "http://127.0.0.1:8080/t", "http://127.9.9.9/", "http://[::1]:3000/", "http://localhost:1/"])(
     "accepts %s",
     (url) => {
-      expect(parseAuthUrl(url, "--auth-url").href).toBe(new URL(url).href);
+      expect(parseServiceUrl(url, "--auth-url").href).toBe(new URL(url).href);
     },
   );
 
@@ -69,7 +70,7 @@ describe("auth URL policy", () => {
     ["ftp://127.0.0.1/x", /scheme must be https:/],
     ["https://user:pw@example.test/", /must not contain credentials/],
   ])("refuses %s", (url, message) => {
-    expect(() => parseAuthUrl(url, "--auth-url")).toThrow(message);
+    expect(() => parseServiceUrl(url, "--auth-url")).toThrow(message);
   });
 
   it.each([

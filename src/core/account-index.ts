@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import * as z from "zod/mini";
 import { en } from "zod/locales";
-import { ENVIRONMENTS } from "../kinds/api-login/endpoints.js";
+import { ENVIRONMENTS } from "../kinds/environment.js";
 import { errnoText, StoreError } from "../errors.js";
 import { loginProblem } from "../kinds/api-login/login.js";
 import { STORE_KINDS } from "./options.js";

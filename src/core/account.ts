@@ -1,7 +1,7 @@
 // Which login a command uses and where its password comes from (SPEC section 3): the argument,
 // then CDCREDS_LOGIN, then the only account stored for the environment; environment credentials
 // (CDISCOUNT_API_LOGIN + CDISCOUNT_API_PASSWORD) before the store, as GH_TOKEN works for gh.
-import type { Environment } from "../kinds/api-login/endpoints.js";
+import type { Environment } from "../kinds/environment.js";
 import { NotFoundError, UsageError } from "../errors.js";
 import { deriveApiLogin, secretProblem } from "../kinds/api-login/login.js";
 import type { StoreKind } from "./options.js";

@@ -1,4 +1,5 @@
-import { parseAuthUrl, parseEnvironment, type Environment } from "../kinds/api-login/endpoints.js";
+import { parseServiceUrl } from "../platform/http/loopback.js";
+import { parseEnvironment, type Environment } from "../kinds/environment.js";
 import { UsageError } from "../errors.js";
 
 /** The secret stores a user can choose (SPEC section 4). */
@@ -62,7 +63,7 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessE
     env: envName === undefined || envName === "" ? "prod" : parseEnvironment(envName, raw.env === undefined ? "CDCREDS_ENV" : "--env"),
     // An empty value is refused, not read as "production": a variable emptied by mistake must not
     // silently send real credentials to the real service.
-    authUrl: authUrl === undefined ? undefined : parseAuthUrl(authUrl, raw.authUrl === undefined ? "CDCREDS_AUTH_URL" : "--auth-url"),
+    authUrl: authUrl === undefined ? undefined : parseServiceUrl(authUrl, raw.authUrl === undefined ? "CDCREDS_AUTH_URL" : "--auth-url"),
     timeoutMs: 1000 * (raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: 600, integer: false })),
     retries: raw.retries === undefined ? DEFAULT_RETRIES : parseNumber(raw.retries, "--retries", { min: 0, max: 10, integer: true }),
     json: raw.json === true,

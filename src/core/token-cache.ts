@@ -1,7 +1,7 @@
 // The token cache (SPEC sections 3 and 4): a token lives 48 hours and many may be valid at once, so
 // one is cached in the secret store and handed out while it has more than an hour left. It knows
 // nothing of prompts or output; the store, the clock, the fetch and the lock are injected.
-import type { Environment } from "../kinds/api-login/endpoints.js";
+import type { Environment } from "../kinds/environment.js";
 import { tokenService } from "../kinds/api-login/layout.js";
 import type { SecretStore } from "../stores/types.js";
 

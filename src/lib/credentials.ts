@@ -1,6 +1,6 @@
 // The library's entry points for credentials and tokens: the CLI's precedence, stores and errors,
 // with no terminal: nothing is printed and nothing is asked (the file store needs CDCREDS_PASSPHRASE).
-import type { Environment } from "../kinds/api-login/endpoints.js";
+import type { Environment } from "../kinds/environment.js";
 import { issueToken, openAccount, type HandoffInputs } from "../core/handoff.js";
 import { resolveGlobalOptions } from "../core/options.js";
 

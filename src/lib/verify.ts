@@ -5,7 +5,9 @@ import { UsageError } from "../errors.js";
 import { deriveApiLogin, secretProblem } from "../kinds/api-login/login.js";
 import { resolveGlobalOptions } from "../core/options.js";
 import { answerError, requestToken, requestTokenFromEnv, type TokenProgress } from "../kinds/api-login/client.js";
-import { parseAuthUrl, parseEnvironment, tokenUrl, type Environment } from "../kinds/api-login/endpoints.js";
+import { parseServiceUrl } from "../platform/http/loopback.js";
+import { parseEnvironment, type Environment } from "../kinds/environment.js";
+import { tokenUrl } from "../kinds/api-login/endpoints.js";
 
 /** Inputs of {@link verifyCredentials}. Give `apiLogin` or `login` (a seller login gets `-api`). */
 export interface VerifyCredentialsOptions {
@@ -61,7 +63,7 @@ export async function verifyCredentials(options: VerifyCredentialsOptions): Prom
   const problem = secretProblem(options.password);
   if (problem !== undefined) throw new UsageError(`the password is refused: ${problem}`);
   const env = parseEnvironment(options.env ?? "prod", "env");
-  const url = tokenUrl(env, options.authUrl === undefined ? undefined : parseAuthUrl(String(options.authUrl), "authUrl"));
+  const url = tokenUrl(env, options.authUrl === undefined ? undefined : parseServiceUrl(String(options.authUrl), "authUrl"));
   const timeoutMs = checkedNumber(options.timeoutMs, DEFAULTS.timeoutMs, "timeoutMs", 1, 600_000);
   const retries = Math.trunc(checkedNumber(options.retries, DEFAULTS.retries, "retries", 0, 10));
   const req = { url, apiLogin, password: options.password, timeoutMs, retries, now: options.now, sleep: options.sleep, onProgress: options.onProgress };

@@ -1,6 +1,6 @@
 // The keychain layout is a public contract (SPEC section 4, README): other tools read these
 // entries directly with secret-tool, Python's keyring or macOS `security`. Never change it silently.
-import type { Environment } from "./endpoints.js";
+import type { Environment } from "../environment.js";
 
 /** Service holding the Marketplace API password of each API login (account = API login). */
 export const passwordService = (env: Environment): string => `cdcreds:${env}`;

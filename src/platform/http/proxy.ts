@@ -3,7 +3,7 @@
 // so the CLI's environment and a library caller's are treated alike.
 import type { Dispatcher } from "undici";
 import { UsageError } from "../../errors.js";
-import { isLoopbackHost, loopbackAddressOf } from "../../kinds/api-login/endpoints.js";
+import { isLoopbackHost, loopbackAddressOf } from "./loopback.js";
 
 /**
  * TLS options for every connection: certificates always verified, whatever
