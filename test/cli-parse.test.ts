@@ -1,7 +1,8 @@
 // The parsing layer alone: argv in, a typed context and arguments handed to the right command.
 // The commands are mocked, so nothing here touches a store, the network or a terminal.
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { buildProgram, main } from "../src/cli/main.js";
+import { main } from "../src/cli/main.js";
+import { buildProgram } from "../src/cli/program.js";
 import type { CommandContext } from "../src/cli/context.js";
 
 const calls = vi.hoisted(() => [] as { command: string; ctx: CommandContext; args: unknown[] }[]);

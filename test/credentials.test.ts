@@ -14,9 +14,10 @@ async function getCredentials(inputs: CredentialInputs): Promise<Credentials> {
 function memoryStore(secrets: Record<string, string> = {}): SecretStore & { asked: string[] } {
   const asked: string[] = [];
   return {
-    kind: "keychain",
+    id: "keychain", // as messages name it
     description: "memory",
     asked,
+    probe: () => Promise.resolve([]),
     check: () => Promise.resolve(),
     get: (service, account) => (asked.push(`${service}/${account}`), Promise.resolve(secrets[`${service}/${account}`])),
     set: () => Promise.reject(new Error("read only")),

@@ -155,7 +155,7 @@ describe("what lands on disk", () => {
     expect(fileStorePath({ HOME: home, XDG_CONFIG_HOME: "relative/conf" })).toBe(join(home, ".config/cdcreds/secrets.enc"));
     const env = { HOME: home, CDCREDS_PASSPHRASE: PASSPHRASE };
     const store = await openFileStore({ env, interactive: false, kdf: FAST_KDF });
-    expect(store.kind).toBe("file");
+    expect(store.id).toBe("file");
     expect(store.description).toBe("encrypted file ~/.config/cdcreds/secrets.enc");
     await store.set("cdcreds:prod", "bestshop-api", SECRET);
     expect((await stat(join(home, ".config/cdcreds/secrets.enc"))).isFile()).toBe(true);

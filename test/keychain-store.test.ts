@@ -24,7 +24,10 @@ describe("keychain store on the Secret Service", () => {
 
   it("passes its check in the unlocked test keyring", async () => {
     await expect(store.check()).resolves.toBeUndefined();
-    expect(await store.probe()).toEqual({ reachable: true, unlocked: true });
+    expect((await store.probe()).map(({ name, ok }) => [name, ok])).toEqual([
+      ["keychain reachable", true],
+      ["keychain unlocked", true],
+    ]);
   });
 
   it("stores, reads, replaces and deletes a secret, byte for byte", async () => {
@@ -88,9 +91,12 @@ describe("keychain store with a fake binding", () => {
 
   it("reports a write refused by a locked keyring as reachable but not unlocked", async () => {
     const { binding } = fake({ set: () => { throw new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed"); } });
-    const probe = await openKeychainStore({ loadBinding: () => binding, platform: "linux" }).probe();
-    expect(probe).toMatchObject({ reachable: true, unlocked: false });
-    expect(probe.problem?.message).toBe("the keyring is locked");
+    const steps = await openKeychainStore({ loadBinding: () => binding, platform: "linux" }).probe();
+    expect(steps.map(({ name, ok }) => [name, ok])).toEqual([
+      ["keychain reachable", true],
+      ["keychain unlocked", false],
+    ]);
+    expect(steps[1]?.problem?.message).toBe("the keyring is locked");
   });
 
   it("turns a binding that cannot load into exit 5", async () => {

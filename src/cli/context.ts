@@ -1,4 +1,5 @@
 import type { GlobalOptions } from "../core/options.js";
+import type { StoreDeps } from "../stores/types.js";
 import type { Ui } from "./ui.js";
 
 /** What every command receives from the CLI layer: its inputs, never argv or process.exit. */
@@ -8,6 +9,15 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   ui: Ui;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+/** What a store may need from the terminal: whether a person is there, and a masked prompt. */
+export function storeDeps(ctx: CommandContext): StoreDeps {
+  return {
+    env: ctx.env,
+    interactive: () => ctx.ui.interactive,
+    askSecret: async (message, validate) => (await import("./prompt.js")).askSecret(message, { validate }),
+  };
 }
 
 /** What a command hands back for the CLI to print. */

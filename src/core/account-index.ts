@@ -7,7 +7,7 @@ import { en } from "zod/locales";
 import { ENVIRONMENTS } from "../kinds/environment.js";
 import { errnoText, StoreError } from "../errors.js";
 import { loginProblem } from "../kinds/api-login/login.js";
-import { STORE_KINDS } from "./options.js";
+import { STORE_IDS } from "../stores/index.js";
 import { configDir } from "../platform/paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "../platform/atomic-write.js";
 import { acquireLock } from "../platform/file-lock.js";
@@ -19,7 +19,7 @@ z.config(en());
 const entrySchema = z.object({
   apiLogin: z.string().check(z.minLength(1)),
   env: z.enum(ENVIRONMENTS),
-  store: z.enum(STORE_KINDS),
+  store: z.enum(STORE_IDS),
   /** ISO-8601 time of the last successful check against the token service. */
   lastVerified: z.optional(z.iso.datetime()),
 });

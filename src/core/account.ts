@@ -4,7 +4,7 @@
 import type { Environment } from "../kinds/environment.js";
 import { NotFoundError, UsageError } from "../errors.js";
 import { deriveApiLogin, secretProblem } from "../kinds/api-login/login.js";
-import type { StoreKind } from "./options.js";
+import type { StoreId } from "../stores/index.js";
 import type { AccountEntry } from "./account-index.js";
 import { passwordService } from "../kinds/api-login/layout.js";
 import { storeName } from "../stores/index.js";
@@ -25,7 +25,7 @@ interface LoginInputs {
   argument: string | undefined;
   env: NodeJS.ProcessEnv;
   environment: Environment;
-  store: StoreKind;
+  store: StoreId;
   /** Reads the account index; called only when neither the argument nor CDCREDS_LOGIN names one. */
   listAccounts: () => Promise<AccountEntry[]>;
 }
@@ -95,7 +95,7 @@ export async function loadPassword(store: SecretStore, environment: Environment,
     // A locked keyring answers every read with "nothing" (shared/KEYRING.md): before saying nothing
     // is stored, make sure the store works, so a locked or dead one is exit 5, not 3 (issue 8).
     await store.check();
-    const where = storeName(store.kind);
+    const where = storeName(store.id);
     throw new NotFoundError(`no password stored for ${apiLogin} (${environment}) in ${where}`, {
       hint: `store it with \`cdcreds set ${apiLogin}${environment === "prod" ? "" : ` --env ${environment}`}\`, or run \`cdcreds list\``,
     });

@@ -8,7 +8,7 @@ import type { AccountEntry } from "./account-index.js";
 import type { GlobalOptions } from "./options.js";
 import { configDir } from "../platform/paths.js";
 import { openStore } from "../stores/index.js";
-import type { SecretStore } from "../stores/types.js";
+import type { SecretStore, StoreDeps } from "../stores/types.js";
 import { obtainToken, type Token } from "./token-cache.js";
 
 /** What resolving credentials needs: the resolved options, the environment, and the login asked for. */
@@ -17,6 +17,8 @@ export interface HandoffInputs {
   env: NodeJS.ProcessEnv;
   /** Whether a person can answer a prompt (the file store's passphrase); asked only when needed. */
   interactive: () => boolean;
+  /** A masked prompt (the file store's passphrase); none in the library, which never asks. */
+  askSecret?: StoreDeps["askSecret"];
   /** The login named by the caller (argument, `--login`), if any. */
   login: string | undefined;
 }
@@ -37,9 +39,9 @@ export interface OpenAccount extends Account {
  * resolved login, whose password {@link Account.password} reads from the store.
  * @throws {UsageError} (2).
  */
-export async function openAccount({ options, env, interactive, login }: HandoffInputs): Promise<OpenAccount> {
+export async function openAccount({ options, env, interactive, askSecret, login }: HandoffInputs): Promise<OpenAccount> {
   let store: SecretStore | undefined;
-  const open = async (): Promise<SecretStore> => (store ??= await openStore(options, { env, interactive }));
+  const open = async (): Promise<SecretStore> => (store ??= await openStore(options.store, { env, interactive, askSecret }));
   const account = await resolveAccount({
     argument: login,
     env,

@@ -1,10 +1,8 @@
 import { parseServiceUrl } from "../platform/http/loopback.js";
 import { parseEnvironment, type Environment } from "../kinds/environment.js";
 import { UsageError } from "../errors.js";
+import { STORE_IDS, type StoreId } from "../stores/index.js";
 
-/** The secret stores a user can choose (SPEC section 4). */
-export const STORE_KINDS = ["keychain", "file"] as const;
-export type StoreKind = (typeof STORE_KINDS)[number];
 
 /** Options every command shares, resolved from flags and environment variables. */
 export interface GlobalOptions {
@@ -16,7 +14,7 @@ export interface GlobalOptions {
   /** Retries of the "unreachable" class after the first attempt. */
   retries: number;
   json: boolean;
-  store: StoreKind;
+  store: StoreId;
   debug: boolean;
 }
 
@@ -55,9 +53,9 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessE
   const envName = raw.env ?? env.CDCREDS_ENV;
   const authUrl = raw.authUrl ?? env.CDCREDS_AUTH_URL;
   const store = raw.store ?? env.CDCREDS_STORE;
-  if (store !== undefined && !(STORE_KINDS as readonly string[]).includes(store)) {
+  if (store !== undefined && !(STORE_IDS as readonly string[]).includes(store)) {
     const source = raw.store === undefined ? "CDCREDS_STORE" : "--store";
-    throw new UsageError(`unknown store "${store}" from ${source}: use ${STORE_KINDS.join(" or ")}`);
+    throw new UsageError(`unknown store "${store}" from ${source}: use ${STORE_IDS.join(" or ")}`);
   }
   return {
     env: envName === undefined || envName === "" ? "prod" : parseEnvironment(envName, raw.env === undefined ? "CDCREDS_ENV" : "--env"),
@@ -67,7 +65,7 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessE
     timeoutMs: 1000 * (raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: 600, integer: false })),
     retries: raw.retries === undefined ? DEFAULT_RETRIES : parseNumber(raw.retries, "--retries", { min: 0, max: 10, integer: true }),
     json: raw.json === true,
-    store: (store === undefined || store === "" ? "keychain" : store) as StoreKind,
+    store: (store === undefined || store === "" ? "keychain" : store) as StoreId,
     debug: raw.debug === true,
   };
 }

@@ -1,30 +1,29 @@
-// Opens the secret store the user chose (`--store`, CDCREDS_STORE). Each store is imported only
-// when chosen, so a keychain user never loads the file store's crypto, nor the reverse.
-import type { StoreKind } from "../core/options.js";
-import type { SecretStore } from "./types.js";
+// The secret stores: one entry each, its module loaded only when chosen, so a keychain user never
+// loads the file store's crypto, nor the reverse. A new store is a folder and one line here.
+import type { SecretStore, StoreDeps, StoreModule } from "./types.js";
 
-/** What opening a store may need: the environment, and whether a person can answer a prompt. */
-export interface OpenStoreDeps {
-  env: NodeJS.ProcessEnv;
-  /**
-   * True when stdin and stderr are terminals (the file store may ask for its passphrase). A function:
-   * asking loads `node:tty`, which only the file store needs (issue 7).
-   */
-  interactive: () => boolean;
+/** A store as the registry knows it, before it is loaded. */
+interface StoreEntry {
+  /** How messages name it: "stored in the keychain". */
+  label: string;
+  load: () => Promise<StoreModule>;
 }
 
+const STORES = {
+  keychain: { label: "the keychain", load: () => import("./keychain/index.js") },
+  file: { label: "the encrypted file", load: () => import("./file/index.js") },
+} satisfies Record<string, StoreEntry>;
+
+export type StoreId = keyof typeof STORES;
+export const STORE_IDS = Object.keys(STORES) as [StoreId, ...StoreId[]];
+
 /** How messages name a store: "the keychain", "the encrypted file". */
-export const storeName = (kind: StoreKind): string => (kind === "file" ? "the encrypted file" : "the keychain");
+export const storeName = (id: string): string => (STORES as Record<string, StoreEntry>)[id]?.label ?? `the ${id} store`;
 
 /**
- * Opens the store of that kind. Nothing is connected, read or asked until its first use.
- * @throws {UsageError} for the file store when it cannot be set up from the environment.
+ * Opens the store with that id. Nothing is connected, read or asked until its first use.
+ * @throws {UsageError} when the store cannot be set up from the environment.
  */
-export async function openStore(options: { store: StoreKind }, deps: OpenStoreDeps): Promise<SecretStore> {
-  if (options.store === "file") {
-    const { openFileStore } = await import("./file/index.js");
-    return openFileStore({ env: deps.env, interactive: deps.interactive() });
-  }
-  const { openKeychainStore } = await import("./keychain/index.js");
-  return openKeychainStore();
+export async function openStore(id: StoreId, deps: StoreDeps): Promise<SecretStore> {
+  return (await STORES[id].load()).openStore(deps);
 }

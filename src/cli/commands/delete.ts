@@ -1,4 +1,4 @@
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { NotFoundError } from "../../errors.js";
 import { deriveApiLogin } from "../../kinds/api-login/login.js";
 import { removeAccount } from "../../core/account-index.js";
@@ -12,16 +12,16 @@ import { openStore, storeName } from "../../stores/index.js";
 export async function deleteAccount(ctx: CommandContext, argument: string): Promise<CommandResult> {
   const { apiLogin } = deriveApiLogin(argument);
   const { env, json } = ctx.options;
-  const store = await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
+  const store = await openStore(ctx.options.store, storeDeps(ctx));
   const password = await store.delete(passwordService(env), apiLogin);
   const token = await store.delete(tokenService(env), apiLogin);
-  const indexed = await removeAccount({ env: ctx.env }, { apiLogin, env, store: store.kind });
-  const where = storeName(store.kind);
+  const indexed = await removeAccount({ env: ctx.env }, { apiLogin, env, store: ctx.options.store });
+  const where = storeName(ctx.options.store);
   if (!password && !token && !indexed) {
     throw new NotFoundError(`nothing stored for ${apiLogin} (${env}) in ${where}`, { hint: "see `cdcreds list` (the account may be in another --env or --store)" });
   }
   const removed = [password && "password", token && "cached token"].filter(Boolean).join(" and ");
   if (removed === "") ctx.ui.success(`${apiLogin} (${env}): no password was left in ${where}; removed it from the account index`);
   else ctx.ui.success(`${apiLogin} (${env}): removed the ${removed} from ${where}`);
-  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: store.kind, password, token, indexed })}\n` : "" };
+  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: ctx.options.store, password, token, indexed })}\n` : "" };
 }

@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { requestTokenFromEnv } from "../../kinds/api-login/client.js";
 import { tokenUrl } from "../../kinds/api-login/endpoints.js";
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { environmentCredentials } from "../../core/account.js";
 import { CdcredsError, ExitCode } from "../../errors.js";
 import { accountsPath, readAccounts } from "../../core/account-index.js";
-import type { KeychainStore } from "../../stores/keychain/index.js";
 import { openStore } from "../../stores/index.js";
 import { VERSION } from "../../version.js";
 
@@ -29,17 +28,10 @@ const DUMMY_LOGIN = "cdcreds-doctor-check-api";
 async function storeChecks(ctx: CommandContext): Promise<{ description: string; checks: Check[] }> {
   let description: string = ctx.options.store;
   try {
-    const store = await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
+    const store = await openStore(ctx.options.store, storeDeps(ctx));
     description = store.description;
-    if (store.kind === "keychain") {
-      const { reachable, unlocked, problem } = await (store as KeychainStore).probe();
-      const hint = problem?.hint;
-      const checks: Check[] = [{ name: "keychain reachable", ok: reachable, detail: reachable ? "connected" : (problem?.message ?? "no"), hint }];
-      if (reachable) checks.push({ name: "keychain unlocked", ok: unlocked, detail: unlocked ? "a test entry was written and removed" : (problem?.message ?? "no"), hint });
-      return { description, checks };
-    }
-    await store.check();
-    return { description, checks: [{ name: "store usable", ok: true, detail: "opened" }] };
+    const steps = await store.probe();
+    return { description, checks: steps.map(({ name, ok, detail, problem }) => ({ name, ok, detail, hint: problem?.hint })) };
   } catch (error) {
     if (!(error instanceof CdcredsError)) throw error;
     return { description, checks: [{ name: "store usable", ok: false, detail: error.message, hint: error.hint }] };

@@ -1,5 +1,5 @@
 import { runChild } from "../../platform/child.js";
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { UsageError } from "../../errors.js";
 import { replacedServiceNotice } from "../../kinds/api-login/endpoints.js";
 import { issueToken, openAccount } from "../../core/handoff.js";
@@ -25,7 +25,7 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
     throw new UsageError("no command to run", { hint: "cdcreds exec -- python sync.py" });
   }
   const { options, env, ui } = ctx;
-  const account = await openAccount({ options, env, interactive: () => ui.interactive, login: flags.login });
+  const account = await openAccount({ options, ...storeDeps(ctx), login: flags.login });
   const { apiLogin } = account;
   const password = await account.password();
   ui.redact(password);

@@ -1,4 +1,4 @@
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { openAccount } from "../../core/handoff.js";
 
 /**
@@ -7,7 +7,7 @@ import { openAccount } from "../../core/handoff.js";
  */
 export async function get(ctx: CommandContext, argument: string | undefined): Promise<CommandResult> {
   const { env, store } = ctx.options;
-  const account = await openAccount({ options: ctx.options, env: ctx.env, interactive: () => ctx.ui.interactive, login: argument });
+  const account = await openAccount({ options: ctx.options, ...storeDeps(ctx), login: argument });
   const { apiLogin, source } = account;
   const password = await account.password();
   ctx.ui.redact(password);

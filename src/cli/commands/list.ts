@@ -1,4 +1,4 @@
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { CdcredsError } from "../../errors.js";
 import { readAccountIndex, type AccountEntry } from "../../core/account-index.js";
 import { passwordService } from "../../kinds/api-login/layout.js";
@@ -36,7 +36,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     // Entries of the other store would need it opened too (a passphrase): they are not checked.
     if (entry.store === ctx.options.store && !storeFailed) {
       try {
-        store ??= await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
+        store ??= await openStore(ctx.options.store, storeDeps(ctx));
         const secret = await store.get(passwordService(entry.env), entry.apiLogin);
         if (secret !== undefined) ctx.ui.redact(secret);
         stored = secret !== undefined;

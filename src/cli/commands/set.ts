@@ -1,6 +1,6 @@
 import { replacedServiceNotice } from "../../kinds/api-login/endpoints.js";
 import { verifyCredentials, type VerifiedCredentials } from "../../lib/verify.js";
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { InterruptedError, RejectedError, ServiceError, UsageError } from "../../errors.js";
 import { deriveApiLogin, loginProblem, secretProblem } from "../../kinds/api-login/login.js";
 import { startSpinner } from "../spinner.js";
@@ -90,7 +90,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     throw new UsageError(`a password is needed but ${ctx.ui.notInteractiveReason} to ask for it`, { hint: `use --password-stdin: ${STDIN_HINT}` });
   }
   if (argument !== undefined) deriveApiLogin(argument); // a bad login fails before anything else
-  const store = await openStore(ctx.options, { env: ctx.env, interactive: () => ctx.ui.interactive });
+  const store = await openStore(ctx.options.store, storeDeps(ctx));
   // Fail before anyone types a password: a locked keyring or a damaged index would waste it.
   await store.check();
   const known = await readAccounts({ env: ctx.env });
@@ -132,17 +132,17 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   // A token cached with the previous password must not outlive it; the one just issued may.
   if (verified === undefined) await store.delete(tokenService(env), apiLogin);
   else await cacheToken(store, env, apiLogin, verified.token, verified.issuedAt);
-  const entry: AccountEntry = { apiLogin, env, store: store.kind, ...(verified ? { lastVerified: verified.issuedAt.toISOString() } : {}) };
+  const entry: AccountEntry = { apiLogin, env, store: ctx.options.store, ...(verified ? { lastVerified: verified.issuedAt.toISOString() } : {}) };
   try {
     await upsertAccount({ env: ctx.env }, entry);
   } catch (error) {
     // The store is the truth and holds the password now: the index is a convenience.
     ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${apiLogin}): ${(error as Error).message}`);
   }
-  const where = storeName(store.kind);
+  const where = storeName(ctx.options.store);
   const checked = verified !== undefined;
   ctx.ui.success(`${apiLogin} (${env}): password ${checked ? "verified and " : ""}stored in ${where}${checked ? "" : " without verification"}`);
   const notice = checked ? replacedServiceNotice(ctx.options.authUrl) : undefined;
   if (notice !== undefined) ctx.ui.note(notice);
-  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: store.kind, verified: checked })}\n` : "" };
+  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: ctx.options.store, verified: checked })}\n` : "" };
 }

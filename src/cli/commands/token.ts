@@ -1,4 +1,4 @@
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { replacedServiceNotice } from "../../kinds/api-login/endpoints.js";
 import { issueToken, openAccount } from "../../core/handoff.js";
 
@@ -12,8 +12,8 @@ export interface TokenFlags {
  * an hour left, else a new one from the token service (cached for the next call).
  */
 export async function token(ctx: CommandContext, login: string | undefined, flags: TokenFlags): Promise<CommandResult> {
-  const { options, env, ui } = ctx;
-  const account = await openAccount({ options, env, interactive: () => ui.interactive, login });
+  const { options, ui } = ctx;
+  const account = await openAccount({ options, ...storeDeps(ctx), login });
   const { apiLogin, source } = account;
   // The password is read only when a new token is needed; from then on it is never shown.
   const password = async (): Promise<string> => {

@@ -1,6 +1,6 @@
 import { answerError, requestTokenFromEnv, type TokenAnswer, type TokenProgress } from "../../kinds/api-login/client.js";
 import { replacedServiceNotice, tokenUrl } from "../../kinds/api-login/endpoints.js";
-import type { CommandContext, CommandResult } from "../context.js";
+import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { resolveLogin } from "../../core/account.js";
 import { ExitCode } from "../../errors.js";
 import { listAccounts, openAccount } from "../../core/handoff.js";
@@ -27,13 +27,13 @@ interface Checked {
  * environment's, else the stored ones (SPEC section 3).
  */
 async function readCredentials(ctx: CommandContext, argument: string | undefined, flags: VerifyFlags): Promise<Checked> {
-  const { options, env, ui } = ctx;
+  const { options, env } = ctx;
   if (flags.passwordStdin === true) {
     const { apiLogin } = await resolveLogin({ argument, env, environment: options.env, store: options.store, listAccounts: () => listAccounts(env) });
     const password = await readPasswordFromStdin(ctx.stdin, "verify", 'printf %s "$PW" | cdcreds verify --password-stdin bestshop');
     return { apiLogin, password, source: "standard input", store: undefined };
   }
-  const { apiLogin, source, password, store } = await openAccount({ options, env, interactive: () => ui.interactive, login: argument });
+  const { apiLogin, source, password, store } = await openAccount({ options, ...storeDeps(ctx), login: argument });
   return { apiLogin, source, password: await password(), store };
 }
 
@@ -46,7 +46,7 @@ async function remember(ctx: CommandContext, store: SecretStore, apiLogin: strin
   try {
     await cacheToken(store, env, apiLogin, token, issuedAt);
     const { upsertAccount } = await import("../../core/account-index.js");
-    await upsertAccount({ env: ctx.env }, { apiLogin, env, store: store.kind, lastVerified: issuedAt.toISOString() });
+    await upsertAccount({ env: ctx.env }, { apiLogin, env, store: ctx.options.store, lastVerified: issuedAt.toISOString() });
   } catch (error) {
     ctx.ui.warn(`the check succeeded but its token or date was not saved: ${(error as Error).message}`);
   }

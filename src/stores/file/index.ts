@@ -11,14 +11,14 @@ import { ensurePrivateDir, writeFileAtomic } from "../../platform/atomic-write.j
 import { acquireLock, type LockOptions } from "../../platform/file-lock.js";
 import { assertScryptParams, DEFAULT_SCRYPT, deriveKey, newSalt, parseHeader, seal, unseal, type Entries, type Header, type ScryptParams } from "./format.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
-import type { SecretStore } from "../types.js";
+import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 
 /** What the file store needs from its caller: the environment, whether it may prompt, and options. */
 export interface FileStoreDeps {
   env: NodeJS.ProcessEnv;
   /** True when a person can answer a passphrase prompt (stdin and stderr are terminals). */
   interactive: boolean;
-  /** Masked prompt; by default prompt.ts's askSecret. `validate` returns true or a message to show. */
+  /** Masked prompt, from the caller; without one nothing is asked. `validate` returns true or a message to show. */
   askPassphrase?: (message: string, validate: (value: string) => string | true) => Promise<string>;
   /** The file; by default fileStorePath(env). */
   path?: string;
@@ -41,11 +41,6 @@ function nonEmptyAnswer(value: string): string {
 const keyId = (salt: Buffer, kdf: ScryptParams): string => `${salt.toString("hex")}/${kdf.log2N}/${kdf.r}/${kdf.p}`;
 const weaker = (a: ScryptParams, b: ScryptParams): boolean => a.log2N < b.log2N || a.r < b.r || a.p < b.p;
 
-async function defaultAsk(message: string, validate: (value: string) => string | true): Promise<string> {
-  const { askSecret } = await import("../../cli/prompt.js"); // only when a prompt is needed
-  return askSecret(message, { validate });
-}
-
 /**
  * Opens the encrypted file store. Nothing is read and no passphrase is asked until first use; the
  * passphrase comes from CDCREDS_PASSPHRASE, else a masked prompt (twice when creating the file), and
@@ -64,7 +59,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   function passphraseFromEnv(): string | undefined {
     const value = deps.env.CDCREDS_PASSPHRASE;
     if (value === "") throw new UsageError("CDCREDS_PASSPHRASE is set but empty: the encrypted file store needs a passphrase");
-    if (value === undefined && !deps.interactive) {
+    if (value === undefined && (!deps.interactive || deps.askPassphrase === undefined)) {
       throw new UsageError(`the encrypted file ${shown} needs a passphrase: set CDCREDS_PASSPHRASE (there is no terminal to ask for it)`, {
         hint: "pass CDCREDS_PASSPHRASE in the environment of the service or job, or run the command in a terminal",
       });
@@ -87,7 +82,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   async function obtainPassphrase(creating: boolean): Promise<string> {
     const fromEnv = passphraseFromEnv();
     if (fromEnv !== undefined) return fromEnv;
-    const ask = deps.askPassphrase ?? defaultAsk;
+    const ask = deps.askPassphrase!; // passphraseFromEnv() made sure there is one
     const nonEmpty = (v: string): string | true => (v === "" ? "it cannot be empty" : true);
     if (!creating) return nonEmptyAnswer(await ask(`Passphrase for ${shown}`, nonEmpty));
     // A mismatch starts over at two new, empty prompts: the prompt's own validation would keep the
@@ -163,9 +158,10 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     }
   }
 
-  return Promise.resolve<SecretStore>({
-    kind: "file",
+  const store: SecretStore = {
+    id: "file",
     description: `encrypted file ${shown}`,
+    probe: () => probeByCheck(store, "store usable", "opened"),
     async check() {
       if ((await readBytes()) === undefined) {
         passphraseFromEnv(); // throws when no passphrase could be had; nothing to decrypt yet
@@ -194,5 +190,10 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
         return true;
       }, false);
     },
-  });
+  };
+  return Promise.resolve(store);
 }
+
+/** The store registry's way in (stores/index.ts). */
+export const openStore = (deps: StoreDeps): Promise<SecretStore> =>
+  openFileStore({ env: deps.env, interactive: deps.interactive(), askPassphrase: deps.askSecret });

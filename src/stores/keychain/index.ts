@@ -3,7 +3,7 @@
 // everything at reboot (SPEC section 4). How the library fails in each case: shared/KEYRING.md.
 import { StoreError } from "../../errors.js";
 import { requireNow } from "../../platform/require.js";
-import type { SecretStore } from "../types.js";
+import type { ProbeStep, SecretStore, StoreDeps } from "../types.js";
 
 /** The part of the native binding this store uses. */
 export type KeyringBinding = Pick<typeof import("@napi-rs/keyring"), "Entry">;
@@ -13,21 +13,6 @@ export interface KeychainDeps {
   /** Loads the native binding; default: a lazy `require` (an ESM import of it costs ~60 ms). */
   loadBinding?: () => KeyringBinding;
   platform?: NodeJS.Platform;
-}
-
-/** A keychain store that can also say how far it works, for `doctor`. */
-export interface KeychainStore extends SecretStore {
-  readonly kind: "keychain";
-  /** Steps of {@link SecretStore.check}, each answered: for `doctor`. Never throws. */
-  probe(): Promise<KeychainProbe>;
-}
-
-/** How far the keychain works: connected, then writable (which needs it unlocked). */
-interface KeychainProbe {
-  reachable: boolean;
-  unlocked: boolean;
-  /** Why a step failed, with what to do. */
-  problem?: StoreError;
 }
 
 // Ignored on other platforms: passing it everywhere keeps one code path.
@@ -102,7 +87,7 @@ function requireBinding(): KeyringBinding {
 }
 
 /** Opens the OS keychain store. Nothing is loaded or connected until the first use. */
-export function openKeychainStore(deps: KeychainDeps = {}): KeychainStore {
+export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   const platform = deps.platform ?? process.platform;
   let binding: KeyringBinding | undefined;
 
@@ -122,8 +107,8 @@ export function openKeychainStore(deps: KeychainDeps = {}): KeychainStore {
   // Creating an Entry connects to D-Bus, so it fails right here when no session bus exists.
   const entry = (b: KeyringBinding, service: string, account: string) => new b.Entry(service, account, PINNED);
 
-  const store: KeychainStore = {
-    kind: "keychain",
+  const store: SecretStore = {
+    id: "keychain",
     description: describe(platform),
     get: (service, account) => attempt((b) => entry(b, service, account).getPassword() ?? undefined),
     set: (service, account, secret) => attempt((b) => entry(b, service, account).setPassword(secret)),
@@ -134,11 +119,14 @@ export function openKeychainStore(deps: KeychainDeps = {}): KeychainStore {
     // On a desktop, a locked keyring then shows its unlock prompt, as it would for the real write.
     async probe() {
       const account = `check-${process.pid}`;
+      const failed = (name: string, error: unknown): ProbeStep => ({ name, ok: false, detail: (error as StoreError).message, problem: error as StoreError });
+      const reachable: ProbeStep = { name: "keychain reachable", ok: true, detail: "connected" };
       try {
         await attempt((b) => entry(b, PROBE_SERVICE, account).getPassword());
       } catch (error) {
-        return { reachable: false, unlocked: false, problem: error as StoreError };
+        return [failed(reachable.name, error)];
       }
+      const unlocked: ProbeStep = { name: "keychain unlocked", ok: true, detail: "a test entry was written and removed" };
       try {
         await attempt((b) => {
           const probe = entry(b, PROBE_SERVICE, account);
@@ -146,15 +134,18 @@ export function openKeychainStore(deps: KeychainDeps = {}): KeychainStore {
           probe.deleteCredential();
         });
       } catch (error) {
-        return { reachable: true, unlocked: false, problem: error as StoreError };
+        return [reachable, failed(unlocked.name, error)];
       }
-      return { reachable: true, unlocked: true };
+      return [reachable, unlocked];
     },
 
     async check() {
-      const { problem } = await store.probe();
+      const problem = (await store.probe()).find((step) => !step.ok)?.problem;
       if (problem !== undefined) throw problem;
     },
   };
   return store;
 }
+
+/** The store registry's way in (stores/index.ts). */
+export const openStore = (_deps: StoreDeps): Promise<SecretStore> => Promise.resolve(openKeychainStore());

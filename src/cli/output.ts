@@ -1,0 +1,21 @@
+import { writeSync } from "node:fs";
+import { errnoOf } from "../errors.js";
+
+/**
+ * Writes a command's output to file descriptor 1. Not through process.stdout: building that stream
+ * loads `net` or `tty`, a measurable part of the start-up of `get` and `token`. A non-blocking
+ * stdout (EAGAIN) gets the rest through the stream; a reader that is gone (EPIPE) gets nothing, as
+ * with any Unix filter.
+ */
+export async function writeStdout(data: string): Promise<void> {
+  const bytes = Buffer.from(data);
+  let offset = 0;
+  try {
+    while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code === "EPIPE") return;
+    if (code !== "EAGAIN") throw error;
+    await new Promise<void>((resolve) => process.stdout.write(bytes.subarray(offset), () => resolve()));
+  }
+}
