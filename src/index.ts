@@ -18,6 +18,6 @@ export {
   type VerifiedCredentials,
   type VerifyCredentialsOptions,
 } from "./lib/verify.js";
-export type { TokenProgress } from "./kinds/api-login/client.js";
+export type { RetryProgress as TokenProgress } from "./platform/http/retry.js";
 export { getCredentials, getToken, type ApiCredentials, type ApiToken, type CredentialOptions } from "./lib/credentials.js";
 export type { Environment } from "./kinds/environment.js";

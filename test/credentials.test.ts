@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { loadPassword, resolveAccount, resolveLogin, type CredentialInputs, type Credentials } from "../src/core/account.js";
+import { loadSecret, resolveAccount, resolveName, type AccountInputs } from "../src/core/account.js";
+import { kind } from "../src/kinds/api-login/index.js";
 import { ExitCode, NotFoundError, UsageError } from "../src/errors.js";
 import type { AccountEntry } from "../src/core/account-index.js";
 import type { SecretStore } from "../src/stores/types.js";
 
-/** The account resolved and its password read, as `get` does. */
-async function getCredentials(inputs: CredentialInputs): Promise<Credentials> {
-  const { apiLogin, source, password } = await resolveAccount(inputs);
-  return { apiLogin, password: await password(), source };
+/** The account resolved and its secret read, as `get` does. */
+async function getCredentials(inputs: AccountInputs & { openStore: () => Promise<SecretStore> }) {
+  const { account, source, secret } = await resolveAccount(inputs);
+  return { apiLogin: account, password: await secret(), source };
 }
 
 /** A store in memory, recording what was asked. */
@@ -26,7 +27,8 @@ function memoryStore(secrets: Record<string, string> = {}): SecretStore & { aske
 }
 
 const account = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntry => ({ apiLogin, env: "prod", store: "keychain", ...extra });
-const inputs = (over: Partial<Parameters<typeof resolveLogin>[0]> = {}) => ({
+const inputs = (over: Partial<AccountInputs> = {}) => ({
+  kind,
   argument: undefined,
   env: {},
   environment: "prod" as const,
@@ -35,25 +37,25 @@ const inputs = (over: Partial<Parameters<typeof resolveLogin>[0]> = {}) => ({
   ...over,
 });
 
-describe("resolveLogin", () => {
+describe("resolveName", () => {
   it("takes the argument first, derived, without reading the index", async () => {
-    expect(await resolveLogin(inputs({ argument: " bestshop ", env: { CDCREDS_LOGIN: "other" } }))).toEqual({ apiLogin: "bestshop-api", source: "argument" });
+    expect(await resolveName(inputs({ argument: " bestshop ", env: { CDCREDS_LOGIN: "other" } }))).toEqual({ account: "bestshop-api", source: "argument" });
   });
 
   it("then CDCREDS_LOGIN", async () => {
-    expect(await resolveLogin(inputs({ env: { CDCREDS_LOGIN: "envshop-api" } }))).toEqual({ apiLogin: "envshop-api", source: "CDCREDS_LOGIN" });
-    await expect(resolveLogin(inputs({ env: { CDCREDS_LOGIN: "bad login" } }))).rejects.toThrow(/^CDCREDS_LOGIN: invalid login/);
+    expect(await resolveName(inputs({ env: { CDCREDS_LOGIN: "envshop-api" } }))).toEqual({ account: "envshop-api", source: "CDCREDS_LOGIN" });
+    await expect(resolveName(inputs({ env: { CDCREDS_LOGIN: "bad login" } }))).rejects.toThrow(/^CDCREDS_LOGIN: invalid login/);
   });
 
   it("then the only account stored for that environment and store", async () => {
     const listAccounts = () => Promise.resolve([account("one-api"), account("pre-api", { env: "preprod" }), account("file-api", { store: "file" })]);
-    expect(await resolveLogin(inputs({ listAccounts }))).toEqual({ apiLogin: "one-api", source: "index" });
+    expect(await resolveName(inputs({ listAccounts }))).toEqual({ account: "one-api", source: "index" });
   });
 
   it("else exit 2, listing the accounts it could not choose from, or where others are", async () => {
-    const several = resolveLogin(inputs({ listAccounts: () => Promise.resolve([account("a-api"), account("b-api")]) }));
+    const several = resolveName(inputs({ listAccounts: () => Promise.resolve([account("a-api"), account("b-api")]) }));
     await expect(several).rejects.toThrow("several accounts are stored for prod: a-api, b-api");
-    const none = (await resolveLogin(inputs({ listAccounts: () => Promise.resolve([account("p-api", { env: "preprod" })]) })).catch((e: unknown) => e)) as UsageError;
+    const none = (await resolveName(inputs({ listAccounts: () => Promise.resolve([account("p-api", { env: "preprod" })]) })).catch((e: unknown) => e)) as UsageError;
     expect(none.exitCode).toBe(ExitCode.Usage);
     expect(none.message).toBe("no login given and no account is stored for prod in the keychain store");
     expect(none.hint).toContain("stored elsewhere: p-api (preprod, keychain)");
@@ -83,9 +85,9 @@ describe("getCredentials", () => {
   });
 });
 
-describe("loadPassword", () => {
+describe("loadSecret", () => {
   it("is exit 3 when nothing is stored, with the command that fixes it", async () => {
-    const error = (await loadPassword(memoryStore(), "preprod", "shop-api").catch((e: unknown) => e)) as NotFoundError;
+    const error = (await loadSecret(memoryStore(), kind, "preprod", "shop-api").catch((e: unknown) => e)) as NotFoundError;
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.exitCode).toBe(ExitCode.NotFound);
     expect(error.message).toBe("no password stored for shop-api (preprod) in the keychain");

@@ -7,6 +7,7 @@ import { resolveGlobalOptions } from "../src/core/options.js";
 describe("resolveGlobalOptions", () => {
   it("has the documented defaults", () => {
     expect(resolveGlobalOptions({}, {})).toEqual({
+      kind: "api-login",
       env: "prod",
       authUrl: undefined,
       timeoutMs: 20_000,

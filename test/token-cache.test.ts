@@ -1,10 +1,15 @@
 // The cache rules of obtainToken with an injected clock, against the real test keychain and the
 // loopback token-service emulator.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { verifyCredentials } from "../src/lib/verify.js";
+import { fetchToken } from "../src/core/credentials.js";
+import { kind } from "../src/kinds/api-login/index.js";
 import { openKeychainStore } from "../src/stores/keychain/index.js";
-import { tokenService } from "../src/kinds/api-login/layout.js";
-import { MIN_REMAINING_MS, obtainToken, parseCachedToken, TOKEN_LIFETIME_MS, type TokenSource } from "../src/core/token-cache.js";
+import { obtainToken, parseCachedToken as parseWithKind, type TokenSource } from "../src/core/token-cache.js";
+
+const TOKEN_LIFETIME_MS = kind.maxTokenLifetimeMs;
+const MIN_REMAINING_MS = kind.minRemainingMs;
+const tokenService = (env: "prod" | "preprod") => kind.tokenService(env);
+const parseCachedToken = (raw: string | undefined) => parseWithKind(raw, kind);
 import { startEmulator, type Emulator } from "./support/emulator.js";
 import { clearLogins, uniqueLogin } from "./support/store-helpers.js";
 
@@ -16,11 +21,12 @@ let clock: Date;
 
 function source(extra: Partial<TokenSource> = {}): TokenSource {
   return {
+    kind,
     env: "prod",
-    apiLogin,
+    account: apiLogin,
     cache: store,
     now: () => clock,
-    fetchToken: () => verifyCredentials({ apiLogin, password: "pw", authUrl: sts.url, retries: 0, now: () => clock }),
+    fetchToken: () => fetchToken(kind, { account: apiLogin, secret: "pw" }, { env: "prod", authUrl: new URL(sts.url), timeoutMs: 20_000, retries: 0, proxyEnv: {}, now: () => clock }),
     ...extra,
   };
 }

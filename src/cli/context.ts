@@ -1,4 +1,6 @@
 import type { GlobalOptions } from "../core/options.js";
+import { loadKind } from "../kinds/index.js";
+import type { CredentialKind } from "../kinds/types.js";
 import type { StoreDeps } from "../stores/types.js";
 import type { Ui } from "./ui.js";
 
@@ -10,6 +12,9 @@ export interface CommandContext {
   ui: Ui;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
+
+/** The kind of credential the command works on, loaded. */
+export const kindOf = (ctx: CommandContext): Promise<CredentialKind> => loadKind(ctx.options.kind);
 
 /** What a store may need from the terminal: whether a person is there, and a masked prompt. */
 export function storeDeps(ctx: CommandContext): StoreDeps {

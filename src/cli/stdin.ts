@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import { MAX_SECRET_LENGTH, secretProblem } from "../kinds/api-login/login.js";
+import { MAX_SECRET_LENGTH, secretProblem } from "../core/secret-rules.js";
 
 /** Reading stops past this many bytes: far more than any password, far less than memory. */
 const MAX_STDIN_BYTES = 64 * 1024;

@@ -6,7 +6,7 @@ import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { ENVIRONMENTS } from "../kinds/environment.js";
 import { errnoText, StoreError } from "../errors.js";
-import { loginProblem } from "../kinds/api-login/login.js";
+import { loadKind } from "../kinds/index.js";
 import { STORE_IDS } from "../stores/index.js";
 import { configDir } from "../platform/paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "../platform/atomic-write.js";
@@ -54,11 +54,6 @@ export interface InvalidEntry {
   raw: unknown;
 }
 
-/** Why an API login read from the index cannot be one, or undefined when it is fine. */
-function apiLoginProblem(apiLogin: string): string | undefined {
-  return loginProblem(apiLogin) ?? (apiLogin.endsWith("-api") ? undefined : "it does not end in -api");
-}
-
 /**
  * Reads the index, setting aside the entries whose login breaks the rules; a missing file is an
  * empty index.
@@ -92,12 +87,14 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
     return damaged(`is not a cdcreds account index (${issue === undefined ? "unknown shape" : `${[...at, ...issue.path.map(String)].join(".") || "top level"}: ${issue.message}`})`);
   };
   if (!parsed.success) throw notAnIndex(parsed.error.issues);
+  // Every entry is an api-login account so far: a kind field comes with the second kind.
+  const kind = await loadKind("api-login");
   const accounts: AccountEntry[] = [];
   const invalid: InvalidEntry[] = [];
   parsed.data.accounts.forEach((raw, i) => {
     const entry = entrySchema.safeParse(raw);
     if (!entry.success) throw notAnIndex(entry.error.issues, ["accounts", String(i)]);
-    const problem = apiLoginProblem(entry.data.apiLogin);
+    const problem = kind.storedNameProblem(entry.data.apiLogin);
     if (problem === undefined) accounts.push(entry.data);
     else invalid.push({ position: i + 1, apiLogin: entry.data.apiLogin, problem, raw });
   });

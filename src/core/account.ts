@@ -1,26 +1,19 @@
-// Which login a command uses and where its password comes from (SPEC section 3): the argument,
-// then CDCREDS_LOGIN, then the only account stored for the environment; environment credentials
-// (CDISCOUNT_API_LOGIN + CDISCOUNT_API_PASSWORD) before the store, as GH_TOKEN works for gh.
-import type { Environment } from "../kinds/environment.js";
+// Which account a command works on, and where its secret comes from: the argument, then
+// CDCREDS_LOGIN, then the only account stored for the environment; and environment credentials
+// (CDISCOUNT_API_LOGIN + CDISCOUNT_API_PASSWORD for api-login) before the store, as GH_TOKEN works for gh.
 import { NotFoundError, UsageError } from "../errors.js";
-import { deriveApiLogin, secretProblem } from "../kinds/api-login/login.js";
-import type { StoreId } from "../stores/index.js";
-import type { AccountEntry } from "./account-index.js";
-import { passwordService } from "../kinds/api-login/layout.js";
-import { storeName } from "../stores/index.js";
+import type { CredentialKind, Environment } from "../kinds/types.js";
+import { storeName, type StoreId } from "../stores/index.js";
 import type { SecretStore } from "../stores/types.js";
+import type { AccountEntry } from "./account-index.js";
+import { secretProblem } from "./secret-rules.js";
 
-/** Where the login came from, for messages. */
-type LoginSource = "argument" | "CDCREDS_LOGIN" | "index";
+/** Where the account's name came from, for messages. */
+type NameSource = "argument" | "CDCREDS_LOGIN" | "index";
 
-/** A login resolved to its API login. */
-interface ResolvedLogin {
-  apiLogin: string;
-  source: LoginSource;
-}
-
-/** What {@link resolveLogin} needs. */
-interface LoginInputs {
+/** What naming an account needs. */
+export interface AccountInputs {
+  kind: CredentialKind;
   /** The command's login argument (seller or API login), if any. */
   argument: string | undefined;
   env: NodeJS.ProcessEnv;
@@ -31,24 +24,34 @@ interface LoginInputs {
 }
 
 /**
- * Resolves the login a command works on: argument, then `CDCREDS_LOGIN` (both derived when `-api`
- * is missing), then the only account stored for that environment and store.
- * @throws {UsageError} (exit 2) for an invalid login, or when none or several accounts are stored
+ * The account an argument or CDCREDS_LOGIN names, or undefined when neither does. The one place
+ * that reads them, so every command words a bad value alike.
+ * @throws {UsageError} (exit 2) naming the value's source when it is invalid.
+ */
+export function namedAccount(kind: CredentialKind, argument: string | undefined, env: NodeJS.ProcessEnv): { account: string; source: NameSource } | undefined {
+  if (argument !== undefined) return { account: kind.accountName(argument), source: "argument" };
+  const fromEnv = env.CDCREDS_LOGIN;
+  if (fromEnv === undefined || fromEnv === "") return undefined;
+  try {
+    return { account: kind.accountName(fromEnv), source: "CDCREDS_LOGIN" };
+  } catch (error) {
+    throw new UsageError(`CDCREDS_LOGIN: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Resolves the account a command works on: argument, then `CDCREDS_LOGIN`, then the only account
+ * stored for that environment and store.
+ * @throws {UsageError} (exit 2) for an invalid name, or when none or several accounts are stored
  * (the message lists them).
  */
-export async function resolveLogin({ argument, env, environment, store, listAccounts }: LoginInputs): Promise<ResolvedLogin> {
-  if (argument !== undefined) return { apiLogin: deriveApiLogin(argument).apiLogin, source: "argument" };
-  const fromEnv = env.CDCREDS_LOGIN;
-  if (fromEnv !== undefined && fromEnv !== "") {
-    try {
-      return { apiLogin: deriveApiLogin(fromEnv).apiLogin, source: "CDCREDS_LOGIN" };
-    } catch (error) {
-      throw new UsageError(`CDCREDS_LOGIN: ${(error as Error).message}`);
-    }
-  }
-  const all = await listAccounts();
+export async function resolveName(inputs: AccountInputs): Promise<{ account: string; source: NameSource }> {
+  const named = namedAccount(inputs.kind, inputs.argument, inputs.env);
+  if (named !== undefined) return named;
+  const { environment, store } = inputs;
+  const all = await inputs.listAccounts();
   const here = all.filter((a) => a.env === environment && a.store === store);
-  if (here.length === 1) return { apiLogin: here[0]!.apiLogin, source: "index" };
+  if (here.length === 1) return { account: here[0]!.apiLogin, source: "index" };
   const give = "give the login as an argument or in CDCREDS_LOGIN";
   if (here.length > 1) {
     throw new UsageError(`several accounts are stored for ${environment}: ${here.map((a) => a.apiLogin).join(", ")}`, { hint: give });
@@ -59,84 +62,75 @@ export async function resolveLogin({ argument, env, environment, store, listAcco
   });
 }
 
-/** An API login and its password, and where they came from. */
-export interface Credentials {
-  apiLogin: string;
-  password: string;
-  source: "environment" | "store";
-}
-
 /**
- * The credentials in `CDISCOUNT_API_LOGIN` and `CDISCOUNT_API_PASSWORD` when both are set (the
- * login derived like any other), else undefined.
- * @throws {UsageError} (exit 2) when the login or the password in the variables is invalid.
+ * The credentials in the kind's variables (`CDISCOUNT_API_LOGIN` and `CDISCOUNT_API_PASSWORD`)
+ * when both are set (the name derived like any other), else undefined.
+ * @throws {UsageError} (exit 2) when the name or the secret in the variables is invalid.
  */
-export function environmentCredentials(env: NodeJS.ProcessEnv): Credentials | undefined {
-  const login = env.CDISCOUNT_API_LOGIN;
-  const password = env.CDISCOUNT_API_PASSWORD;
-  if (login === undefined || login === "" || password === undefined || password === "") return undefined;
-  const problem = secretProblem(password);
-  if (problem !== undefined) throw new UsageError(`CDISCOUNT_API_PASSWORD is refused: ${problem}`);
+export function environmentCredentials(kind: CredentialKind, env: NodeJS.ProcessEnv): { account: string; secret: string } | undefined {
+  const { account: accountVariable, secret: secretVariable } = kind.variables;
+  const name = env[accountVariable];
+  const secret = env[secretVariable];
+  if (name === undefined || name === "" || secret === undefined || secret === "") return undefined;
+  const problem = secretProblem(secret);
+  if (problem !== undefined) throw new UsageError(`${secretVariable} is refused: ${problem}`);
   try {
-    return { apiLogin: deriveApiLogin(login).apiLogin, password, source: "environment" };
+    return { account: kind.accountName(name), secret };
   } catch (error) {
-    throw new UsageError(`CDISCOUNT_API_LOGIN: ${(error as Error).message}`);
+    throw new UsageError(`${accountVariable}: ${(error as Error).message}`);
   }
 }
 
 /**
- * Reads a stored password.
- * @throws {NotFoundError} (exit 3) when the store has none for that login and environment.
+ * Reads a stored secret.
+ * @throws {NotFoundError} (exit 3) when the store has none for that account and environment.
  * @throws {StoreError} (exit 5) when the store fails.
  */
-export async function loadPassword(store: SecretStore, environment: Environment, apiLogin: string): Promise<string> {
-  const password = await store.get(passwordService(environment), apiLogin);
-  if (password === undefined || password === "") {
-    // A locked keyring answers every read with "nothing" (shared/KEYRING.md): before saying nothing
-    // is stored, make sure the store works, so a locked or dead one is exit 5, not 3 (issue 8).
+export async function loadSecret(store: SecretStore, kind: CredentialKind, environment: Environment, account: string): Promise<string> {
+  const secret = await store.get(kind.secretService(environment), account);
+  if (secret === undefined || secret === "") {
+    // A locked keyring answers every read with "nothing": before saying nothing is stored, make
+    // sure the store works, so a locked or dead one is exit 5, not 3.
     await store.check();
-    const where = storeName(store.id);
-    throw new NotFoundError(`no password stored for ${apiLogin} (${environment}) in ${where}`, {
-      hint: `store it with \`cdcreds set ${apiLogin}${environment === "prod" ? "" : ` --env ${environment}`}\`, or run \`cdcreds list\``,
+    throw new NotFoundError(`no password stored for ${account} (${environment}) in ${storeName(store.id)}`, {
+      hint: `store it with \`cdcreds set ${account}${environment === "prod" ? "" : ` --env ${environment}`}\`, or run \`cdcreds list\``,
     });
   }
-  return password;
+  return secret;
 }
 
-/** What {@link resolveAccount} needs: the login inputs, and the store, opened only if used. */
-export interface CredentialInputs extends LoginInputs {
-  openStore: () => Promise<SecretStore>;
-}
-
-/** An account, whose stored password is read on first use: a cached token needs none (issue 7). */
+/** An account, whose stored secret is read on first use: a cached token needs none. */
 export interface Account {
-  apiLogin: string;
-  source: Credentials["source"];
-  /** The password; the first call reads the store, with {@link loadPassword}'s errors. */
-  password: () => Promise<string>;
+  account: string;
+  source: "environment" | "store";
+  /** The secret; the first call reads the store, with {@link loadSecret}'s errors. */
+  secret: () => Promise<string>;
 }
 
 /**
  * The account a command uses: the environment's when both variables are set (an argument naming
- * another login is refused rather than silently answered with the wrong account), else the
- * resolved login, whose password stays in the store until asked for.
+ * another account is refused rather than silently answered with the wrong one), else the
+ * resolved name, whose secret stays in the store until asked for.
  * @throws {UsageError} (exit 2).
  */
-export async function resolveAccount(inputs: CredentialInputs): Promise<Account> {
-  const fromEnv = environmentCredentials(inputs.env);
+export async function resolveAccount(inputs: AccountInputs & { openStore: () => Promise<SecretStore> }): Promise<Account> {
+  const { kind } = inputs;
+  const fromEnv = environmentCredentials(kind, inputs.env);
   if (fromEnv !== undefined) {
-    if (inputs.argument !== undefined && deriveApiLogin(inputs.argument).apiLogin !== fromEnv.apiLogin) {
-      throw new UsageError(`CDISCOUNT_API_LOGIN is ${fromEnv.apiLogin}, not ${deriveApiLogin(inputs.argument).apiLogin}`, {
-        hint: "environment credentials take precedence over the store: unset CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD to read it",
+    const asked = inputs.argument === undefined ? undefined : kind.accountName(inputs.argument);
+    if (asked !== undefined && asked !== fromEnv.account) {
+      const { account, secret } = kind.variables;
+      throw new UsageError(`${account} is ${fromEnv.account}, not ${asked}`, {
+        hint: `environment credentials take precedence over the store: unset ${account} and ${secret} to read it`,
       });
     }
-    return { apiLogin: fromEnv.apiLogin, source: "environment", password: () => Promise.resolve(fromEnv.password) };
+    return { account: fromEnv.account, source: "environment", secret: () => Promise.resolve(fromEnv.secret) };
   }
-  const { apiLogin } = await resolveLogin(inputs);
-  let password: Promise<string> | undefined;
+  const { account } = await resolveName(inputs);
+  let secret: Promise<string> | undefined;
   return {
-    apiLogin,
+    account,
     source: "store",
-    password: () => (password ??= inputs.openStore().then((store) => loadPassword(store, inputs.environment, apiLogin))),
+    secret: () => (secret ??= inputs.openStore().then((store) => loadSecret(store, kind, inputs.environment, account))),
   };
 }

@@ -1,11 +1,16 @@
-import { parseServiceUrl } from "../platform/http/loopback.js";
-import { parseEnvironment, type Environment } from "../kinds/environment.js";
+// The options every command and library call shares, typed and checked once. The CLI turns its
+// flags into the same typed values the library takes; each message names the value the way its
+// caller gave it (`--timeout` for the CLI, `timeoutMs` for the library).
 import { UsageError } from "../errors.js";
+import { parseEnvironment, type Environment } from "../kinds/environment.js";
+import type { KindId } from "../kinds/index.js";
+import { parseServiceUrl } from "../platform/http/loopback.js";
 import { STORE_IDS, type StoreId } from "../stores/index.js";
 
-
-/** Options every command shares, resolved from flags and environment variables. */
+/** Options every command shares, resolved from flags (or library options) and environment variables. */
 export interface GlobalOptions {
+  /** The kind of credential; one kind for now. */
+  kind: KindId;
   env: Environment;
   /** Replacement token URL, already validated. */
   authUrl: URL | undefined;
@@ -18,6 +23,62 @@ export interface GlobalOptions {
   debug: boolean;
 }
 
+/** Typed values, before defaults and checks; what the library takes and the CLI's flags become. */
+export interface OptionValues {
+  env?: string;
+  store?: string;
+  authUrl?: string;
+  timeoutMs?: number;
+  retries?: number;
+  json?: boolean;
+  debug?: boolean;
+}
+
+/** How messages name each value: a flag, or a library option. */
+type OptionNames = Record<"env" | "store" | "authUrl" | "timeoutMs" | "retries", string>;
+
+/** The names of the library's own options. */
+const LIBRARY_NAMES: OptionNames = { env: "env", store: "store", authUrl: "authUrl", timeoutMs: "timeoutMs", retries: "retries" };
+const CLI_NAMES: OptionNames = { env: "--env", store: "--store", authUrl: "--auth-url", timeoutMs: "--timeout", retries: "--retries" };
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+const MAX_TIMEOUT_MS = 600_000;
+const DEFAULT_RETRIES = 2;
+const MAX_RETRIES = 10;
+
+/**
+ * Checks typed values and fills in the defaults; values win over the `CDCREDS_*` variables.
+ * @throws {UsageError} (exit 2) naming the bad value as `names` says, or the variable it came from.
+ */
+export function resolveOptions(values: OptionValues, env: NodeJS.ProcessEnv, names: OptionNames = LIBRARY_NAMES): GlobalOptions {
+  const envName = values.env ?? env.CDCREDS_ENV;
+  const authUrl = values.authUrl ?? env.CDCREDS_AUTH_URL;
+  const store = values.store ?? env.CDCREDS_STORE;
+  if (store !== undefined && store !== "" && !(STORE_IDS as readonly string[]).includes(store)) {
+    const source = values.store === undefined ? "CDCREDS_STORE" : names.store;
+    throw new UsageError(`unknown store "${store}" from ${source}: use ${STORE_IDS.join(" or ")}`);
+  }
+  const { timeoutMs = DEFAULT_TIMEOUT_MS, retries = DEFAULT_RETRIES } = values;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw new UsageError(`${names.timeoutMs} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, not ${timeoutMs}`);
+  }
+  if (!Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES) {
+    throw new UsageError(`${names.retries} must be an integer from 0 to ${MAX_RETRIES}, not ${retries}`);
+  }
+  return {
+    kind: "api-login",
+    env: envName === undefined || envName === "" ? "prod" : parseEnvironment(envName, values.env === undefined ? "CDCREDS_ENV" : names.env),
+    // An empty value is refused, not read as "production": a variable emptied by mistake must not
+    // silently send real credentials to the real service.
+    authUrl: authUrl === undefined ? undefined : parseServiceUrl(authUrl, values.authUrl === undefined ? "CDCREDS_AUTH_URL" : names.authUrl),
+    timeoutMs,
+    retries,
+    json: values.json === true,
+    store: (store === undefined || store === "" ? "keychain" : store) as StoreId,
+    debug: values.debug === true,
+  };
+}
+
 /** The raw values commander hands over (all strings, all optional). */
 export interface RawGlobalOptions {
   env?: string;
@@ -28,9 +89,6 @@ export interface RawGlobalOptions {
   store?: string;
   debug?: boolean;
 }
-
-const DEFAULT_TIMEOUT_SECONDS = 20;
-const DEFAULT_RETRIES = 2;
 
 // Plain decimal only: Number() would also take "0x10", "1e3" and "0b11".
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -46,26 +104,23 @@ function parseNumber(value: string, name: string, { min, max, integer }: { min: 
 }
 
 /**
- * Turns raw flags and environment variables into typed options; flags win over variables.
+ * Turns the CLI's flags into typed options (`--timeout` in seconds), then checks them as the
+ * library's are; flags win over variables.
  * @throws {UsageError} (exit 2) naming the bad value and where it came from.
  */
 export function resolveGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessEnv): GlobalOptions {
-  const envName = raw.env ?? env.CDCREDS_ENV;
-  const authUrl = raw.authUrl ?? env.CDCREDS_AUTH_URL;
-  const store = raw.store ?? env.CDCREDS_STORE;
-  if (store !== undefined && !(STORE_IDS as readonly string[]).includes(store)) {
-    const source = raw.store === undefined ? "CDCREDS_STORE" : "--store";
-    throw new UsageError(`unknown store "${store}" from ${source}: use ${STORE_IDS.join(" or ")}`);
-  }
-  return {
-    env: envName === undefined || envName === "" ? "prod" : parseEnvironment(envName, raw.env === undefined ? "CDCREDS_ENV" : "--env"),
-    // An empty value is refused, not read as "production": a variable emptied by mistake must not
-    // silently send real credentials to the real service.
-    authUrl: authUrl === undefined ? undefined : parseServiceUrl(authUrl, raw.authUrl === undefined ? "CDCREDS_AUTH_URL" : "--auth-url"),
-    timeoutMs: 1000 * (raw.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: 600, integer: false })),
-    retries: raw.retries === undefined ? DEFAULT_RETRIES : parseNumber(raw.retries, "--retries", { min: 0, max: 10, integer: true }),
-    json: raw.json === true,
-    store: (store === undefined || store === "" ? "keychain" : store) as StoreId,
-    debug: raw.debug === true,
-  };
+  const seconds = raw.timeout === undefined ? undefined : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: MAX_TIMEOUT_MS / 1000, integer: false });
+  return resolveOptions(
+    {
+      env: raw.env,
+      store: raw.store,
+      authUrl: raw.authUrl,
+      timeoutMs: seconds === undefined ? undefined : Math.round(seconds * 1000),
+      retries: raw.retries === undefined ? undefined : parseNumber(raw.retries, "--retries", { min: 0, max: MAX_RETRIES, integer: true }),
+      json: raw.json,
+      debug: raw.debug,
+    },
+    env,
+    CLI_NAMES,
+  );
 }

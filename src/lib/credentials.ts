@@ -1,8 +1,9 @@
 // The library's entry points for credentials and tokens: the CLI's precedence, stores and errors,
 // with no terminal: nothing is printed and nothing is asked (the file store needs CDCREDS_PASSPHRASE).
+import { issueToken, openAccount, type AccountRequest } from "../core/credentials.js";
+import { resolveOptions } from "../core/options.js";
 import type { Environment } from "../kinds/environment.js";
-import { issueToken, openAccount, type HandoffInputs } from "../core/handoff.js";
-import { resolveGlobalOptions } from "../core/options.js";
+import { loadKind } from "../kinds/index.js";
 
 /** Options shared by {@link getCredentials} and {@link getToken}; each falls back as the CLI does. */
 export interface CredentialOptions {
@@ -41,19 +42,12 @@ export interface ApiToken {
   fromCache: boolean;
 }
 
-function inputsOf(options: CredentialOptions): HandoffInputs {
+/** The library's typed options, checked by the same rules as the CLI's and named as the library names them. */
+async function requestOf(options: CredentialOptions): Promise<AccountRequest> {
   const env = options.processEnv ?? process.env;
-  const resolved = resolveGlobalOptions(
-    {
-      env: options.env,
-      store: options.store,
-      authUrl: options.authUrl === undefined ? undefined : String(options.authUrl),
-      timeout: options.timeoutMs === undefined ? undefined : String(options.timeoutMs / 1000),
-      retries: options.retries === undefined ? undefined : String(options.retries),
-    },
-    env,
-  );
-  return { options: resolved, env, interactive: () => false, login: options.login };
+  const { login, authUrl, ...rest } = options;
+  const resolved = resolveOptions({ ...rest, authUrl: authUrl === undefined ? undefined : String(authUrl) }, env);
+  return { kind: await loadKind(resolved.kind), options: resolved, env, interactive: () => false, login };
 }
 
 /**
@@ -62,9 +56,9 @@ function inputsOf(options: CredentialOptions): HandoffInputs {
  * @throws {UsageError} (exitCode 2), {NotFoundError} (3), {StoreError} (5).
  */
 export async function getCredentials(options: CredentialOptions = {}): Promise<ApiCredentials> {
-  const inputs = inputsOf(options);
-  const { apiLogin, source, password } = await openAccount(inputs);
-  return { apiLogin, password: await password(), source, env: inputs.options.env };
+  const request = await requestOf(options);
+  const { account, source, secret } = await openAccount(request);
+  return { apiLogin: account, password: await secret(), source, env: request.options.env };
 }
 
 /**
@@ -73,8 +67,9 @@ export async function getCredentials(options: CredentialOptions = {}): Promise<A
  * @throws {UsageError} (2), {RejectedError} (1), {NotFoundError} (3), {ServiceError} (4), {StoreError} (5).
  */
 export async function getToken(options: CredentialOptions & { refresh?: boolean } = {}): Promise<ApiToken> {
-  const inputs = inputsOf(options);
-  const account = await openAccount(inputs);
-  const { token, expiresAt, fromCache } = await issueToken(inputs, account, { refresh: options.refresh === true });
-  return { apiLogin: account.apiLogin, env: inputs.options.env, token, expiresAt, fromCache };
+  const { refresh, ...rest } = options;
+  const request = await requestOf(rest);
+  const opened = await openAccount(request);
+  const { token, expiresAt, fromCache } = await issueToken(request, opened, { refresh: refresh === true });
+  return { apiLogin: opened.account, env: request.options.env, token, expiresAt, fromCache };
 }

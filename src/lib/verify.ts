@@ -1,13 +1,13 @@
 // The library form of `cdcreds verify`: same URL rules, retries, classification and errors as the
 // CLI, for Node tools that hold the credentials themselves.
 import type { Dispatcher } from "undici";
+import { fetchToken } from "../core/credentials.js";
+import { resolveOptions } from "../core/options.js";
+import { secretProblem } from "../core/secret-rules.js";
 import { UsageError } from "../errors.js";
-import { deriveApiLogin, secretProblem } from "../kinds/api-login/login.js";
-import { resolveGlobalOptions } from "../core/options.js";
-import { answerError, requestToken, requestTokenFromEnv, type TokenProgress } from "../kinds/api-login/client.js";
-import { parseServiceUrl } from "../platform/http/loopback.js";
-import { parseEnvironment, type Environment } from "../kinds/environment.js";
-import { tokenUrl } from "../kinds/api-login/endpoints.js";
+import type { Environment } from "../kinds/environment.js";
+import { loadKind } from "../kinds/index.js";
+import type { RetryProgress } from "../platform/http/retry.js";
 
 /** Inputs of {@link verifyCredentials}. Give `apiLogin` or `login` (a seller login gets `-api`). */
 export interface VerifyCredentialsOptions {
@@ -28,7 +28,7 @@ export interface VerifyCredentialsOptions {
   proxyEnv?: NodeJS.ProcessEnv;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  onProgress?: (event: TokenProgress) => void;
+  onProgress?: (event: RetryProgress) => void;
 }
 
 /** Valid credentials: the API login checked, and the token the service issued. */
@@ -40,36 +40,28 @@ export interface VerifiedCredentials {
   attempts: number;
 }
 
-// The CLI's defaults, from the one place that defines them.
-const DEFAULTS = resolveGlobalOptions({}, {});
-
-function checkedNumber(value: number | undefined, fallback: number, name: string, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`${name} must be from ${min} to ${max}, not ${value}`);
-  return value;
-}
-
 /**
  * Checks credentials against Cdiscount's token service.
  * @returns the valid answer, with its token.
- * @throws {UsageError} (exit 2) for a bad login, password, URL or option;
+ * @throws {UsageError} (exit 2) for a bad login, password, URL or option (named as this function
+ *   names them: `timeoutMs`, `retries`, `authUrl`);
  *   {@link RejectedError} (exit 1) when Cdiscount rejects the credentials;
  *   {@link ServiceError} (exit 4) when the service is unreachable or answers unexpectedly.
  */
 export async function verifyCredentials(options: VerifyCredentialsOptions): Promise<VerifiedCredentials> {
   const login = options.apiLogin ?? options.login;
   if (login === undefined) throw new UsageError("a login is needed: give apiLogin or login");
-  const { apiLogin } = deriveApiLogin(login);
+  const kind = await loadKind("api-login");
+  const account = kind.accountName(login);
   const problem = secretProblem(options.password);
   if (problem !== undefined) throw new UsageError(`the password is refused: ${problem}`);
-  const env = parseEnvironment(options.env ?? "prod", "env");
-  const url = tokenUrl(env, options.authUrl === undefined ? undefined : parseServiceUrl(String(options.authUrl), "authUrl"));
-  const timeoutMs = checkedNumber(options.timeoutMs, DEFAULTS.timeoutMs, "timeoutMs", 1, 600_000);
-  const retries = Math.trunc(checkedNumber(options.retries, DEFAULTS.retries, "retries", 0, 10));
-  const req = { url, apiLogin, password: options.password, timeoutMs, retries, now: options.now, sleep: options.sleep, onProgress: options.onProgress };
-  // A caller's dispatcher is the caller's to close; one made from the environment is closed here.
-  const answer =
-    options.dispatcher === undefined ? await requestTokenFromEnv(req, options.proxyEnv ?? process.env) : await requestToken({ ...req, dispatcher: options.dispatcher });
-  if (answer.status !== "valid") throw answerError(answer, url, apiLogin);
-  return { apiLogin, env, token: answer.token, issuedAt: answer.issuedAt, attempts: answer.attempts };
+  // The CDCREDS_* variables are not read: the caller holds the credentials and says where they go.
+  const { env, timeoutMs, retries, authUrl } = resolveOptions(
+    { env: options.env ?? "prod", authUrl: options.authUrl === undefined ? undefined : String(options.authUrl), timeoutMs: options.timeoutMs, retries: options.retries },
+    {},
+  );
+  const { dispatcher, now, sleep, onProgress, proxyEnv = process.env } = options;
+  // A caller's dispatcher is the caller's to close; one made from the environment is closed by the kind.
+  const answer = await fetchToken(kind, { account, secret: options.password }, { env, authUrl, timeoutMs, retries, proxyEnv, dispatcher, now, sleep, onProgress });
+  return { apiLogin: account, env, token: answer.token, issuedAt: answer.issuedAt, attempts: answer.attempts };
 }

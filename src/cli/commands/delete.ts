@@ -1,20 +1,19 @@
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
-import { NotFoundError } from "../../errors.js";
-import { deriveApiLogin } from "../../kinds/api-login/login.js";
 import { removeAccount } from "../../core/account-index.js";
-import { passwordService, tokenService } from "../../kinds/api-login/layout.js";
+import { NotFoundError } from "../../errors.js";
 import { openStore, storeName } from "../../stores/index.js";
+import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /**
  * `cdcreds delete <login>`: removes the password, the cached token and the index entry. The store
  * goes first: if it fails, the index still lists the account. Exit 3 when there was nothing at all.
  */
 export async function deleteAccount(ctx: CommandContext, argument: string): Promise<CommandResult> {
-  const { apiLogin } = deriveApiLogin(argument);
+  const kind = await kindOf(ctx);
+  const apiLogin = kind.accountName(argument);
   const { env, json } = ctx.options;
   const store = await openStore(ctx.options.store, storeDeps(ctx));
-  const password = await store.delete(passwordService(env), apiLogin);
-  const token = await store.delete(tokenService(env), apiLogin);
+  const password = await store.delete(kind.secretService(env), apiLogin);
+  const token = await store.delete(kind.tokenService(env), apiLogin);
   const indexed = await removeAccount({ env: ctx.env }, { apiLogin, env, store: ctx.options.store });
   const where = storeName(ctx.options.store);
   if (!password && !token && !indexed) {

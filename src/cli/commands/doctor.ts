@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { requestTokenFromEnv } from "../../kinds/api-login/client.js";
-import { tokenUrl } from "../../kinds/api-login/endpoints.js";
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { environmentCredentials } from "../../core/account.js";
+import { tokenRequest } from "../../core/credentials.js";
+import type { CredentialKind } from "../../kinds/types.js";
+import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { CdcredsError, ExitCode } from "../../errors.js";
 import { accountsPath, readAccounts } from "../../core/account-index.js";
 import { openStore } from "../../stores/index.js";
@@ -20,10 +19,6 @@ interface Check {
   detail: string;
   hint?: string;
 }
-
-// A login no seller has (logins cannot contain "_doctor_" and "-api" twice... nor need to): the
-// service answers it like any unknown account, with a 401, and no real account gets a failure.
-const DUMMY_LOGIN = "cdcreds-doctor-check-api";
 
 async function storeChecks(ctx: CommandContext): Promise<{ description: string; checks: Check[] }> {
   let description: string = ctx.options.store;
@@ -50,9 +45,8 @@ async function indexCheck(ctx: CommandContext): Promise<Check> {
 }
 
 /** Asks the token service about a made-up login: a 401 proves it answers, without any real account. */
-async function onlineCheck(ctx: CommandContext, url: URL): Promise<Check> {
-  const { timeoutMs, retries } = ctx.options;
-  const answer = await requestTokenFromEnv({ url, apiLogin: DUMMY_LOGIN, password: randomBytes(12).toString("hex"), timeoutMs, retries }, ctx.env);
+async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL): Promise<Check> {
+  const answer = await kind.requestToken(kind.madeUpCredentials(), tokenRequest(ctx.options, ctx.env));
   if (answer.status === "rejected") return { name: "token service", ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
   if (answer.status === "valid") return { name: "token service", ok: true, detail: "answers (it even accepted a made-up login)" };
   return { name: "token service", ok: false, detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`, hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url" };
@@ -65,18 +59,19 @@ async function onlineCheck(ctx: CommandContext, url: URL): Promise<Check> {
  */
 export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<CommandResult> {
   const { env, json } = ctx.options;
-  const url = tokenUrl(env, ctx.options.authUrl);
+  const kind = await kindOf(ctx);
+  const url = kind.tokenUrl(env, ctx.options.authUrl);
   const { description, checks } = await storeChecks(ctx);
   const index = await indexCheck(ctx);
-  const online = flags.online === true ? await onlineCheck(ctx, url) : undefined;
-  const fromEnv = environmentCredentials(ctx.env);
+  const online = flags.online === true ? await onlineCheck(ctx, kind, url) : undefined;
+  const fromEnv = environmentCredentials(kind, ctx.env);
   // Node's own switch for turning certificate checks off; cdcreds verifies explicitly, so it is ignored.
   const tlsOverride = ctx.env.NODE_TLS_REJECT_UNAUTHORIZED !== undefined && ctx.env.NODE_TLS_REJECT_UNAUTHORIZED !== "1";
 
   const storeOk = checks.every((c) => c.ok) && index.ok;
   const exitCode = !storeOk ? ExitCode.Store : online?.ok === false ? ExitCode.Service : ExitCode.Ok;
   if (json) {
-    const report = { version: VERSION, node: process.version, platform: process.platform, store: ctx.options.store, storeDescription: description, env, tokenUrl: url.href, environmentCredentials: fromEnv?.apiLogin ?? null, tlsOverrideIgnored: tlsOverride, checks: [...checks, index, ...(online ? [online] : [])] };
+    const report = { version: VERSION, node: process.version, platform: process.platform, store: ctx.options.store, storeDescription: description, env, tokenUrl: url.href, environmentCredentials: fromEnv?.account ?? null, tlsOverrideIgnored: tlsOverride, checks: [...checks, index, ...(online ? [online] : [])] };
     return { stdout: `${JSON.stringify(report)}\n`, exitCode };
   }
   const { ui } = ctx;
@@ -88,7 +83,7 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   }
   ui.info(`environment: ${env}`);
   ui.info(`token URL: ${url.href}${ctx.options.authUrl === undefined ? "" : " (replaced by --auth-url or CDCREDS_AUTH_URL)"}`);
-  if (fromEnv !== undefined) ui.note(`CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD are set (${fromEnv.apiLogin}): get, verify, token and exec use them, not the store`);
+  if (fromEnv !== undefined) ui.note(`${kind.variables.account} and ${kind.variables.secret} are set (${fromEnv.account}): get, verify, token and exec use them, not the store`);
   if (tlsOverride) ui.warn("NODE_TLS_REJECT_UNAUTHORIZED is set: cdcreds ignores it and always verifies certificates (other programs may not)");
   if (online === undefined) ui.info("token service: not asked (add --online to ask it)");
   return { exitCode };

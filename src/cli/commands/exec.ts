@@ -1,11 +1,10 @@
-import { runChild } from "../../platform/child.js";
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
+import { issueToken, openAccount, replacedServiceNotice } from "../../core/credentials.js";
 import { UsageError } from "../../errors.js";
-import { replacedServiceNotice } from "../../kinds/api-login/endpoints.js";
-import { issueToken, openAccount } from "../../core/handoff.js";
+import { runChild } from "../../platform/child.js";
+import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
-/** Variables that hold cdcreds' own secrets (or lead to them), and a token that may be another account's. */
-const CDCREDS_SECRETS = ["CDCREDS_PASSPHRASE", "CDISCOUNT_API_TOKEN"] as const;
+/** Variables that hold cdcreds' own secrets: the file store's passphrase opens every account in it. */
+const CDCREDS_SECRETS = ["CDCREDS_PASSPHRASE"] as const;
 
 /** The flags of `cdcreds exec`. */
 export interface ExecFlags {
@@ -15,9 +14,9 @@ export interface ExecFlags {
 }
 
 /**
- * `cdcreds exec [--login L] -- <command> [args...]`: runs the command with CDISCOUNT_API_LOGIN,
- * CDISCOUNT_API_PASSWORD and CDISCOUNT_API_TOKEN in its environment (the only place cdcreds ever
- * puts a password in an environment), and exits with its status.
+ * `cdcreds exec [--login L] -- <command> [args...]`: runs the command with the account's
+ * credentials in its environment (CDISCOUNT_API_LOGIN, CDISCOUNT_API_PASSWORD, CDISCOUNT_API_TOKEN:
+ * the only place cdcreds ever puts a secret in an environment), and exits with its status.
  */
 export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags): Promise<CommandResult> {
   const [command, ...args] = argv;
@@ -25,21 +24,23 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
     throw new UsageError("no command to run", { hint: "cdcreds exec -- python sync.py" });
   }
   const { options, env, ui } = ctx;
-  const account = await openAccount({ options, ...storeDeps(ctx), login: flags.login });
-  const { apiLogin } = account;
-  const password = await account.password();
-  ui.redact(password);
-  const childEnv: NodeJS.ProcessEnv = { ...env, CDISCOUNT_API_LOGIN: apiLogin, CDISCOUNT_API_PASSWORD: password };
-  // The program gets this account's credentials and nothing of cdcreds' own: the file store's
-  // passphrase would open every account in it, for the program and all it starts.
-  for (const name of CDCREDS_SECRETS) delete childEnv[name];
+  const kind = await kindOf(ctx);
+  const opened = await openAccount({ kind, options, ...storeDeps(ctx), login: flags.login });
+  const secret = await opened.secret();
+  ui.redact(secret);
+  let token: string | undefined;
   if (flags.token !== false) {
-    const issued = await issueToken(ctx, account);
+    const issued = await issueToken({ kind, options, env }, opened);
     ui.redact(issued.token);
-    const notice = issued.fromCache ? undefined : replacedServiceNotice(options.authUrl);
+    const notice = issued.fromCache ? undefined : replacedServiceNotice(kind, options.authUrl);
     if (notice !== undefined) ui.note(notice);
-    childEnv.CDISCOUNT_API_TOKEN = issued.token;
+    token = issued.token;
   }
-  ui.debug(`running ${command} as ${apiLogin} (${options.env})`);
+  // The program gets this account's credentials and nothing of cdcreds' own, nor a token that
+  // may be another account's.
+  const childEnv: NodeJS.ProcessEnv = { ...env };
+  for (const name of [...CDCREDS_SECRETS, kind.variables.token]) delete childEnv[name];
+  Object.assign(childEnv, kind.exports({ account: opened.account, secret }, token));
+  ui.debug(`running ${command} as ${opened.account} (${options.env})`);
   return { exitCode: await runChild(command, args, childEnv) };
 }

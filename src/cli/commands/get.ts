@@ -1,16 +1,17 @@
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
-import { openAccount } from "../../core/handoff.js";
+import { openAccount } from "../../core/credentials.js";
+import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /**
- * `cdcreds get [login]`: prints the password on stdout (a script's `PW=$(cdcreds get)` gets it and
- * nothing else). Environment credentials win over the store, as SPEC section 3 says.
+ * `cdcreds get [login]`: prints the secret on stdout (a script's `PW=$(cdcreds get)` gets it and
+ * nothing else). Environment credentials win over the store.
  */
 export async function get(ctx: CommandContext, argument: string | undefined): Promise<CommandResult> {
   const { env, store } = ctx.options;
-  const account = await openAccount({ options: ctx.options, ...storeDeps(ctx), login: argument });
-  const { apiLogin, source } = account;
-  const password = await account.password();
+  const kind = await kindOf(ctx);
+  const { account, source, secret: readSecret } = await openAccount({ kind, options: ctx.options, ...storeDeps(ctx), login: argument });
+  const password = await readSecret();
   ctx.ui.redact(password);
-  ctx.ui.debug(`${apiLogin} (${env}): password from the ${source === "environment" ? "CDISCOUNT_API_LOGIN/CDISCOUNT_API_PASSWORD variables" : `${store} store`}`);
-  return { stdout: ctx.options.json ? `${JSON.stringify({ apiLogin, password, env })}\n` : `${password}\n` };
+  const { account: accountVariable, secret: secretVariable } = kind.variables;
+  ctx.ui.debug(`${account} (${env}): password from the ${source === "environment" ? `${accountVariable}/${secretVariable} variables` : `${store} store`}`);
+  return { stdout: ctx.options.json ? `${JSON.stringify({ apiLogin: account, password, env })}\n` : `${password}\n` };
 }

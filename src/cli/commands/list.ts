@@ -1,7 +1,6 @@
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
+import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { CdcredsError } from "../../errors.js";
 import { readAccountIndex, type AccountEntry } from "../../core/account-index.js";
-import { passwordService } from "../../kinds/api-login/layout.js";
 import { openStore } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
@@ -37,7 +36,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     if (entry.store === ctx.options.store && !storeFailed) {
       try {
         store ??= await openStore(ctx.options.store, storeDeps(ctx));
-        const secret = await store.get(passwordService(entry.env), entry.apiLogin);
+        const secret = await store.get((await kindOf(ctx)).secretService(entry.env), entry.apiLogin);
         if (secret !== undefined) ctx.ui.redact(secret);
         stored = secret !== undefined;
       } catch (error) {

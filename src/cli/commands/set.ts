@@ -1,14 +1,14 @@
-import { replacedServiceNotice } from "../../kinds/api-login/endpoints.js";
-import { verifyCredentials, type VerifiedCredentials } from "../../lib/verify.js";
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
-import { InterruptedError, RejectedError, ServiceError, UsageError } from "../../errors.js";
-import { deriveApiLogin, loginProblem, secretProblem } from "../../kinds/api-login/login.js";
+import { namedAccount } from "../../core/account.js";
+import { readAccounts, upsertAccount, type AccountEntry } from "../../core/account-index.js";
+import { fetchToken, replacedServiceNotice, tokenRequest } from "../../core/credentials.js";
+import { secretProblem } from "../../core/secret-rules.js";
+import { cacheToken } from "../../core/token-cache.js";
+import { RejectedError, ServiceError, UsageError } from "../../errors.js";
+import type { CredentialKind, TokenAnswer } from "../../kinds/types.js";
+import { openStore, storeName } from "../../stores/index.js";
+import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { startSpinner } from "../spinner.js";
 import { readPasswordFromStdin } from "../stdin.js";
-import { readAccounts, upsertAccount, type AccountEntry } from "../../core/account-index.js";
-import { passwordService, tokenService } from "../../kinds/api-login/layout.js";
-import { openStore, storeName } from "../../stores/index.js";
-import { cacheToken } from "../../core/token-cache.js";
 
 /** The flags of `cdcreds set`. */
 export interface SetFlags {
@@ -21,33 +21,18 @@ export interface SetFlags {
 const TRIES = 3;
 const STDIN_HINT = 'printf %s "$PW" | cdcreds set --password-stdin bestshop';
 
-/**
- * Listens for Ctrl-C until disposed: `interrupted` then rejects with InterruptedError. Installed
- * before the spinner shows, so no Ctrl-C the user sees a reason to press can kill us unhandled.
- */
-function catchInterrupt(): { interrupted: Promise<never>; dispose: () => void } {
-  let onSigint = (): void => {};
-  const interrupted = new Promise<never>((_resolve, reject) => {
-    onSigint = () => reject(new InterruptedError());
-  });
-  interrupted.catch(() => {}); // only awaited while a request runs
-  process.once("SIGINT", onSigint);
-  return { interrupted, dispose: () => process.off("SIGINT", onSigint) };
-}
+type Issued = Extract<TokenAnswer, { status: "valid" }>;
 
 /**
- * Asks the token service whether the password works, with a spinner on a terminal and Ctrl-C
- * handled; resolves the token it issued, or the rejection (the caller decides whether to ask again).
- * @throws {ServiceError} (exit 4) when the service cannot answer; {InterruptedError} on Ctrl-C.
+ * Asks the token service whether the secret works, with a spinner on a terminal; resolves the
+ * token it issued, or the rejection (the caller decides whether to ask again). Ctrl-C is main()'s:
+ * it erases the spinner, removes this run's files and exits 130.
+ * @throws {ServiceError} (exit 4) when the service cannot answer.
  */
-async function checkPassword(ctx: CommandContext, apiLogin: string, password: string): Promise<VerifiedCredentials | RejectedError> {
-  const { env, authUrl, timeoutMs, retries } = ctx.options;
-  const { interrupted, dispose } = catchInterrupt();
-  const spinner = startSpinner(`checking ${apiLogin} with Cdiscount (${env})…`);
+async function check(ctx: CommandContext, kind: CredentialKind, account: string, secret: string): Promise<Issued | RejectedError> {
+  const spinner = startSpinner(`checking ${account} with ${kind.serviceName} (${ctx.options.env})…`);
   try {
-    const work = verifyCredentials({ apiLogin, password, env, authUrl, timeoutMs, retries, proxyEnv: ctx.env });
-    work.catch(() => {}); // if interrupted, its later failure is of no interest
-    return await Promise.race([work, interrupted]);
+    return await fetchToken(kind, { account, secret }, tokenRequest(ctx.options, ctx.env));
   } catch (error) {
     if (error instanceof RejectedError) return error;
     if (error instanceof ServiceError) {
@@ -56,26 +41,45 @@ async function checkPassword(ctx: CommandContext, apiLogin: string, password: st
     throw error;
   } finally {
     spinner.stop(); // before anything else is printed on its line
-    dispose();
   }
 }
 
-/** The login to store: argument, CDCREDS_LOGIN, or a prompt offering the only stored account. */
-async function chooseLogin(ctx: CommandContext, argument: string | undefined, known: AccountEntry[]): Promise<string> {
-  const given = argument ?? (ctx.env.CDCREDS_LOGIN === "" ? undefined : ctx.env.CDCREDS_LOGIN);
-  if (given !== undefined) return deriveApiLogin(given).apiLogin;
+/** The account to store: argument, CDCREDS_LOGIN, or a prompt offering the only stored account. */
+async function chooseAccount(ctx: CommandContext, kind: CredentialKind, argument: string | undefined, known: AccountEntry[]): Promise<string> {
+  const named = namedAccount(kind, argument, ctx.env);
+  if (named !== undefined) return named.account;
   if (!ctx.ui.interactive) {
     throw new UsageError(`which login? none given, and ${ctx.ui.notInteractiveReason} to ask`, { hint: STDIN_HINT });
   }
   const here = known.filter((a) => a.env === ctx.options.env && a.store === ctx.options.store);
   const { askText } = await import("../prompt.js");
-  const answer = await askText("Seller login (or API login)", {
-    default: here.length === 1 ? here[0]!.apiLogin : undefined,
-    validate: (value) => loginProblem(value.trim()) ?? true,
-  });
-  const { apiLogin, alreadyApi } = deriveApiLogin(answer);
-  if (!alreadyApi) ctx.ui.info(`API login: ${apiLogin}`);
-  return apiLogin;
+  const problem = (value: string): string | undefined => {
+    try {
+      kind.accountName(value);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message.replace(/^invalid login: /, "");
+    }
+  };
+  const answer = await askText("Seller login (or API login)", { default: here.length === 1 ? here[0]!.apiLogin : undefined, validate: (value) => problem(value) ?? true });
+  const account = kind.accountName(answer);
+  if (account !== answer.trim()) ctx.ui.info(`${kind.accountNoun}: ${account}`);
+  return account;
+}
+
+/** Reads the secret: from standard input, or at a masked prompt until one is acceptable. */
+async function readSecret(ctx: CommandContext, kind: CredentialKind, account: string, fromStdin: boolean, rejected: Set<string>): Promise<string> {
+  if (fromStdin) return readPasswordFromStdin(ctx.stdin, "store", STDIN_HINT);
+  const { askSecret } = await import("../prompt.js");
+  // Each refusal is said on its own line and asked again at a new, empty prompt: the prompt's own
+  // validation would keep the masked text, and the next password typed would be appended to it.
+  for (;;) {
+    const typed = await askSecret(`Password of ${account}`);
+    const problem = secretProblem(typed);
+    // Sending a just-rejected password again only brings the account closer to a lock-out.
+    if (problem === undefined && !rejected.has(typed)) return typed;
+    ctx.ui.error(problem === undefined ? `${kind.serviceName} just rejected this password: type the current one` : `this password is refused: ${problem}`);
+  }
 }
 
 /**
@@ -89,60 +93,45 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   if (!fromStdin && !ctx.ui.interactive) {
     throw new UsageError(`a password is needed but ${ctx.ui.notInteractiveReason} to ask for it`, { hint: `use --password-stdin: ${STDIN_HINT}` });
   }
-  if (argument !== undefined) deriveApiLogin(argument); // a bad login fails before anything else
+  const kind = await kindOf(ctx);
+  if (argument !== undefined) kind.accountName(argument); // a bad login fails before anything else
   const store = await openStore(ctx.options.store, storeDeps(ctx));
   // Fail before anyone types a password: a locked keyring or a damaged index would waste it.
   await store.check();
-  const known = await readAccounts({ env: ctx.env });
-  const apiLogin = await chooseLogin(ctx, argument, known);
+  const account = await chooseAccount(ctx, kind, argument, await readAccounts({ env: ctx.env }));
   const rejected = new Set<string>();
-  const readPassword = async (): Promise<string> => {
-    if (fromStdin) return readPasswordFromStdin(ctx.stdin, "store", STDIN_HINT);
-    const { askSecret } = await import("../prompt.js");
-    // Each refusal is said on its own line and asked again at a new, empty prompt: the prompt's own
-    // validation would keep the masked text, and the next password typed would be appended to it.
-    for (;;) {
-      const typed = await askSecret(`Password of ${apiLogin}`);
-      const problem = secretProblem(typed);
-      // Sending a just-rejected password again only brings the account closer to a lock-out.
-      if (problem === undefined && !rejected.has(typed)) return typed;
-      ctx.ui.error(problem === undefined ? "Cdiscount just rejected this password: type the current one" : `this password is refused: ${problem}`);
-    }
-  };
-
-  let password: string;
-  let verified: VerifiedCredentials | undefined;
+  let secret: string;
+  let issued: Issued | undefined;
   for (let attempt = 1; ; attempt++) {
-    password = await readPassword();
-    ctx.ui.redact(password);
+    secret = await readSecret(ctx, kind, account, fromStdin, rejected);
+    ctx.ui.redact(secret);
     if (flags.verify === false) break;
-    const rejection = await checkPassword(ctx, apiLogin, password);
-    if (!(rejection instanceof RejectedError)) {
-      verified = rejection;
-      ctx.ui.redact(verified.token);
+    const answer = await check(ctx, kind, account, secret);
+    if (!(answer instanceof RejectedError)) {
+      issued = answer;
+      ctx.ui.redact(issued.token);
       break;
     }
-    if (fromStdin || attempt >= TRIES) throw new RejectedError(`${rejection.message}; nothing was stored`, { hint: rejection.hint });
-    ctx.ui.error(rejection.message, rejection.hint);
+    if (fromStdin || attempt >= TRIES) throw new RejectedError(`${answer.message}; nothing was stored`, { hint: answer.hint });
+    ctx.ui.error(answer.message, answer.hint);
     ctx.ui.info(`try again (${attempt + 1} of ${TRIES}), or press Ctrl-C to stop`);
-    rejected.add(password);
+    rejected.add(secret);
   }
 
-  await store.set(passwordService(env), apiLogin, password);
-  // A token cached with the previous password must not outlive it; the one just issued may.
-  if (verified === undefined) await store.delete(tokenService(env), apiLogin);
-  else await cacheToken(store, env, apiLogin, verified.token, verified.issuedAt);
-  const entry: AccountEntry = { apiLogin, env, store: ctx.options.store, ...(verified ? { lastVerified: verified.issuedAt.toISOString() } : {}) };
+  await store.set(kind.secretService(env), account, secret);
+  // A token cached with the previous secret must not outlive it; the one just issued may.
+  if (issued === undefined) await store.delete(kind.tokenService(env), account);
+  else await cacheToken(store, kind, env, account, issued);
+  const entry: AccountEntry = { apiLogin: account, env, store: ctx.options.store, ...(issued ? { lastVerified: issued.issuedAt.toISOString() } : {}) };
   try {
     await upsertAccount({ env: ctx.env }, entry);
   } catch (error) {
-    // The store is the truth and holds the password now: the index is a convenience.
-    ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${apiLogin}): ${(error as Error).message}`);
+    // The store is the truth and holds the secret now: the index is a convenience.
+    ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${account}): ${(error as Error).message}`);
   }
-  const where = storeName(ctx.options.store);
-  const checked = verified !== undefined;
-  ctx.ui.success(`${apiLogin} (${env}): password ${checked ? "verified and " : ""}stored in ${where}${checked ? "" : " without verification"}`);
-  const notice = checked ? replacedServiceNotice(ctx.options.authUrl) : undefined;
+  const checked = issued !== undefined;
+  ctx.ui.success(`${account} (${env}): password ${checked ? "verified and " : ""}stored in ${storeName(ctx.options.store)}${checked ? "" : " without verification"}`);
+  const notice = checked ? replacedServiceNotice(kind, ctx.options.authUrl) : undefined;
   if (notice !== undefined) ctx.ui.note(notice);
-  return { stdout: json ? `${JSON.stringify({ apiLogin, env, store: ctx.options.store, verified: checked })}\n` : "" };
+  return { stdout: json ? `${JSON.stringify({ apiLogin: account, env, store: ctx.options.store, verified: checked })}\n` : "" };
 }

@@ -1,6 +1,5 @@
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
-import { replacedServiceNotice } from "../../kinds/api-login/endpoints.js";
-import { issueToken, openAccount } from "../../core/handoff.js";
+import { issueToken, openAccount, replacedServiceNotice } from "../../core/credentials.js";
+import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /** The flags of `cdcreds token`. */
 export interface TokenFlags {
@@ -8,31 +7,28 @@ export interface TokenFlags {
 }
 
 /**
- * `cdcreds token [login]`: prints a valid token on stdout, from the cache while it has more than
- * an hour left, else a new one from the token service (cached for the next call).
+ * `cdcreds token [login]`: prints a valid token on stdout, from the cache while enough of it is
+ * left, else a new one from the token service (cached for the next call).
  */
 export async function token(ctx: CommandContext, login: string | undefined, flags: TokenFlags): Promise<CommandResult> {
   const { options, ui } = ctx;
-  const account = await openAccount({ options, ...storeDeps(ctx), login });
-  const { apiLogin, source } = account;
-  // The password is read only when a new token is needed; from then on it is never shown.
-  const password = async (): Promise<string> => {
-    const value = await account.password();
+  const kind = await kindOf(ctx);
+  const opened = await openAccount({ kind, options, ...storeDeps(ctx), login });
+  const { account, source } = opened;
+  // The secret is read only when a new token is needed; from then on it is never shown.
+  const secret = async (): Promise<string> => {
+    const value = await opened.secret();
     ui.redact(value);
     return value;
   };
-  const issued = await issueToken(ctx, { ...account, password }, {
+  const issued = await issueToken({ kind, options, env: ctx.env }, { ...opened, secret }, {
     refresh: flags.refresh === true,
     onProgress: (event) => ui.debug(`token service: attempt ${event.attempt}${event.reason === undefined ? "" : ` (${event.reason})`}`),
   });
   ui.redact(issued.token);
-  const notice = issued.fromCache ? undefined : replacedServiceNotice(options.authUrl);
+  const notice = issued.fromCache ? undefined : replacedServiceNotice(kind, options.authUrl);
   if (notice !== undefined) ui.note(notice);
-  ui.debug(
-    `${apiLogin} (${options.env}): ${issued.fromCache ? "cached token" : "new token"} from ${source === "environment" ? "environment credentials" : `the ${options.store} store`}, expires ${issued.expiresAt.toISOString()}`,
-  );
   const expiresAt = issued.expiresAt.toISOString();
-  return {
-    stdout: options.json ? `${JSON.stringify({ apiLogin, env: options.env, token: issued.token, expiresAt })}\n` : `${issued.token}\n`,
-  };
+  ui.debug(`${account} (${options.env}): ${issued.fromCache ? "cached token" : "new token"} from ${source === "environment" ? "environment credentials" : `the ${options.store} store`}, expires ${expiresAt}`);
+  return { stdout: options.json ? `${JSON.stringify({ apiLogin: account, env: options.env, token: issued.token, expiresAt })}\n` : `${issued.token}\n` };
 }

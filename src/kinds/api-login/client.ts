@@ -13,9 +13,6 @@ export type TokenAnswer =
   | { status: "valid"; token: string; issuedAt: Date; attempts: number }
   | { status: Exclude<TokenStatus, "valid">; detail: string; httpStatus?: number; attempts: number };
 
-/** A progress report: the start of an attempt, or (with `delayMs`) a retry about to wait. */
-export type TokenProgress = RetryProgress;
-
 /** Everything a token request needs; the network, clock and sleep are injectable. */
 export interface TokenRequest {
   url: URL;
@@ -29,7 +26,7 @@ export interface TokenRequest {
   dispatcher?: Dispatcher;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
-  onProgress?: (event: TokenProgress) => void;
+  onProgress?: (event: RetryProgress) => void;
 }
 
 /** `Basic base64(UTF-8 "login:password")`: UTF-8, not latin-1, so any password travels intact. */

@@ -1,0 +1,70 @@
+// What every kind of credential is. Implementations live in kinds/<id>/ and are listed in
+// kinds/index.ts; the commands and the core talk to a kind only through this interface.
+import type { Dispatcher } from "undici";
+import type { CdcredsError } from "../errors.js";
+import type { RetryProgress } from "../platform/http/retry.js";
+import type { Environment } from "./environment.js";
+
+export type { Environment } from "./environment.js";
+
+/** What a token service answered, after any retries. Never carries the secret. */
+export type TokenAnswer =
+  | { status: "valid"; token: string; issuedAt: Date; expiresAt: Date; attempts: number }
+  | { status: "rejected" | "unexpected" | "unreachable"; detail: string; httpStatus?: number; attempts: number };
+
+/** How to ask a token service: where, how long, how often, and through which proxy. */
+export interface TokenRequestOptions {
+  env: Environment;
+  /** The replacement token URL, already validated. */
+  authUrl?: URL;
+  timeoutMs: number;
+  retries: number;
+  /** Where proxy variables are read (the CLI's or a library caller's environment). */
+  proxyEnv: NodeJS.ProcessEnv;
+  /** A caller's own undici dispatcher, instead of one built from `proxyEnv`. */
+  dispatcher?: Dispatcher;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  onProgress?: (event: RetryProgress) => void;
+}
+
+/** An account and its secret, as a kind names and checks them. */
+export interface Credentials {
+  account: string;
+  secret: string;
+}
+
+/** A kind of credential: how its accounts are named, stored, exported and checked. */
+export interface CredentialKind {
+  readonly id: string;
+  /** Whose service issues its tokens, for messages: "Cdiscount". */
+  readonly serviceName: string;
+  /** How messages name an account of this kind: "API login". */
+  readonly accountNoun: string;
+  /** The account for what a user typed (a seller login gets `-api`). @throws {UsageError} naming the problem. */
+  accountName(input: string): string;
+  /** Why a name read from the account index cannot be an account of this kind; undefined when it can. */
+  storedNameProblem(name: string): string | undefined;
+  /** Keychain service of the secrets (a public layout: other tools read it). */
+  secretService(env: Environment): string;
+  /** Keychain service of the cached tokens. */
+  tokenService(env: Environment): string;
+  /** The environment variables that hold credentials of this kind, and the one `exec` sets for the token. */
+  readonly variables: { account: string; secret: string; token: string };
+  /** The longest a token lives: a cached expiry further ahead is not trusted. */
+  readonly maxTokenLifetimeMs: number;
+  /** A cached token is handed out only while more than this is left of it. */
+  readonly minRemainingMs: number;
+  /** True for a string that can be a token of this kind (a cached entry is checked with it). */
+  isToken(token: string): boolean;
+  /** The token URL of an environment, or the replacement. */
+  tokenUrl(env: Environment, override?: URL): URL;
+  /** Asks the token service for a token; never throws for a service outcome. */
+  requestToken(credentials: Credentials, options: TokenRequestOptions): Promise<TokenAnswer>;
+  /** The typed error (exit 1 or 4) for an answer that is not valid; `account` prefixes the message. */
+  answerError(answer: Exclude<TokenAnswer, { status: "valid" }>, url: URL, account?: string): CdcredsError;
+  /** Credentials no one has, for `doctor --online`: the service must reject them. */
+  madeUpCredentials(): Credentials;
+  /** What a program run by `exec` gets in its environment. */
+  exports(credentials: Credentials, token: string | undefined): Record<string, string>;
+}
