@@ -116,4 +116,23 @@ await getToken({ env: "staging" });
       missing: 3,
     });
   });
+
+  it("checks its own options and names them as it does, never as a CLI flag", async () => {
+    const { out } = await tool(`
+      import { getToken, verifyCredentials } from "cdcreds";
+      const refusal = (work) => work.then(() => "accepted", (e) => ({ exitCode: e.exitCode, message: e.message }));
+      console.log(JSON.stringify([
+        await refusal(getToken({ login: "bestshop", timeoutMs: 700000 })),
+        await refusal(getToken({ login: "bestshop", retries: 2.5 })),
+        await refusal(verifyCredentials({ login: "bestshop", password: "pw", retries: 2.5 })),
+        await refusal(verifyCredentials({ login: "bestshop", password: "pw", timeoutMs: 0.5 })),
+      ]));`);
+    expect(out).toEqual([
+      { exitCode: 2, message: "timeoutMs must be a whole number of milliseconds from 1 to 600000, not 700000" },
+      { exitCode: 2, message: "retries must be an integer from 0 to 10, not 2.5" },
+      { exitCode: 2, message: "retries must be an integer from 0 to 10, not 2.5" },
+      { exitCode: 2, message: "timeoutMs must be a whole number of milliseconds from 1 to 600000, not 0.5" },
+    ]);
+    expect(box.sts.requests).toHaveLength(0);
+  });
 });
