@@ -1,5 +1,5 @@
 // `npm run bench`: the cold start of whole cdcreds processes against a bare `node -e 0`, and `get`
-// against secret-tool and Python's keyring doing the same read (issue 7). It reports and checks the
+// against secret-tool and Python's keyring doing the same read. It reports and checks the
 // budgets; it never fails on them (exit 0), so it is no CI gate. It must run inside the private
 // keyring session: `npm run bench` wraps it in scripts/with-keyring.sh.
 //

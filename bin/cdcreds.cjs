@@ -3,7 +3,7 @@
 // The cdcreds command. CommonJS, like dist/cli.cjs: on Node 20 an ESM entry costs a measurable part
 // of the start-up. The bundle is compiled from V8's code cache (dist/cli.cjs.cache, made by
 // scripts/build.mjs) when one exists for this Node; V8 itself refuses a cache made by another
-// version or for other source, and the bundle is then compiled as usual (issue 7, README).
+// version or for other source, and the bundle is then compiled as usual (README, "Performance").
 const { readFileSync } = require("node:fs");
 const { createRequire, wrap } = require("node:module");
 const { join } = require("node:path");

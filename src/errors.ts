@@ -1,4 +1,4 @@
-/** The exit statuses of SPEC section 5: the one table every command and the library share. */
+/** The exit statuses: the one table every command and the library share (the README lists it). */
 export const ExitCode = {
   Ok: 0,
   Rejected: 1,

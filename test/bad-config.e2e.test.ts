@@ -1,4 +1,4 @@
-// Bad configuration (issue 8): each is a clear message and exit 2 (5 for a damaged store file), never
+// Bad configuration: each is a clear message and exit 2 (5 for a damaged store file), never
 // a stack trace without --debug, and nothing written anywhere.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -42,7 +42,7 @@ function ask(overrides: Partial<TokenRequest> = {}): Promise<TokenAnswer> {
   });
 }
 
-describe("parseToken and classifyResponse (SPEC section 2 table)", () => {
+describe("parseToken and classifyResponse (every kind of answer)", () => {
   it("reads the token of a success body, with or without an XML declaration", () => {
     const body = '<string xmlns="http://schemas.microsoft.com/2003/10/Serialization/">e1d87736dca748128735ca2277f71ba7</string>';
     expect(parseToken(body)).toBe("e1d87736dca748128735ca2277f71ba7");

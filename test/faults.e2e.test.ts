@@ -1,4 +1,4 @@
-// Faults (issue 8): the keyring daemon killed, the keyring locked mid-command, signals at each step of
+// Faults: the keyring daemon killed, the keyring locked mid-command, signals at each step of
 // `set`, a full or read-only config folder. Each ends with its documented exit status and leaves no
 // half-written entry, index, temporary file or lock behind.
 import { spawn, spawnSync } from "node:child_process";
@@ -7,22 +7,17 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn as spawnPty } from "@lydell/node-pty";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BIN, runCli, type CliOptions, type CliResult } from "./support/cli.js";
+import { BIN, type CliResult } from "./support/cli.js";
 import { startPrivateKeyring, type PrivateKeyring } from "./support/private-keyring.js";
-import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, secretToolLookup, sentinel } from "./support/store-helpers.js";
 import { useSandbox } from "./support/sandbox.js";
 
 const box = useSandbox();
-const { apiLogins } = box;
+
 
 const STACK_LINE = /^\s{4}at /m;
-const newLogin = (name: string): string => {
-  const api = `${uniqueLogin(name)}-api`;
-  apiLogins.push(api);
-  return api;
-};
+const { newLogin, cdcreds } = box;
 const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_HOME: box.config.dir, ...env });
-const cdcreds = (args: string[], options: CliOptions = {}) => runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: cliEnv(options.env) });
 
 /** Starts cdcreds without waiting for it: the test sends it signals. */
 function startCli(args: string[], { env = {}, input = "" }: { env?: Record<string, string | undefined>; input?: string } = {}) {

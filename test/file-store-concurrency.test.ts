@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from "node:child_process";
+import { deadPid } from "./support/processes.js";
+import { spawn } from "node:child_process";
 import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -38,8 +39,6 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number
   });
 }
 
-/** A pid that belonged to a process which has exited. */
-const deadPid = (): number => spawnSync(process.execPath, ["-e", ""]).pid;
 
 const lockRecord = (pid: number, ageMs: number): string => JSON.stringify({ pid, host: hostname(), time: Date.now() - ageMs, token: "someone-else" });
 

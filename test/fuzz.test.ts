@@ -1,4 +1,4 @@
-// Hostile input, generated (issue 8): login validation and the token-answer parser never throw
+// Hostile input, generated: login validation and the token-answer parser never throw
 // anything but the typed error, never find a token inside an HTML page, and do bounded work on huge
 // or adversarial input. A gzip-encoded answer is never decompressed, never read to its end.
 import fc from "fast-check";

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { beforeEach, describe, expect, it } from "vitest";
-import { BIN, runCli, type CliOptions } from "./support/cli.js";
+import { BIN, type CliOptions } from "./support/cli.js";
 import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
 import { useSandbox } from "./support/sandbox.js";
 
@@ -11,20 +11,12 @@ const HOUR = 3_600_000;
 let outputs: string[];
 
 async function cdcreds(args: string[], options: CliOptions = {}) {
-  const result = await runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: box.config.dir, ...options.env } });
+  const result = await box.cdcreds(args, options);
   outputs.push(result.stderr);
   return result;
 }
 
-/** Stores a password for a new login (without a request) and returns the API login and password. */
-async function storedAccount(name: string): Promise<{ api: string; password: string }> {
-  const api = `${uniqueLogin(name)}-api`;
-  apiLogins.push(api);
-  const password = sentinel();
-  expect((await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: password })).code).toBe(0);
-  box.sts.setCredentials(api, password);
-  return { api, password };
-}
+const storedAccount = (name: string) => box.storedAccount(name);
 
 /** Writes a cached-token entry as another tool would, with secret-tool. */
 function storeTokenEntry(api: string, value: string): void {
@@ -117,7 +109,7 @@ describe("cdcreds token", () => {
     expect(await readdir(box.config.dir, { recursive: true })).toEqual([]); // no locks/ folder either
   });
 
-  // A fresh cached token is served without reading the password (one keychain read, not two; issue 7).
+  // A fresh cached token is served without reading the password (one keychain read, not two).
   // So a token cached before its password was removed by another tool is still served until it
   // nears expiry, as it would be by any caller holding it; `cdcreds delete` removes both.
   it("serves a fresh cached token without reading the password; a refresh then needs it (exit 3)", async () => {

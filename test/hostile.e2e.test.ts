@@ -12,23 +12,18 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, runCli, type CliOptions } from "./support/cli.js";
+import { BIN, runCli } from "./support/cli.js";
 import { startProxy } from "./support/emulator.js";
 import { useSandbox } from "./support/sandbox.js";
-import { uniqueLogin } from "./support/store-helpers.js";
+
 
 const box = useSandbox();
 const ESC = "\u001b";
 const PASSPHRASE = "correct horse battery staple";
 
+const { cdcreds, newLogin } = box;
 const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_HOME: box.config.dir, ...env });
-const cdcreds = (args: string[], options: CliOptions = {}) => runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: cliEnv(options.env) });
 const configDir = () => join(box.config.dir, "cdcreds");
-const newLogin = (name: string): string => {
-  const api = `${uniqueLogin(name)}-api`;
-  box.apiLogins.push(api);
-  return api;
-};
 
 describe("loopback is a property of the address, not of the name", () => {
   it("sends nothing to a 'localhost' name that resolves elsewhere, directly or through a proxy", () => {

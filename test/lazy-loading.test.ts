@@ -1,4 +1,4 @@
-// What each fast path loads, observed in the built binary as a user runs it (issue 7, README
+// What each fast path loads, observed in the built binary as a user runs it (README
 // "Performance"): a preload records the Node built-ins and CommonJS files the process loaded. And
 // the code cache the binary compiles from.
 import { readdirSync, readFileSync } from "node:fs";

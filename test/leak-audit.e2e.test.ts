@@ -1,4 +1,4 @@
-// Leak audit (issue 8): every command, success and failure paths, with --debug on and a sentinel
+// Leak audit: every command, success and failure paths, with --debug on and a sentinel
 // password (and passphrase, for the file store). The password may reach stdout only where it is the
 // data asked for (`get`, `get --json`, the program `exec` runs); it must never reach stderr, a file
 // in the config folder, the temp folder or the throwaway HOME/XDG folders, nor in its HTTP Basic form.

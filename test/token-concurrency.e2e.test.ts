@@ -1,41 +1,28 @@
-// Single-flight token refresh across processes (issue 8): many `cdcreds token` started together
+// Single-flight token refresh across processes: many `cdcreds token` started together
 // with nothing cached make one request between them, through a per-account lock file that a
 // crashed holder cannot leave blocking everyone.
-import { spawnSync } from "node:child_process";
+import { deadPid } from "./support/processes.js";
+
 import { createHash } from "node:crypto";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, type CliOptions } from "./support/cli.js";
-import { secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+
+import { secretToolLookup } from "./support/store-helpers.js";
 import { useSandbox } from "./support/sandbox.js";
 
 const box = useSandbox();
-const { apiLogins } = box;
 
-const cdcreds = (args: string[], options: CliOptions = {}) =>
-  runCli(["--auth-url", box.sts.url, ...args], { ...options, env: { XDG_CONFIG_HOME: box.config.dir, ...options.env } });
 
+const { cdcreds } = box;
 /** Stores a password for a new login (unchecked: the emulator must see only token requests). */
-async function storedAccount(name: string): Promise<string> {
-  const api = `${uniqueLogin(name)}-api`;
-  apiLogins.push(api);
-  const stored = await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: sentinel() });
-  expect(stored.code, stored.stderr).toBe(0);
-  return api;
-}
+const storedAccount = async (name: string): Promise<string> => (await box.storedAccount(name)).api;
 
-/** The lock file `cdcreds token` takes for this account (src/handoff.ts). */
+/** The lock file `cdcreds token` takes for this account (src/core/credentials.ts). */
 const tokenLock = (api: string): string =>
   join(box.config.dir, "cdcreds", "locks", `token-prod-${createHash("sha256").update(api).digest("hex").slice(0, 16)}.lock`);
 
-/** A pid that no process has any more: a child that ran and ended. */
-function deadPid(): number {
-  const { pid, status } = spawnSync(process.execPath, ["-e", ""]);
-  expect(status).toBe(0);
-  return pid;
-}
 
 async function plantLock(api: string, pid: number): Promise<string> {
   const path = tokenLock(api);

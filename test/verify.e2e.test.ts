@@ -2,7 +2,7 @@ import { describe, it as base } from "vitest";
 import { runCli, type CliOptions, type CliResult } from "./support/cli.js";
 import { REDIRECT_PATH, TOKEN_PATH, startEmulator, startProxy, type Emulator, type EmulatorMode } from "./support/emulator.js";
 
-// A password that must never show up in any output; the characters SPEC section 2 lists included.
+// A password that must never show up in any output, with every character a Cdiscount password may hold.
 const SENTINEL = "Sentinel€:=/|@()&é ñ-7f3a";
 const HINT = "hint: check that the login ends in -api, that the password is the seller account's current one, and that the account is fully validated by Cdiscount\n";
 

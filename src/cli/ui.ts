@@ -53,7 +53,7 @@ interface UiOptions {
 /**
  * Whether a file descriptor is a terminal. `node:tty` is loaded on first use only: it brings in
  * `net` and the streams, a measurable part of a start-up that `get`, `token` and `derive` (which
- * write nothing on stderr and prompt for nothing) do not need (issue 7).
+ * write nothing on stderr and prompt for nothing) do not need.
  */
 const isTerminal = (fd: number): boolean => (requireNow("node:tty") as typeof import("node:tty")).isatty(fd);
 

@@ -14,7 +14,7 @@ import { acquireLock } from "../platform/file-lock.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../platform/own-files.js";
 
 // zod's tree-shakable form: the bundle keeps only what these schemas use, about 45 kB, where the
-// whole of zod measured ~60 ms to load (issue 7). Its messages come from the English locale.
+// whole of zod measured ~60 ms to load. Its messages come from the English locale.
 z.config(en());
 const entrySchema = z.object({
   apiLogin: z.string().check(z.minLength(1)),

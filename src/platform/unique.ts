@@ -1,6 +1,6 @@
 // Names and tokens that no other process, and no other call of this one, can be using at the same
 // time. Not secrets, so not from node:crypto, whose loading alone measured ~10 % of a bare node
-// start (issue 7): the pid tells processes apart, the monotonic clock and a counter tell calls apart.
+// start: the pid tells processes apart, the monotonic clock and a counter tell calls apart.
 let calls = 0;
 
 /** A string unique on this host for as long as this process lives: `<pid>-<time>-<count>`. */

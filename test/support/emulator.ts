@@ -1,4 +1,4 @@
-// A loopback emulator of Cdiscount's token service (SPEC section 2) for tests and benches: a real
+// A loopback emulator of Cdiscount's token service for tests and benches: a real
 // node:http server on 127.0.0.1, port 0, that records every request and answers as told.
 //
 //   const sts = await startEmulator();               // answers a token by default

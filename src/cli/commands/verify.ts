@@ -40,7 +40,7 @@ async function readCredentials(ctx: CommandContext, kind: CredentialKind, argume
  * Keeps what a successful check of stored credentials learnt: the token (cached for `token`) and
  * the time (for `list`). Neither is essential, so a failure is a warning, not the answer.
  */
-async function remember(ctx: CommandContext, kind: CredentialKind, store: SecretStore, account: string, answer: Extract<TokenAnswer, { status: "valid" }>): Promise<void> {
+async function recordCheck(ctx: CommandContext, kind: CredentialKind, store: SecretStore, account: string, answer: Extract<TokenAnswer, { status: "valid" }>): Promise<void> {
   const { env } = ctx.options;
   try {
     await cacheToken(store, kind, env, account, answer);
@@ -80,7 +80,7 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
   ctx.ui.debug(`answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`);
   if (answer.status === "valid") {
     ctx.ui.redact(answer.token);
-    if (source === "store" && store !== undefined) await remember(ctx, kind, store, account, answer);
+    if (source === "store" && store !== undefined) await recordCheck(ctx, kind, store, account, answer);
   }
   const error = answer.status === "valid" ? undefined : kind.answerError(answer, url, account);
   if (flags.quiet !== true) {

@@ -1,5 +1,5 @@
-// Pure classification of the token service's answers (SPEC section 2). No I/O here, so every row
-// of the SPEC table has a unit test that needs no server.
+// Pure classification of the token service's answers. No I/O here, so every kind of answer (a
+// token, a rejection, a bot-protection page, a redirect, an outage) has a unit test that needs no server.
 
 /** What an answer of the token service means for the credentials. */
 export type TokenStatus = "valid" | "rejected" | "unexpected" | "unreachable";
@@ -16,7 +16,7 @@ export type AttemptOutcome =
       retryAfterMs?: number;
     };
 
-/** Bodies larger than this are not a token answer: reading stops there (SPEC section 2). */
+/** Bodies larger than this are not a token answer (a token is 32 characters): reading stops there. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 // The success body: `<string xmlns="...Serialization/">TOKEN</string>`, perhaps after an XML

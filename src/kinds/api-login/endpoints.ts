@@ -1,6 +1,6 @@
 import type { Environment } from "../environment.js";
 
-/** Token service URLs (SPEC section 2). */
+/** Cdiscount's token service, per environment. */
 export const TOKEN_URLS: Readonly<Record<Environment, string>> = {
   prod: "https://sts.cdiscount.com/users/httpIssue.svc/?realm=https://wsvc.cdiscount.com/MarketplaceAPIService.svc",
   preprod:

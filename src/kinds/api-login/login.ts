@@ -2,7 +2,7 @@ import { UsageError } from "../../errors.js";
 
 /** The suffix that turns a seller login into the API login Cdiscount expects. */
 const API_SUFFIX = "-api";
-/** Longest login accepted (SPEC section 3), in characters. */
+/** Longest seller login accepted, in characters. */
 export const MAX_LOGIN_LENGTH = 128;
 
 /** What {@link deriveApiLogin} found. */

@@ -45,7 +45,7 @@ export async function importUndici(): Promise<typeof import("undici")> {
  * loopback `HTTP_PROXY` only, so a cleartext password is never handed to another machine.
  * `NO_PROXY` is honoured; TLS is always verified.
  * Undefined when no proxy applies: the request then goes straight out through node:http(s), which
- * starts far faster than undici (its WebAssembly parser costs ~300 ms a process; issue 7).
+ * starts far faster than undici (its WebAssembly parser costs ~300 ms a process).
  * @throws {UsageError} (exit 2) when a proxy variable is not a URL.
  */
 export async function dispatcherFromEnv(env: NodeJS.ProcessEnv, url: URL): Promise<Dispatcher | undefined> {

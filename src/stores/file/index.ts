@@ -1,4 +1,4 @@
-// The encrypted file store (`--store file`, SPEC section 4, issue 6): every entry in one file, for
+// The encrypted file store (`--store file`): every entry in one file, for
 // servers and containers without a desktop keychain. Format and crypto: file-format.ts; the writers'
 // lock: file-lock.ts. Reads take no lock: writers replace the file by an atomic rename.
 import { constants } from "node:fs";

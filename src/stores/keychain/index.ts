@@ -1,6 +1,6 @@
 // The operating system's keychain through @napi-rs/keyring. On Linux every entry is pinned to the
 // Secret Service: unpinned, the library falls back silently to the kernel keyring, which forgets
-// everything at reboot (SPEC section 4). How the library fails in each case: shared/KEYRING.md.
+// everything at reboot, which would lose every password without a word.
 import { StoreError } from "../../errors.js";
 import { requireNow } from "../../platform/require.js";
 import type { ProbeStep, SecretStore, StoreDeps } from "../types.js";
@@ -60,7 +60,7 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
 
 /**
  * The package holding the binary for this platform, where its name is certain: the library's own
- * loader finds it by trying names with failing requires, which measured ~3.5 ms a run (issue 7).
+ * loader finds it by trying names with failing requires, which measured ~3.5 ms a run.
  */
 const PLATFORM_PACKAGES: Partial<Record<string, string>> = {
   "linux-x64": "@napi-rs/keyring-linux-x64-gnu",
