@@ -4,6 +4,10 @@ import { kind } from "../src/kinds/api-login/index.js";
 import { ExitCode, NotFoundError, UsageError } from "../src/errors.js";
 import type { AccountEntry } from "../src/core/account-index.js";
 import type { SecretStore } from "../src/stores/types.js";
+import { memoryStore as inMemory } from "./support/memory-store.js";
+
+// As messages name it: a store in memory standing for the keychain.
+const memoryStore = (secrets: Record<string, string> = {}) => inMemory(secrets, "keychain");
 
 /** The account resolved and its secret read, as `get` does. */
 async function getCredentials(inputs: AccountInputs & { openStore: () => Promise<SecretStore> }) {
@@ -11,20 +15,6 @@ async function getCredentials(inputs: AccountInputs & { openStore: () => Promise
   return { apiLogin: account, password: await secret(), source };
 }
 
-/** A store in memory, recording what was asked. */
-function memoryStore(secrets: Record<string, string> = {}): SecretStore & { asked: string[] } {
-  const asked: string[] = [];
-  return {
-    id: "keychain", // as messages name it
-    description: "memory",
-    asked,
-    probe: () => Promise.resolve([]),
-    check: () => Promise.resolve(),
-    get: (service, account) => (asked.push(`${service}/${account}`), Promise.resolve(secrets[`${service}/${account}`])),
-    set: () => Promise.reject(new Error("read only")),
-    delete: () => Promise.resolve(false),
-  };
-}
 
 const account = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntry => ({ apiLogin, env: "prod", store: "keychain", ...extra });
 const inputs = (over: Partial<AccountInputs> = {}) => ({

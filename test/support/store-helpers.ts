@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { kind as apiLogin } from "../../src/kinds/api-login/index.js";
+import { ENVIRONMENTS } from "../../src/kinds/environment.js";
 
 /** A seller login no other test uses (tests share one keyring per run). */
 export const uniqueLogin = (name: string): string => `t-${name}-${randomBytes(4).toString("hex")}`;
@@ -24,12 +26,11 @@ export function pythonKeyring(code: string): { status: number | null; stdout: st
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Removes every entry of these API logins from the shared test keyring. */
+/** Removes every entry of these API logins from the shared test keyring, under each service the kind uses. */
 export function clearLogins(apiLogins: string[]): void {
+  const services = ENVIRONMENTS.flatMap((env) => [apiLogin.secretService(env), apiLogin.tokenService(env)]);
   for (const login of apiLogins) {
-    for (const service of ["cdcreds:prod", "cdcreds:preprod", "cdcreds-token:prod", "cdcreds-token:preprod"]) {
-      spawnSync("secret-tool", ["clear", "service", service, "username", login]);
-    }
+    for (const service of services) spawnSync("secret-tool", ["clear", "service", service, "username", login]);
   }
 }
 
