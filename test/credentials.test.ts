@@ -20,8 +20,8 @@ const account = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEn
 const inputs = (over: Partial<AccountInputs> = {}) => ({
   kind,
   argument: undefined,
-  env: {},
-  environment: "prod" as const,
+  processEnv: {},
+  env: "prod" as const,
   store: "keychain" as const,
   listAccounts: () => Promise.reject(new Error("the index must not be read")),
   ...over,
@@ -29,12 +29,12 @@ const inputs = (over: Partial<AccountInputs> = {}) => ({
 
 describe("resolveName", () => {
   it("takes the argument first, derived, without reading the index", async () => {
-    expect(await resolveName(inputs({ argument: " bestshop ", env: { CDCREDS_LOGIN: "other" } }))).toEqual({ account: "bestshop-api", source: "argument" });
+    expect(await resolveName(inputs({ argument: " bestshop ", processEnv: { CDCREDS_LOGIN: "other" } }))).toEqual({ account: "bestshop-api", source: "argument" });
   });
 
   it("then CDCREDS_LOGIN", async () => {
-    expect(await resolveName(inputs({ env: { CDCREDS_LOGIN: "envshop-api" } }))).toEqual({ account: "envshop-api", source: "CDCREDS_LOGIN" });
-    await expect(resolveName(inputs({ env: { CDCREDS_LOGIN: "bad login" } }))).rejects.toThrow(/^CDCREDS_LOGIN: invalid login/);
+    expect(await resolveName(inputs({ processEnv: { CDCREDS_LOGIN: "envshop-api" } }))).toEqual({ account: "envshop-api", source: "CDCREDS_LOGIN" });
+    await expect(resolveName(inputs({ processEnv: { CDCREDS_LOGIN: "bad login" } }))).rejects.toThrow(/^CDCREDS_LOGIN: invalid login/);
   });
 
   it("then the only account stored for that environment and store", async () => {
@@ -55,7 +55,7 @@ describe("resolveName", () => {
 describe("getCredentials", () => {
   it("reads the store under cdcreds:<env> and the API login", async () => {
     const store = memoryStore({ "cdcreds:preprod/shop-api": "pw" });
-    const credentials = await getCredentials({ ...inputs({ argument: "shop", environment: "preprod" }), openStore: () => Promise.resolve(store) });
+    const credentials = await getCredentials({ ...inputs({ argument: "shop", env: "preprod" }), openStore: () => Promise.resolve(store) });
     expect(credentials).toEqual({ apiLogin: "shop-api", password: "pw", source: "store" });
     expect(store.asked).toEqual(["cdcreds:preprod/shop-api"]);
   });
@@ -63,15 +63,15 @@ describe("getCredentials", () => {
   it("prefers environment credentials and never opens the store for them", async () => {
     const env = { CDISCOUNT_API_LOGIN: "envshop", CDISCOUNT_API_PASSWORD: "pw" };
     const openStore = () => Promise.reject(new Error("the store must not be opened"));
-    expect(await getCredentials({ ...inputs({ env }), openStore })).toEqual({ apiLogin: "envshop-api", password: "pw", source: "environment" });
-    expect(await getCredentials({ ...inputs({ env, argument: "envshop-api" }), openStore })).toMatchObject({ source: "environment" });
-    await expect(getCredentials({ ...inputs({ env, argument: "other" }), openStore })).rejects.toThrow("CDISCOUNT_API_LOGIN is envshop-api, not other-api");
+    expect(await getCredentials({ ...inputs({ processEnv: env }), openStore })).toEqual({ apiLogin: "envshop-api", password: "pw", source: "environment" });
+    expect(await getCredentials({ ...inputs({ processEnv: env, argument: "envshop-api" }), openStore })).toMatchObject({ source: "environment" });
+    await expect(getCredentials({ ...inputs({ processEnv: env, argument: "other" }), openStore })).rejects.toThrow("CDISCOUNT_API_LOGIN is envshop-api, not other-api");
   });
 
   it("ignores environment credentials when only one of the two is set", async () => {
     const store = memoryStore({ "cdcreds:prod/shop-api": "stored" });
     const env = { CDISCOUNT_API_LOGIN: "envshop" };
-    expect(await getCredentials({ ...inputs({ env, argument: "shop" }), openStore: () => Promise.resolve(store) })).toMatchObject({ password: "stored", source: "store" });
+    expect(await getCredentials({ ...inputs({ processEnv: env, argument: "shop" }), openStore: () => Promise.resolve(store) })).toMatchObject({ password: "stored", source: "store" });
   });
 });
 

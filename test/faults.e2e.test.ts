@@ -96,9 +96,9 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
     ["SIGTERM", 143],
   ] as const)("%s at the password prompt (in a terminal): exit %i", async (signal, status) => {
     const api = newLogin("prompt-sig");
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
-    delete env.FORCE_COLOR;
-    const pty = spawnPty(process.execPath, [BIN, "--auth-url", box.sts.url, "set", api], { name: "xterm", cols: 120, rows: 40, env });
+    const processEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
+    delete processEnv.FORCE_COLOR;
+    const pty = spawnPty(process.execPath, [BIN, "--auth-url", box.sts.url, "set", api], { name: "xterm", cols: 120, rows: 40, env: processEnv });
     let screen = "";
     const prompted = new Promise<void>((resolve) =>
       pty.onData((data) => {

@@ -29,9 +29,9 @@ async function bundleWriter(dir: string): Promise<string> {
   return outfile;
 }
 
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+function runNode(args: string[], processEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, args, { env: processEnv, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
@@ -50,7 +50,7 @@ describe("concurrent writers", () => {
     const env = { ...process.env, CDCREDS_PASSPHRASE: "shared passphrase" };
     const results = await Promise.all(Array.from({ length: WRITERS }, (_, id) => runNode([writer, path, String(id), String(ENTRIES_EACH)], env)));
     expect(results).toEqual(Array.from({ length: WRITERS }, () => ({ code: 0, stderr: "" })));
-    const store = await fileStore(path, { env: { CDCREDS_PASSPHRASE: "shared passphrase" } });
+    const store = await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: "shared passphrase" } });
     for (let id = 0; id < WRITERS; id++) {
       for (let i = 0; i < ENTRIES_EACH; i++) {
         expect(await store.get(`cdcreds:${i % 2 === 0 ? "prod" : "preprod"}`, `shop${id}-${i}-api`)).toBe(`secret ${id}/${i} €`);

@@ -76,7 +76,7 @@ describe("file store round trip", () => {
   it("reads nothing and creates nothing when there is no file, without asking for a passphrase", async () => {
     const path = join(await tempDir(), "sub", "secrets.enc");
     const askPassphrase = (): Promise<string> => Promise.reject(new Error("unexpected prompt"));
-    const store = await fileStore(path, { env: {}, interactive: true, askPassphrase });
+    const store = await fileStore(path, { processEnv: {}, interactive: true, askPassphrase });
     expect(await store.get("cdcreds:prod", "bestshop-api")).toBeUndefined();
     expect(await store.delete("cdcreds:prod", "bestshop-api")).toBe(false);
     await expect(stat(join(path, ".."))).rejects.toThrow(/ENOENT/);
@@ -154,7 +154,7 @@ describe("what lands on disk", () => {
     expect(fileStorePath({ HOME: home, XDG_CONFIG_HOME: "/srv/conf" })).toBe("/srv/conf/cdcreds/secrets.enc");
     expect(fileStorePath({ HOME: home, XDG_CONFIG_HOME: "relative/conf" })).toBe(join(home, ".config/cdcreds/secrets.enc"));
     const env = { HOME: home, CDCREDS_PASSPHRASE: PASSPHRASE };
-    const store = await openFileStore({ env, interactive: false, kdf: FAST_KDF });
+    const store = await openFileStore({ processEnv: env, interactive: false, kdf: FAST_KDF });
     expect(store.id).toBe("file");
     expect(store.description).toBe("encrypted file ~/.config/cdcreds/secrets.enc");
     await store.set("cdcreds:prod", "bestshop-api", SECRET);
@@ -216,7 +216,7 @@ describe("refusals leave the file exactly as it was (exit 5)", () => {
   it("a wrong passphrase", async () => {
     const { path } = await filled();
     const before = await freeze(path);
-    const store = await fileStore(path, { env: { CDCREDS_PASSPHRASE: "wrong horse" } });
+    const store = await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: "wrong horse" } });
     await expect(store.get("cdcreds:prod", "bestshop-api")).rejects.toThrow(/^cannot decrypt .*: wrong passphrase or damaged file$/);
     await expect(store.set("cdcreds:prod", "bestshop-api", "other")).rejects.toMatchObject({ exitCode: 5 });
     await expect(store.check()).rejects.toMatchObject({ exitCode: 5 });
@@ -241,7 +241,7 @@ describe("the passphrase", () => {
       expect(validate("")).not.toBe(true); // the prompt itself refuses an empty answer
       return Promise.resolve(answer);
     };
-    return { asked, deps: { env: {}, interactive: true, askPassphrase } };
+    return { asked, deps: { processEnv: {}, interactive: true, askPassphrase } };
   };
 
   it("is asked twice when the file is created, then once", async () => {
@@ -276,7 +276,7 @@ describe("the passphrase", () => {
   it("stores nothing when the prompt is interrupted (Ctrl-C)", async () => {
     const path = join(await tempDir(), "secrets.enc");
     const askPassphrase = (): Promise<string> => Promise.reject(new InterruptedError());
-    await expect((await fileStore(path, { env: {}, interactive: true, askPassphrase })).set("a", "b", "c")).rejects.toMatchObject({ exitCode: 130 });
+    await expect((await fileStore(path, { processEnv: {}, interactive: true, askPassphrase })).set("a", "b", "c")).rejects.toMatchObject({ exitCode: 130 });
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
@@ -299,26 +299,26 @@ describe("the passphrase", () => {
     const path = join(await tempDir(), "secrets.enc");
     const { deps } = interactive(["typed one", "typed two", PASSPHRASE, PASSPHRASE]);
     await (await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET);
-    expect(await (await fileStore(path, { env: { CDCREDS_PASSPHRASE: PASSPHRASE } })).get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+    expect(await (await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: PASSPHRASE } })).get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
   });
 
   it("is refused with exit 2 naming CDCREDS_PASSPHRASE when it is missing and no one can type it", async () => {
     const { path } = await filled();
     const before = await freeze(path);
-    const store = await fileStore(path, { env: {} });
+    const store = await fileStore(path, { processEnv: {} });
     for (const attempt of [() => store.get("cdcreds:prod", "bestshop-api"), () => store.set("a", "b", "c"), () => store.check()]) {
       const error = await attempt().then(() => undefined, (e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(2);
       expect((error as UsageError).message).toMatch(/set CDCREDS_PASSPHRASE/);
     }
-    await expect((await fileStore(join(await tempDir(), "new.enc"), { env: {} })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE/);
+    await expect((await fileStore(join(await tempDir(), "new.enc"), { processEnv: {} })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE/);
     expect(await snapshot(path)).toEqual(before);
   });
 
   it("is refused when empty", async () => {
     const path = join(await tempDir(), "secrets.enc");
-    await expect((await fileStore(path, { env: { CDCREDS_PASSPHRASE: "" } })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE is set but empty/);
+    await expect((await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: "" } })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE is set but empty/);
     await expect((await fileStore(path, interactive(["", ""]).deps)).set("a", "b", "c")).rejects.toThrow(/cannot be empty/);
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });

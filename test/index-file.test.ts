@@ -7,11 +7,11 @@ import { configDir } from "../src/platform/paths.js";
 import { accountsPath, readAccounts, removeAccount, updateAccounts, upsertAccount, type AccountEntry } from "../src/core/account-index.js";
 
 let root: string;
-let deps: { env: NodeJS.ProcessEnv };
+let deps: { processEnv: NodeJS.ProcessEnv };
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), "cdcreds-index-"));
-  deps = { env: { XDG_CONFIG_HOME: join(root, "config"), HOME: join(root, "home") } };
+  deps = { processEnv: { XDG_CONFIG_HOME: join(root, "config"), HOME: join(root, "home") } };
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
@@ -57,7 +57,7 @@ describe("account index", () => {
 
   it("creates the folder 0700 and the file 0600, and leaves no temp or lock file", async () => {
     await upsertAccount(deps, entry("a-api"));
-    const dir = configDir(deps.env);
+    const dir = configDir(deps.processEnv);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     expect((await stat(accountsPath(deps))).mode & 0o777).toBe(0o600);
     expect(await readdir(dir)).toEqual(["accounts.json"]);
@@ -70,7 +70,7 @@ describe("account index", () => {
   });
 
   it("takes over a lock left by a dead process", async () => {
-    await mkdir(configDir(deps.env), { recursive: true });
+    await mkdir(configDir(deps.processEnv), { recursive: true });
     const lock = `${accountsPath(deps)}.lock`;
     await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: "elsewhere", time: Date.now() - 120_000, token: "dead" }));
     const old = new Date(Date.now() - 120_000);
@@ -96,7 +96,7 @@ describe("account index", () => {
     ["another shape", '{"accounts":{}}', /is not a cdcreds account index \(version: /],
     ["a bad entry", '{"version":1,"accounts":[{"apiLogin":"a-api","env":"staging","store":"keychain"}]}', /accounts\.0\.env/],
   ])("refuses a damaged index (%s) with exit 5, naming the file and what to do", async (_what, content, message) => {
-    await mkdir(configDir(deps.env), { recursive: true });
+    await mkdir(configDir(deps.processEnv), { recursive: true });
     await writeFile(accountsPath(deps), content);
     const error = (await readAccounts(deps).catch((e: unknown) => e)) as StoreError;
     expect(error).toBeInstanceOf(StoreError);

@@ -14,9 +14,9 @@ const { apiLogins } = box;
 
 /** A cdcreds run in a pseudo-terminal: everything it drew, and ways to wait and type. */
 function terminal(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
-  delete env.FORCE_COLOR;
-  const pty = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], { name: "xterm", cols: 120, rows: 40, env });
+  const processEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
+  delete processEnv.FORCE_COLOR;
+  const pty = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], { name: "xterm", cols: 120, rows: 40, env: processEnv });
   let screen = "";
   const waiters: { seen: () => number | undefined; resolve: (end: number) => void }[] = [];
   pty.onData((data) => {
@@ -156,8 +156,8 @@ describe("set in a terminal", () => {
   it("names standard error as the stream that is not a terminal when only it is redirected", async () => {
     const { seller } = newLogin("stderr-log");
     const log = join(box.config.dir, "log");
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
-    const pty = spawn("sh", ["-c", 'exec "$0" "$1" --auth-url "$2" set "$3" 2>"$4"', process.execPath, BIN, box.sts.url, seller, log], { name: "xterm", env });
+    const processEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
+    const pty = spawn("sh", ["-c", 'exec "$0" "$1" --auth-url "$2" set "$3" 2>"$4"', process.execPath, BIN, box.sts.url, seller, log], { name: "xterm", env: processEnv });
     const code = await new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
     expect(code).toBe(2);
     expect(await readFile(log, "utf8")).toMatch(/^error: a password is needed but standard error is not a terminal \(prompts are drawn there\) to ask for it$/m);

@@ -14,11 +14,11 @@ export interface Outcome {
 /** Builds the context a command runs with, from the global flags and the environment. */
 function contextOf(cmd: Command): CommandContext {
   const raw = cmd.optsWithGlobals<RawGlobalOptions>();
-  const ui = createUi({ env: process.env, debug: raw.debug === true });
+  const ui = createUi({ processEnv: process.env, debug: raw.debug === true });
   const options = resolveGlobalOptions(raw, process.env);
   return {
     options,
-    env: process.env,
+    processEnv: process.env,
     ui,
     // A getter: process.stdin builds a stream, which only the commands reading standard input need.
     get stdin() {

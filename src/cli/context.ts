@@ -8,7 +8,7 @@ import type { Ui } from "./ui.js";
 export interface CommandContext {
   options: GlobalOptions;
   /** The environment variables (process.env in the CLI, anything in tests). */
-  env: NodeJS.ProcessEnv;
+  processEnv: NodeJS.ProcessEnv;
   ui: Ui;
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
@@ -19,7 +19,7 @@ export const kindOf = (ctx: CommandContext): Promise<CredentialKind> => loadKind
 /** What a store may need from the terminal: whether a person is there, and a masked prompt. */
 export function storeDeps(ctx: CommandContext): StoreDeps {
   return {
-    env: ctx.env,
+    processEnv: ctx.processEnv,
     interactive: () => ctx.ui.interactive,
     askSecret: async (message, validate) => (await import("./prompt.js")).askSecret(message, { validate }),
   };

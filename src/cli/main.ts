@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<never> {
     await writeStdout(outcome.result?.stdout ?? "");
     code = outcome.result?.exitCode ?? ExitCode.Ok;
   } catch (error) {
-    report(error, outcome.ui ?? createUi({ env: process.env, debug: argv.includes("--debug") }));
+    report(error, outcome.ui ?? createUi({ processEnv: process.env, debug: argv.includes("--debug") }));
     code = exitCodeOf(error);
   }
   process.exit(code);

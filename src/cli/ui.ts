@@ -32,19 +32,19 @@ export interface Ui {
  * Colour level per the usual conventions: FORCE_COLOR wins (0-3, or any other value for basic
  * colours), then NO_COLOR (any non-empty value), then whether the stream is a terminal.
  */
-function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
-  const force = env.FORCE_COLOR;
+function colorLevel(processEnv: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+  const force = processEnv.FORCE_COLOR;
   if (force !== undefined) {
     if (force === "0" || force === "false") return 0;
     return force === "2" || force === "3" ? (Number(force) as 2 | 3) : 1;
   }
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return 0;
-  if (!isTTY || env.TERM === "dumb") return 0;
+  if (processEnv.NO_COLOR !== undefined && processEnv.NO_COLOR !== "") return 0;
+  if (!isTTY || processEnv.TERM === "dumb") return 0;
   return 1;
 }
 
 interface UiOptions {
-  env: NodeJS.ProcessEnv;
+  processEnv: NodeJS.ProcessEnv;
   debug: boolean;
   stderr?: NodeJS.WriteStream;
   stdinIsTTY?: boolean;
@@ -73,7 +73,7 @@ const MIN_REDACTED_LENGTH = 8;
  * Creates the stderr UI. Every message is escaped (it may quote text from outside: a login from
  * the index, a file header, a service's answer); only the UI's own colours reach the terminal.
  */
-export function createUi({ env, debug, stderr, stdinIsTTY }: UiOptions): Ui {
+export function createUi({ processEnv: env, debug, stderr, stdinIsTTY }: UiOptions): Ui {
   const stderrIsTTY = lazy(() => (stderr === undefined ? isTerminal(2) : stderr.isTTY === true));
   const stdinIsTerminal = lazy(() => stdinIsTTY ?? isTerminal(0));
   const color = lazy(() => new Chalk({ level: colorLevel(env, stderrIsTTY()) }));

@@ -32,12 +32,12 @@ export type AccountEntry = z.infer<typeof entrySchema>;
 
 /** Where the index lives and how it is reached; injected so tests use temp folders. */
 export interface AccountsDeps {
-  env: NodeJS.ProcessEnv;
+  processEnv: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
 }
 
 /** The index file's path, in cdcreds' config directory. */
-export const accountsPath = ({ env, platform }: AccountsDeps): string => join(configDir(env, platform), "accounts.json");
+export const accountsPath = ({ processEnv: env, platform }: AccountsDeps): string => join(configDir(env, platform), "accounts.json");
 
 /** True when two entries name the same stored secret. */
 export const sameAccount = (a: Omit<AccountEntry, "lastVerified">, b: Omit<AccountEntry, "lastVerified">): boolean =>
@@ -67,7 +67,7 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
     });
   let bytes: Buffer | undefined;
   try {
-    await assertTrustedDir(configDir(deps.env, deps.platform));
+    await assertTrustedDir(configDir(deps.processEnv, deps.platform));
     bytes = await readOwnFile(path);
   } catch (error) {
     if (error instanceof StoreError) throw error;
@@ -113,7 +113,7 @@ export const readAccounts = async (deps: AccountsDeps): Promise<AccountEntry[]> 
  * @throws {StoreError} (exit 5) when the index is damaged or cannot be written.
  */
 export async function updateAccounts(deps: AccountsDeps, change: (entries: AccountEntry[]) => AccountEntry[]): Promise<AccountEntry[]> {
-  const dir = configDir(deps.env, deps.platform);
+  const dir = configDir(deps.processEnv, deps.platform);
   const path = accountsPath(deps);
   await assertTrustedDir(dir);
   try {

@@ -16,8 +16,8 @@ export interface AccountInputs {
   kind: CredentialKind;
   /** The command's login argument (seller or API login), if any. */
   argument: string | undefined;
-  env: NodeJS.ProcessEnv;
-  environment: Environment;
+  processEnv: NodeJS.ProcessEnv;
+  env: Environment;
   store: StoreId;
   /** Reads the account index; called only when neither the argument nor CDCREDS_LOGIN names one. */
   listAccounts: () => Promise<AccountEntry[]>;
@@ -28,9 +28,9 @@ export interface AccountInputs {
  * that reads them, so every command words a bad value alike.
  * @throws {UsageError} (exit 2) naming the value's source when it is invalid.
  */
-export function namedAccount(kind: CredentialKind, argument: string | undefined, env: NodeJS.ProcessEnv): { account: string; source: NameSource } | undefined {
+export function namedAccount(kind: CredentialKind, argument: string | undefined, processEnv: NodeJS.ProcessEnv): { account: string; source: NameSource } | undefined {
   if (argument !== undefined) return { account: kind.accountName(argument), source: "argument" };
-  const fromEnv = env.CDCREDS_LOGIN;
+  const fromEnv = processEnv.CDCREDS_LOGIN;
   if (fromEnv === undefined || fromEnv === "") return undefined;
   try {
     return { account: kind.accountName(fromEnv), source: "CDCREDS_LOGIN" };
@@ -46,18 +46,18 @@ export function namedAccount(kind: CredentialKind, argument: string | undefined,
  * (the message lists them).
  */
 export async function resolveName(inputs: AccountInputs): Promise<{ account: string; source: NameSource }> {
-  const named = namedAccount(inputs.kind, inputs.argument, inputs.env);
+  const named = namedAccount(inputs.kind, inputs.argument, inputs.processEnv);
   if (named !== undefined) return named;
-  const { environment, store } = inputs;
+  const { env, store } = inputs;
   const all = await inputs.listAccounts();
-  const here = all.filter((a) => a.env === environment && a.store === store);
+  const here = all.filter((a) => a.env === env && a.store === store);
   if (here.length === 1) return { account: here[0]!.apiLogin, source: "index" };
   const give = "give the login as an argument or in CDCREDS_LOGIN";
   if (here.length > 1) {
-    throw new UsageError(`several accounts are stored for ${environment}: ${here.map((a) => a.apiLogin).join(", ")}`, { hint: give });
+    throw new UsageError(`several accounts are stored for ${env}: ${here.map((a) => a.apiLogin).join(", ")}`, { hint: give });
   }
   const elsewhere = all.filter((a) => !here.includes(a)).map((a) => `${a.apiLogin} (${a.env}, ${a.store})`);
-  throw new UsageError(`no login given and no account is stored for ${environment} in the ${store} store`, {
+  throw new UsageError(`no login given and no account is stored for ${env} in the ${store} store`, {
     hint: elsewhere.length > 0 ? `stored elsewhere: ${elsewhere.join(", ")}; use --env or --store, or ${give}` : `store one with \`cdcreds set\`, or ${give}`,
   });
 }
@@ -67,10 +67,10 @@ export async function resolveName(inputs: AccountInputs): Promise<{ account: str
  * when both are set (the name derived like any other), else undefined.
  * @throws {UsageError} (exit 2) when the name or the secret in the variables is invalid.
  */
-export function environmentCredentials(kind: CredentialKind, env: NodeJS.ProcessEnv): { account: string; secret: string } | undefined {
+export function environmentCredentials(kind: CredentialKind, processEnv: NodeJS.ProcessEnv): { account: string; secret: string } | undefined {
   const { account: accountVariable, secret: secretVariable } = kind.variables;
-  const name = env[accountVariable];
-  const secret = env[secretVariable];
+  const name = processEnv[accountVariable];
+  const secret = processEnv[secretVariable];
   if (name === undefined || name === "" || secret === undefined || secret === "") return undefined;
   const problem = secretProblem(secret);
   if (problem !== undefined) throw new UsageError(`${secretVariable} is refused: ${problem}`);
@@ -86,14 +86,14 @@ export function environmentCredentials(kind: CredentialKind, env: NodeJS.Process
  * @throws {NotFoundError} (exit 3) when the store has none for that account and environment.
  * @throws {StoreError} (exit 5) when the store fails.
  */
-export async function loadSecret(store: SecretStore, kind: CredentialKind, environment: Environment, account: string): Promise<string> {
-  const secret = await store.get(kind.secretService(environment), account);
+export async function loadSecret(store: SecretStore, kind: CredentialKind, env: Environment, account: string): Promise<string> {
+  const secret = await store.get(kind.secretService(env), account);
   if (secret === undefined || secret === "") {
     // A locked keyring answers every read with "nothing": before saying nothing is stored, make
     // sure the store works, so a locked or dead one is exit 5, not 3.
     await store.check();
-    throw new NotFoundError(`no password stored for ${account} (${environment}) in ${storeName(store.id)}`, {
-      hint: `store it with \`cdcreds set ${account}${environment === "prod" ? "" : ` --env ${environment}`}\`, or run \`cdcreds list\``,
+    throw new NotFoundError(`no password stored for ${account} (${env}) in ${storeName(store.id)}`, {
+      hint: `store it with \`cdcreds set ${account}${env === "prod" ? "" : ` --env ${env}`}\`, or run \`cdcreds list\``,
     });
   }
   return secret;
@@ -115,7 +115,7 @@ export interface Account {
  */
 export async function resolveAccount(inputs: AccountInputs & { openStore: () => Promise<SecretStore> }): Promise<Account> {
   const { kind } = inputs;
-  const fromEnv = environmentCredentials(kind, inputs.env);
+  const fromEnv = environmentCredentials(kind, inputs.processEnv);
   if (fromEnv !== undefined) {
     const asked = inputs.argument === undefined ? undefined : kind.accountName(inputs.argument);
     if (asked !== undefined && asked !== fromEnv.account) {
@@ -131,6 +131,6 @@ export async function resolveAccount(inputs: AccountInputs & { openStore: () => 
   return {
     account,
     source: "store",
-    secret: () => (secret ??= inputs.openStore().then((store) => loadSecret(store, kind, inputs.environment, account))),
+    secret: () => (secret ??= inputs.openStore().then((store) => loadSecret(store, kind, inputs.env, account))),
   };
 }

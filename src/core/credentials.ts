@@ -26,7 +26,7 @@ export interface AccountRequest extends StoreDeps {
  * The account index, read on demand: only when no account is named, so `get bestshop` and
  * `token bestshop` never load it (nor zod).
  */
-export const listAccounts = async (env: NodeJS.ProcessEnv): Promise<AccountEntry[]> => (await import("./account-index.js")).readAccounts({ env });
+export const listAccounts = async (processEnv: NodeJS.ProcessEnv): Promise<AccountEntry[]> => (await import("./account-index.js")).readAccounts({ processEnv: processEnv });
 
 /** An account, and for a stored one its store (opened, but not read until used). */
 export interface OpenAccount extends Account {
@@ -38,10 +38,10 @@ export interface OpenAccount extends Account {
  * resolved name, whose secret {@link Account.secret} reads from the store.
  * @throws {UsageError} (2).
  */
-export async function openAccount({ kind, options, env, interactive, askSecret, login }: AccountRequest): Promise<OpenAccount> {
+export async function openAccount({ kind, options, processEnv: env, interactive, askSecret, login }: AccountRequest): Promise<OpenAccount> {
   let store: SecretStore | undefined;
-  const open = async (): Promise<SecretStore> => (store ??= await openStore(options.store, { env, interactive, askSecret }));
-  const account = await resolveAccount({ kind, argument: login, env, environment: options.env, store: options.store, listAccounts: () => listAccounts(env), openStore: open });
+  const open = async (): Promise<SecretStore> => (store ??= await openStore(options.store, { processEnv: env, interactive, askSecret }));
+  const account = await resolveAccount({ kind, argument: login, processEnv: env, env: options.env, store: options.store, listAccounts: () => listAccounts(env), openStore: open });
   return { ...account, store: account.source === "store" ? await open() : undefined };
 }
 
@@ -57,8 +57,8 @@ export function replacedServiceNotice(kind: CredentialKind, authUrl: URL | undef
 }
 
 /** How to ask the kind's token service, from the resolved options. */
-export function tokenRequest(options: GlobalOptions, env: NodeJS.ProcessEnv, onProgress?: (event: RetryProgress) => void): TokenRequestOptions {
-  return { env: options.env, authUrl: options.authUrl, timeoutMs: options.timeoutMs, retries: options.retries, proxyEnv: env, onProgress };
+export function tokenRequest(options: GlobalOptions, processEnv: NodeJS.ProcessEnv, onProgress?: (event: RetryProgress) => void): TokenRequestOptions {
+  return { env: options.env, authUrl: options.authUrl, timeoutMs: options.timeoutMs, retries: options.retries, proxyEnv: processEnv, onProgress };
 }
 
 /**
@@ -72,12 +72,12 @@ export async function fetchToken(kind: CredentialKind, credentials: Credentials,
 }
 
 // One lock per account and environment: concurrent `cdcreds token` runs make one request.
-async function withRefreshLock<T>(env: NodeJS.ProcessEnv, options: GlobalOptions, account: string, work: () => Promise<T>): Promise<T> {
+async function withRefreshLock<T>(processEnv: NodeJS.ProcessEnv, options: GlobalOptions, account: string, work: () => Promise<T>): Promise<T> {
   // Loaded here, not at start-up: node:crypto alone measured ~10 % of a bare node start.
   const { createHash } = await import("node:crypto");
   const { acquireLock } = await import("../platform/file-lock.js");
   const { ensurePrivateDir } = await import("../platform/atomic-write.js");
-  const dir = join(configDir(env), "locks");
+  const dir = join(configDir(processEnv), "locks");
   const name = createHash("sha256").update(account).digest("hex").slice(0, 16);
   // Waiters must outlast the holder's longest refresh: every attempt timing out, plus backoff.
   const longest = options.timeoutMs * (options.retries + 1) + 10_000;
@@ -105,7 +105,7 @@ async function withRefreshLock<T>(env: NodeJS.ProcessEnv, options: GlobalOptions
  * @throws {RejectedError} (1), {NotFoundError} (3), {ServiceError} (4), {StoreError} (5).
  */
 export async function issueToken(
-  { kind, options, env }: Pick<AccountRequest, "kind" | "options" | "env">,
+  { kind, options, processEnv: env }: Pick<AccountRequest, "kind" | "options" | "processEnv">,
   { account, source, secret: readSecret, store }: OpenAccount,
   { refresh = false, onProgress }: { refresh?: boolean; onProgress?: (event: RetryProgress) => void } = {},
 ): Promise<Token & { fromCache: boolean }> {

@@ -50,10 +50,10 @@ const MAX_RETRIES = 10;
  * Checks typed values and fills in the defaults; values win over the `CDCREDS_*` variables.
  * @throws {UsageError} (exit 2) naming the bad value as `names` says, or the variable it came from.
  */
-export function resolveOptions(values: OptionValues, env: NodeJS.ProcessEnv, names: OptionNames = LIBRARY_NAMES): GlobalOptions {
-  const envName = values.env ?? env.CDCREDS_ENV;
-  const authUrl = values.authUrl ?? env.CDCREDS_AUTH_URL;
-  const store = values.store ?? env.CDCREDS_STORE;
+export function resolveOptions(values: OptionValues, processEnv: NodeJS.ProcessEnv, names: OptionNames = LIBRARY_NAMES): GlobalOptions {
+  const envName = values.env ?? processEnv.CDCREDS_ENV;
+  const authUrl = values.authUrl ?? processEnv.CDCREDS_AUTH_URL;
+  const store = values.store ?? processEnv.CDCREDS_STORE;
   if (store !== undefined && store !== "" && !(STORE_IDS as readonly string[]).includes(store)) {
     const source = values.store === undefined ? "CDCREDS_STORE" : names.store;
     throw new UsageError(`unknown store "${store}" from ${source}: use ${STORE_IDS.join(" or ")}`);
@@ -108,7 +108,7 @@ function parseNumber(value: string, name: string, { min, max, integer }: { min: 
  * library's are; flags win over variables.
  * @throws {UsageError} (exit 2) naming the bad value and where it came from.
  */
-export function resolveGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessEnv): GlobalOptions {
+export function resolveGlobalOptions(raw: RawGlobalOptions, processEnv: NodeJS.ProcessEnv): GlobalOptions {
   const seconds = raw.timeout === undefined ? undefined : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: MAX_TIMEOUT_MS / 1000, integer: false });
   return resolveOptions(
     {
@@ -120,7 +120,7 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessE
       json: raw.json,
       debug: raw.debug,
     },
-    env,
+    processEnv,
     CLI_NAMES,
   );
 }

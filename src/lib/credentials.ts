@@ -44,10 +44,10 @@ export interface ApiToken {
 
 /** The library's typed options, checked by the same rules as the CLI's and named as the library names them. */
 async function requestOf(options: CredentialOptions): Promise<AccountRequest> {
-  const env = options.processEnv ?? process.env;
+  const processEnv = options.processEnv ?? process.env;
   const { login, authUrl, ...rest } = options;
-  const resolved = resolveOptions({ ...rest, authUrl: authUrl === undefined ? undefined : String(authUrl) }, env);
-  return { kind: await loadKind(resolved.kind), options: resolved, env, interactive: () => false, login };
+  const resolved = resolveOptions({ ...rest, authUrl: authUrl === undefined ? undefined : String(authUrl) }, processEnv);
+  return { kind: await loadKind(resolved.kind), options: resolved, processEnv: processEnv, interactive: () => false, login };
 }
 
 /**

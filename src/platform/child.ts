@@ -12,9 +12,9 @@ const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
  * SIGINT, SIGTERM and SIGHUP sent to cdcreds are passed on to the program.
  * @throws {CdcredsError} exit 127 when the program cannot be started (not found, not executable).
  */
-export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+export function runChild(command: string, args: string[], processEnv: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: "inherit", env });
+    const child = spawn(command, args, { stdio: "inherit", env: processEnv });
     const forward = (signal: NodeJS.Signals): void => {
       child.kill(signal);
     };

@@ -35,7 +35,7 @@ export interface SecretStore {
 
 /** What opening a store may need from its caller. */
 export interface StoreDeps {
-  env: NodeJS.ProcessEnv;
+  processEnv: NodeJS.ProcessEnv;
   /**
    * True when a person can answer a prompt (stdin and stderr are terminals). A function: asking
    * loads `node:tty`, which only a store that prompts needs.

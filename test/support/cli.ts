@@ -24,11 +24,11 @@ export interface CliOptions {
  * user's cdcreds variables are off unless the test sets them.
  */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined };
-  for (const [key, value] of Object.entries(options.env ?? {})) env[key] = value;
-  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const processEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined };
+  for (const [key, value] of Object.entries(options.env ?? {})) processEnv[key] = value;
+  for (const key of Object.keys(processEnv)) if (processEnv[key] === undefined) delete processEnv[key];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: processEnv, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

@@ -15,8 +15,8 @@ export const uniqueLogin = (name: string): string => `t-${name}-${randomBytes(4)
 export const sentinel = (): string => `Sentinel=/ |€é${randomBytes(6).toString("hex")}!`;
 
 /** The secret-tool lookup of an entry, or undefined (what another tool would read). */
-export function secretToolLookup(service: string, username: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const result = spawnSync("secret-tool", ["lookup", "service", service, "username", username], { encoding: "utf8", env });
+export function secretToolLookup(service: string, username: string, processEnv: NodeJS.ProcessEnv = process.env): string | undefined {
+  const result = spawnSync("secret-tool", ["lookup", "service", service, "username", username], { encoding: "utf8", env: processEnv });
   return result.status === 0 ? result.stdout : undefined;
 }
 

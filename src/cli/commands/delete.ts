@@ -14,7 +14,7 @@ export async function deleteAccount(ctx: CommandContext, argument: string): Prom
   const store = await openStore(ctx.options.store, storeDeps(ctx));
   const password = await store.delete(kind.secretService(env), apiLogin);
   const token = await store.delete(kind.tokenService(env), apiLogin);
-  const indexed = await removeAccount({ env: ctx.env }, { apiLogin, env, store: ctx.options.store });
+  const indexed = await removeAccount({ processEnv: ctx.processEnv }, { apiLogin, env, store: ctx.options.store });
   const where = storeName(ctx.options.store);
   if (!password && !token && !indexed) {
     throw new NotFoundError(`nothing stored for ${apiLogin} (${env}) in ${where}`, { hint: "see `cdcreds list` (the account may be in another --env or --store)" });

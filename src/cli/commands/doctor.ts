@@ -34,9 +34,9 @@ async function storeChecks(ctx: CommandContext): Promise<{ description: string; 
 }
 
 async function indexCheck(ctx: CommandContext): Promise<Check> {
-  const path = accountsPath({ env: ctx.env });
+  const path = accountsPath({ processEnv: ctx.processEnv });
   try {
-    const accounts = await readAccounts({ env: ctx.env });
+    const accounts = await readAccounts({ processEnv: ctx.processEnv });
     return { name: "account index", ok: true, detail: `${path} (${accounts.length} account${accounts.length === 1 ? "" : "s"})` };
   } catch (error) {
     if (!(error instanceof CdcredsError)) throw error;
@@ -46,7 +46,7 @@ async function indexCheck(ctx: CommandContext): Promise<Check> {
 
 /** Asks the token service about a made-up login: a 401 proves it answers, without any real account. */
 async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL): Promise<Check> {
-  const answer = await kind.requestToken(kind.madeUpCredentials(), tokenRequest(ctx.options, ctx.env));
+  const answer = await kind.requestToken(kind.madeUpCredentials(), tokenRequest(ctx.options, ctx.processEnv));
   if (answer.status === "rejected") return { name: "token service", ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
   if (answer.status === "valid") return { name: "token service", ok: true, detail: "answers (it even accepted a made-up login)" };
   return { name: "token service", ok: false, detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`, hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url" };
@@ -64,9 +64,9 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   const { description, checks } = await storeChecks(ctx);
   const index = await indexCheck(ctx);
   const online = flags.online === true ? await onlineCheck(ctx, kind, url) : undefined;
-  const fromEnv = environmentCredentials(kind, ctx.env);
+  const fromEnv = environmentCredentials(kind, ctx.processEnv);
   // Node's own switch for turning certificate checks off; cdcreds verifies explicitly, so it is ignored.
-  const tlsOverride = ctx.env.NODE_TLS_REJECT_UNAUTHORIZED !== undefined && ctx.env.NODE_TLS_REJECT_UNAUTHORIZED !== "1";
+  const tlsOverride = ctx.processEnv.NODE_TLS_REJECT_UNAUTHORIZED !== undefined && ctx.processEnv.NODE_TLS_REJECT_UNAUTHORIZED !== "1";
 
   const storeOk = checks.every((c) => c.ok) && index.ok;
   const exitCode = !storeOk ? ExitCode.Store : online?.ok === false ? ExitCode.Service : ExitCode.Ok;

@@ -23,14 +23,14 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
   if (command === undefined || command === "") {
     throw new UsageError("no command to run", { hint: "cdcreds exec -- python sync.py" });
   }
-  const { options, env, ui } = ctx;
+  const { options, processEnv: env, ui } = ctx;
   const kind = await kindOf(ctx);
   const opened = await openAccount({ kind, options, ...storeDeps(ctx), login: flags.login });
   const secret = await opened.secret();
   ui.redact(secret);
   let token: string | undefined;
   if (flags.token !== false) {
-    const issued = await issueToken({ kind, options, env }, opened);
+    const issued = await issueToken({ kind, options, processEnv: env }, opened);
     ui.redact(issued.token);
     const notice = issued.fromCache ? undefined : replacedServiceNotice(kind, options.authUrl);
     if (notice !== undefined) ui.note(notice);

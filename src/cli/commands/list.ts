@@ -25,7 +25,7 @@ function table(rows: Row[]): string {
  * not the truth). Never prints or keeps a secret: the store's answer is only tested for presence.
  */
 export async function list(ctx: CommandContext): Promise<CommandResult> {
-  const { accounts: entries, invalid } = await readAccountIndex({ env: ctx.env });
+  const { accounts: entries, invalid } = await readAccountIndex({ processEnv: ctx.processEnv });
   for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.apiLogin}) is ignored: ${bad.problem}`);
   let store: SecretStore | undefined;
   let storeFailed = false;

@@ -32,7 +32,7 @@ type Issued = Extract<TokenAnswer, { status: "valid" }>;
 async function check(ctx: CommandContext, kind: CredentialKind, account: string, secret: string): Promise<Issued | RejectedError> {
   const spinner = startSpinner(`checking ${account} with ${kind.serviceName} (${ctx.options.env})…`);
   try {
-    return await fetchToken(kind, { account, secret }, tokenRequest(ctx.options, ctx.env));
+    return await fetchToken(kind, { account, secret }, tokenRequest(ctx.options, ctx.processEnv));
   } catch (error) {
     if (error instanceof RejectedError) return error;
     if (error instanceof ServiceError) {
@@ -46,7 +46,7 @@ async function check(ctx: CommandContext, kind: CredentialKind, account: string,
 
 /** The account to store: argument, CDCREDS_LOGIN, or a prompt offering the only stored account. */
 async function chooseAccount(ctx: CommandContext, kind: CredentialKind, argument: string | undefined, known: AccountEntry[]): Promise<string> {
-  const named = namedAccount(kind, argument, ctx.env);
+  const named = namedAccount(kind, argument, ctx.processEnv);
   if (named !== undefined) return named.account;
   if (!ctx.ui.interactive) {
     throw new UsageError(`which login? none given, and ${ctx.ui.notInteractiveReason} to ask`, { hint: STDIN_HINT });
@@ -98,7 +98,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   const store = await openStore(ctx.options.store, storeDeps(ctx));
   // Fail before anyone types a password: a locked keyring or a damaged index would waste it.
   await store.check();
-  const account = await chooseAccount(ctx, kind, argument, await readAccounts({ env: ctx.env }));
+  const account = await chooseAccount(ctx, kind, argument, await readAccounts({ processEnv: ctx.processEnv }));
   const rejected = new Set<string>();
   let secret: string;
   let issued: Issued | undefined;
@@ -124,7 +124,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   else await cacheToken(store, kind, env, account, issued);
   const entry: AccountEntry = { apiLogin: account, env, store: ctx.options.store, ...(issued ? { lastVerified: issued.issuedAt.toISOString() } : {}) };
   try {
-    await upsertAccount({ env: ctx.env }, entry);
+    await upsertAccount({ processEnv: ctx.processEnv }, entry);
   } catch (error) {
     // The store is the truth and holds the secret now: the index is a convenience.
     ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${account}): ${(error as Error).message}`);

@@ -21,7 +21,7 @@ export async function token(ctx: CommandContext, login: string | undefined, flag
     ui.redact(value);
     return value;
   };
-  const issued = await issueToken({ kind, options, env: ctx.env }, { ...opened, secret }, {
+  const issued = await issueToken({ kind, options, processEnv: ctx.processEnv }, { ...opened, secret }, {
     refresh: flags.refresh === true,
     onProgress: (event) => ui.debug(`token service: attempt ${event.attempt}${event.reason === undefined ? "" : ` (${event.reason})`}`),
   });

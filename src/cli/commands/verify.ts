@@ -26,9 +26,9 @@ interface Checked {
  * environment's, else the stored ones.
  */
 async function readCredentials(ctx: CommandContext, kind: CredentialKind, argument: string | undefined, flags: VerifyFlags): Promise<Checked> {
-  const { options, env } = ctx;
+  const { options, processEnv: env } = ctx;
   if (flags.passwordStdin === true) {
-    const { account } = await resolveName({ kind, argument, env, environment: options.env, store: options.store, listAccounts: () => listAccounts(env) });
+    const { account } = await resolveName({ kind, argument, processEnv: env, env: options.env, store: options.store, listAccounts: () => listAccounts(env) });
     const secret = await readPasswordFromStdin(ctx.stdin, "verify", 'printf %s "$PW" | cdcreds verify --password-stdin bestshop');
     return { account, secret, source: "standard input", store: undefined };
   }
@@ -45,7 +45,7 @@ async function recordCheck(ctx: CommandContext, kind: CredentialKind, store: Sec
   try {
     await cacheToken(store, kind, env, account, answer);
     const { upsertAccount } = await import("../../core/account-index.js");
-    await upsertAccount({ env: ctx.env }, { apiLogin: account, env, store: ctx.options.store, lastVerified: answer.issuedAt.toISOString() });
+    await upsertAccount({ processEnv: ctx.processEnv }, { apiLogin: account, env, store: ctx.options.store, lastVerified: answer.issuedAt.toISOString() });
   } catch (error) {
     ctx.ui.warn(`the check succeeded but its token or date was not saved: ${(error as Error).message}`);
   }
@@ -72,7 +72,7 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
   const started = Date.now();
   const answer = await kind.requestToken(
     { account, secret },
-    tokenRequest(ctx.options, ctx.env, ({ attempt, delayMs, reason, elapsedMs }) => {
+    tokenRequest(ctx.options, ctx.processEnv, ({ attempt, delayMs, reason, elapsedMs }) => {
       if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: GET ${url.host}`);
       else ctx.ui.debug(`attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
     }),

@@ -58,8 +58,8 @@ export async function requestToken(req: TokenRequest): Promise<TokenAnswer> {
  * {@link requestToken} through the proxy the environment names, if any (see proxy.ts), which is
  * destroyed afterwards: destroyed, not closed, so a connection left hanging cannot hold the process.
  */
-export async function requestTokenFromEnv(req: Omit<TokenRequest, "dispatcher">, env: NodeJS.ProcessEnv): Promise<TokenAnswer> {
-  const dispatcher = await dispatcherFromEnv(env, req.url);
+export async function requestTokenFromEnv(req: Omit<TokenRequest, "dispatcher">, processEnv: NodeJS.ProcessEnv): Promise<TokenAnswer> {
+  const dispatcher = await dispatcherFromEnv(processEnv, req.url);
   try {
     return await requestToken({ ...req, dispatcher });
   } finally {

@@ -13,9 +13,9 @@ import { isLoopbackHost, loopbackAddressOf } from "./loopback.js";
 export const TLS_ALWAYS_VERIFIED = { rejectUnauthorized: true } as const;
 
 /** First non-empty value among the names, lower case first as curl and undici read them. */
-function variable(env: NodeJS.ProcessEnv, name: string): { name: string; value: string } | undefined {
+function variable(processEnv: NodeJS.ProcessEnv, name: string): { name: string; value: string } | undefined {
   for (const key of [name.toLowerCase(), name]) {
-    const value = env[key];
+    const value = processEnv[key];
     if (value !== undefined && value.trim() !== "") return { name: key, value: value.trim() };
   }
   return undefined;
@@ -48,15 +48,15 @@ export async function importUndici(): Promise<typeof import("undici")> {
  * starts far faster than undici (its WebAssembly parser costs ~300 ms a process).
  * @throws {UsageError} (exit 2) when a proxy variable is not a URL.
  */
-export async function dispatcherFromEnv(env: NodeJS.ProcessEnv, url: URL): Promise<Dispatcher | undefined> {
-  const http = variable(env, "HTTP_PROXY");
-  const https = variable(env, "HTTPS_PROXY") ?? http;
+export async function dispatcherFromEnv(processEnv: NodeJS.ProcessEnv, url: URL): Promise<Dispatcher | undefined> {
+  const http = variable(processEnv, "HTTP_PROXY");
+  const https = variable(processEnv, "HTTPS_PROXY") ?? http;
   // Checked whichever applies, so a malformed variable is reported rather than silently ignored.
   for (const found of [http, https]) if (found !== undefined) proxyHost(found);
   const proxy = url.protocol === "https:" ? https?.value : http !== undefined ? await loopbackProxy(http.value) : undefined;
   if (proxy === undefined) return undefined;
   const { EnvHttpProxyAgent } = await importUndici();
-  const noProxy = variable(env, "NO_PROXY")?.value ?? "";
+  const noProxy = variable(processEnv, "NO_PROXY")?.value ?? "";
   // Empty strings, not undefined: undici would otherwise read process.env behind our back.
   const tls = { connect: TLS_ALWAYS_VERIFIED, requestTls: TLS_ALWAYS_VERIFIED, proxyTls: TLS_ALWAYS_VERIFIED };
   return url.protocol === "https:"

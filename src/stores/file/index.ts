@@ -15,7 +15,7 @@ import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 
 /** What the file store needs from its caller: the environment, whether it may prompt, and options. */
 export interface FileStoreDeps {
-  env: NodeJS.ProcessEnv;
+  processEnv: NodeJS.ProcessEnv;
   /** True when a person can answer a passphrase prompt (stdin and stderr are terminals). */
   interactive: boolean;
   /** Masked prompt, from the caller; without one nothing is asked. `validate` returns true or a message to show. */
@@ -28,7 +28,7 @@ export interface FileStoreDeps {
 }
 
 /** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
-export const fileStorePath = (env: NodeJS.ProcessEnv): string => join(configDir(env), "secrets.enc");
+export const fileStorePath = (processEnv: NodeJS.ProcessEnv): string => join(configDir(processEnv), "secrets.enc");
 
 /** Tries at typing a new passphrase twice alike. */
 const PASSPHRASE_TRIES = 3;
@@ -47,9 +47,9 @@ const weaker = (a: ScryptParams, b: ScryptParams): boolean => a.log2N < b.log2N 
  * the derived key is kept for the life of the store, so open it once per command.
  */
 export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
-  const path = deps.path ?? fileStorePath(deps.env);
+  const path = deps.path ?? fileStorePath(deps.processEnv);
   const dir = dirname(path);
-  const home = deps.env.HOME || homedir();
+  const home = deps.processEnv.HOME || homedir();
   const shown = path.startsWith(home + sep) ? `~${path.slice(home.length)}` : path;
   const wanted = deps.kdf ?? DEFAULT_SCRYPT;
   assertScryptParams(wanted, shown);
@@ -57,7 +57,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   const keys = new Map<string, Promise<Buffer>>();
 
   function passphraseFromEnv(): string | undefined {
-    const value = deps.env.CDCREDS_PASSPHRASE;
+    const value = deps.processEnv.CDCREDS_PASSPHRASE;
     if (value === "") throw new UsageError("CDCREDS_PASSPHRASE is set but empty: the encrypted file store needs a passphrase");
     if (value === undefined && (!deps.interactive || deps.askPassphrase === undefined)) {
       throw new UsageError(`the encrypted file ${shown} needs a passphrase: set CDCREDS_PASSPHRASE (there is no terminal to ask for it)`, {
@@ -124,7 +124,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     try {
       return { entries: unseal(bytes, parsed, await keyFor(parsed.header.salt, parsed.header.kdf, false), shown), header: parsed.header };
     } catch (error) {
-      if (deps.env.CDCREDS_PASSPHRASE === undefined) passphrase = undefined; // a mistyped one: ask again next time
+      if (deps.processEnv.CDCREDS_PASSPHRASE === undefined) passphrase = undefined; // a mistyped one: ask again next time
       keys.delete(keyId(parsed.header.salt, parsed.header.kdf));
       throw error;
     }
@@ -196,4 +196,4 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
 
 /** The store registry's way in (stores/index.ts). */
 export const openStore = (deps: StoreDeps): Promise<SecretStore> =>
-  openFileStore({ env: deps.env, interactive: deps.interactive(), askPassphrase: deps.askSecret });
+  openFileStore({ processEnv: deps.processEnv, interactive: deps.interactive(), askPassphrase: deps.askSecret });
