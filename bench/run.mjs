@@ -48,7 +48,14 @@ const PASSWORD = "b3nch=/ |.-_~^@!#€pässwörd";
 /** The test suite's token-service emulator (TypeScript), bundled for this plain-JS bench. */
 async function loadEmulator(dir) {
   const outfile = join(dir, "emulator.mjs");
-  await build({ entryPoints: [join(ROOT, "test/support/emulator.ts")], outfile, bundle: true, platform: "node", format: "esm", logLevel: "warning" });
+  await build({
+    entryPoints: [join(ROOT, "test/support/emulator.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    logLevel: "warning",
+  });
   return import(pathToFileURL(outfile).href);
 }
 
@@ -56,10 +63,18 @@ async function loadEmulator(dir) {
 function emulatorRequestMs(url) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    httpGet(url, { agent: false, headers: { authorization: `Basic ${Buffer.from(`${API_LOGIN}:${PASSWORD}`).toString("base64")}` } }, (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`emulator answered ${res.statusCode}`))));
-    }).on("error", reject);
+    httpGet(
+      url,
+      { agent: false, headers: { authorization: `Basic ${Buffer.from(`${API_LOGIN}:${PASSWORD}`).toString("base64")}` } },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(Number(process.hrtime.bigint() - started) / 1e6)
+            : reject(new Error(`emulator answered ${res.statusCode}`)),
+        );
+      },
+    ).on("error", reject);
   });
 }
 
@@ -104,7 +119,11 @@ async function main() {
         expect: "",
       },
       // The floor for any Node client of the token service: a bare node doing one http.get.
-      { name: "node -e http.get(emulator)", argv: [NODE, "-e", `require("http").get(${JSON.stringify(sts.url)}, (r) => r.resume())`], expect: "" },
+      {
+        name: "node -e http.get(emulator)",
+        argv: [NODE, "-e", `require("http").get(${JSON.stringify(sts.url)}, (r) => r.resume())`],
+        expect: "",
+      },
       { name: "secret-tool lookup", argv: ["secret-tool", "lookup", "service", "cdcreds:prod", "username", API_LOGIN], expect: PASSWORD },
       {
         name: "python3 keyring.get_password",
@@ -135,7 +154,9 @@ async function main() {
     process.stderr.write("\n");
     load.push(loadavg()[0]);
     if (sts.requests.length - requestsBefore !== 4 * (WARMUP + RUNS)) {
-      throw new Error(`expected one emulator request per verify (two cases), per http.get and per probe, saw ${sts.requests.length - requestsBefore}`);
+      throw new Error(
+        `expected one emulator request per verify (two cases), per http.get and per probe, saw ${sts.requests.length - requestsBefore}`,
+      );
     }
 
     const rss = new Map();
@@ -156,15 +177,21 @@ async function main() {
     const records = m(verify) - m(get) - request;
     const bareRequest = m(nodeHttp) - base;
 
-    console.log(`\ncdcreds bench: ${RUNS} timed runs per case after ${WARMUP} warm-up rounds, interleaved; peak RSS = median of ${RSS_RUNS} runs`);
-    console.log(`machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, ${new Date().toISOString()}`);
+    console.log(
+      `\ncdcreds bench: ${RUNS} timed runs per case after ${WARMUP} warm-up rounds, interleaved; peak RSS = median of ${RSS_RUNS} runs`,
+    );
+    console.log(
+      `machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, ${new Date().toISOString()}`,
+    );
     console.log(`load average (1 min) before/after: ${load.map((l) => l.toFixed(2)).join(" / ")}\n`);
     console.log("| command | median ms | min ms | max ms | IQR ms | peak RSS MB | × bare node |");
     console.log("|---|---:|---:|---:|---:|---:|---:|");
     for (const c of cases) {
       const s = stats.get(c);
       const r = rss.get(c);
-      console.log(`| \`${c.name}\` | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.max)} | ${fmt(s.q3 - s.q1)} | ${r === undefined ? "n/a" : r.toFixed(1)} | ${(s.median / base).toFixed(2)} |`);
+      console.log(
+        `| \`${c.name}\` | ${fmt(s.median)} | ${fmt(s.min)} | ${fmt(s.max)} | ${fmt(s.q3 - s.q1)} | ${r === undefined ? "n/a" : r.toFixed(1)} | ${(s.median / base).toFixed(2)} |`,
+      );
     }
     console.log(`\nemulator alone (one GET, fresh loopback connection, from a warm process): median ${fmt(emulatorMs)} ms`);
     if (rss.get(node) === undefined) console.log("(peak RSS needs GNU time at /usr/bin/time: apt-get install time)");
@@ -173,7 +200,11 @@ async function main() {
       { what: "derive ≤ 1.15× bare node", holds: m(derive) <= 1.15 * base, detail: `${(m(derive) / base).toFixed(3)}×` },
       { what: "get ≤ 1.25× bare node", holds: m(get) <= 1.25 * base, detail: `${(m(get) / base).toFixed(3)}×` },
       { what: "cached token ≤ 1.25× bare node", holds: m(token) <= 1.25 * base, detail: `${(m(token) / base).toFixed(3)}×` },
-      { what: "get faster than Python's keyring", holds: m(get) < m(python), detail: `${fmt(m(get))} vs ${fmt(m(python))} ms (${(m(get) / m(python)).toFixed(2)}×)` },
+      {
+        what: "get faster than Python's keyring",
+        holds: m(get) < m(python),
+        detail: `${fmt(m(get))} vs ${fmt(m(python))} ms (${(m(get) / m(python)).toFixed(2)}×)`,
+      },
       {
         what: "verify − get ≤ the emulator's own time",
         holds: m(verify) - m(get) <= emulatorMs,
@@ -182,13 +213,23 @@ async function main() {
     ];
     console.log("\nbudgets (medians of this run):");
     for (const b of budgets) console.log(`  ${b.holds ? "PASS" : "FAIL"}  ${b.what}: ${b.detail}`);
-    console.log(`  (for reference: get is ${(m(get) / m(secretTool)).toFixed(2)}× secret-tool; --help is ${(m(help) / base).toFixed(2)}× bare node;`);
-    console.log(`   verify − get = ${fmt(m(verify) - m(get))} ms: the request ${fmt(request)} ms (a bare node's http.get adds ${fmt(bareRequest)} ms`);
+    console.log(
+      `  (for reference: get is ${(m(get) / m(secretTool)).toFixed(2)}× secret-tool; --help is ${(m(help) / base).toFixed(2)}× bare node;`,
+    );
+    console.log(
+      `   verify − get = ${fmt(m(verify) - m(get))} ms: the request ${fmt(request)} ms (a bare node's http.get adds ${fmt(bareRequest)} ms`,
+    );
     console.log(`   to node -e 0), then recording the check (token cached, date in the account index) ${fmt(records)} ms)`);
 
     if (args.json !== undefined) {
       const rows = cases.map((c) => ({ name: c.name, ...stats.get(c), peakRssMb: rss.get(c), ratioToNode: stats.get(c).median / base }));
-      const machine = { nproc: availableParallelism(), cpu: cpus()[0]?.model, node: process.version, date: new Date().toISOString(), loadavg: load };
+      const machine = {
+        nproc: availableParallelism(),
+        cpu: cpus()[0]?.model,
+        node: process.version,
+        date: new Date().toISOString(),
+        loadavg: load,
+      };
       await writeFile(args.json, `${JSON.stringify({ runs: RUNS, warmup: WARMUP, machine, rows, emulatorMs, budgets }, null, 2)}\n`);
     }
   } finally {

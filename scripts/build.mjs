@@ -42,8 +42,12 @@ const trimStartup = {
         ? virtual("child_process (on first use)", 'module.exports = { get spawn() { return require("node:child_process").spawn; } };')
         : undefined,
     );
-    b.onResolve({ filter: /^(@inquirer\/prompts|undici)$/ }, (args) => virtual(args.path, `module.exports = require("./vendor/${VENDORED[args.path]}.cjs");`));
-    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === "dynamic-import" ? virtual(args.path, `module.exports = require("${args.path}");`) : undefined));
+    b.onResolve({ filter: /^(@inquirer\/prompts|undici)$/ }, (args) =>
+      virtual(args.path, `module.exports = require("./vendor/${VENDORED[args.path]}.cjs");`),
+    );
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "dynamic-import" ? virtual(args.path, `module.exports = require("${args.path}");`) : undefined,
+    );
   },
 };
 
@@ -91,7 +95,9 @@ await build({
   format: "esm",
   chunkNames: "chunks/[name]-[hash]",
   // CommonJS dependencies bundled into ESM need a real `require` for Node built-ins.
-  banner: { js: 'import { createRequire as __cdcredsCreateRequire } from "node:module"; const require = __cdcredsCreateRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __cdcredsCreateRequire } from "node:module"; const require = __cdcredsCreateRequire(import.meta.url);',
+  },
 });
 const old = `dist.old-${process.pid}`;
 await rename("dist", old).catch(() => {});

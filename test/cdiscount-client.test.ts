@@ -60,7 +60,13 @@ describe("parseToken and classifyResponse (every kind of answer)", () => {
   });
 
   it.each<[number, string, string, TokenAnswer["status"], string]>([
-    [200, "text/html", "<html><h1>Welcome on Cdiscount STS</h1></html>", "unexpected", 'HTTP 200 with the bot-protection page "Welcome on Cdiscount STS" instead of a token'],
+    [
+      200,
+      "text/html",
+      "<html><h1>Welcome on Cdiscount STS</h1></html>",
+      "unexpected",
+      'HTTP 200 with the bot-protection page "Welcome on Cdiscount STS" instead of a token',
+    ],
     [200, "text/html", "<html><body>hi</body></html>", "unexpected", "HTTP 200 with an HTML page instead of a token"],
     [200, "application/xml", "<Fault/>", "unexpected", "HTTP 200 with an XML document without a token instead of a token"],
     [200, "text/plain", "  ", "unexpected", "HTTP 200 with an empty body instead of a token"],
@@ -75,7 +81,9 @@ describe("parseToken and classifyResponse (every kind of answer)", () => {
   });
 
   it("names only the host of a redirect target", () => {
-    expect(classifyResponse(302, { location: "https://evil.example/steal?x=1" }, "")).toMatchObject({ detail: "HTTP 302 redirect to evil.example, not followed" });
+    expect(classifyResponse(302, { location: "https://evil.example/steal?x=1" }, "")).toMatchObject({
+      detail: "HTTP 302 redirect to evil.example, not followed",
+    });
     expect(classifyResponse(302, { location: "/login" }, "")).toMatchObject({ detail: "HTTP 302 redirect on the same host, not followed" });
   });
 
@@ -91,7 +99,13 @@ describe("requestToken against the emulator", () => {
   it("sends one GET with UTF-8 HTTP Basic credentials and returns the token", async () => {
     expect(await ask()).toEqual({ status: "valid", token: sts.token, issuedAt: NOW, attempts: 1 });
     expect(sts.requests).toMatchObject([
-      { method: "GET", url: TOKEN_PATH, authorization: basicAuthorization("bestshop-api", PASSWORD), login: "bestshop-api", password: PASSWORD },
+      {
+        method: "GET",
+        url: TOKEN_PATH,
+        authorization: basicAuthorization("bestshop-api", PASSWORD),
+        login: "bestshop-api",
+        password: PASSWORD,
+      },
     ]);
     // Latin-1 would turn € into one byte (or ?): the wire form must be UTF-8.
     expect(Buffer.from(sts.requests[0]!.authorization!.slice(6), "base64")).toEqual(Buffer.from(`bestshop-api:${PASSWORD}`, "utf8"));
@@ -125,7 +139,12 @@ describe("requestToken against the emulator", () => {
 
   it("reports a 302 as unexpected and never follows it", async () => {
     sts.answer("redirect");
-    expect(await ask()).toEqual({ status: "unexpected", httpStatus: 302, detail: `HTTP 302 redirect to ${new URL(sts.origin).host}, not followed`, attempts: 1 });
+    expect(await ask()).toEqual({
+      status: "unexpected",
+      httpStatus: 302,
+      detail: `HTTP 302 redirect to ${new URL(sts.origin).host}, not followed`,
+      attempts: 1,
+    });
     expect(sts.requests.map((r) => r.url)).toEqual([TOKEN_PATH]);
     expect(sts.requests.map((r) => r.url)).not.toContain(REDIRECT_PATH);
   });
@@ -268,7 +287,10 @@ describe("answerError", () => {
   });
 
   it("maps unexpected and unreachable answers to exit 4, naming the host and the cause", () => {
-    const unexpected = answerError({ status: "unexpected", httpStatus: 200, detail: "HTTP 200 with an empty body instead of a token", attempts: 1 }, url);
+    const unexpected = answerError(
+      { status: "unexpected", httpStatus: 200, detail: "HTTP 200 with an empty body instead of a token", attempts: 1 },
+      url,
+    );
     expect(unexpected).toBeInstanceOf(ServiceError);
     expect(unexpected.exitCode).toBe(ExitCode.Service);
     expect(unexpected.message).toBe("sts.cdiscount.com answered unexpectedly: HTTP 200 with an empty body instead of a token");
@@ -286,23 +308,34 @@ describe("verifyCredentials (library)", () => {
 
   it("throws RejectedError (exit 1) after one request", async () => {
     sts.answer("401");
-    await expect(verifyCredentials({ apiLogin: "bestshop-api", password: PASSWORD, authUrl: sts.url, proxyEnv: {} })).rejects.toMatchObject({
-      name: "RejectedError",
-      exitCode: 1,
-    });
+    await expect(verifyCredentials({ apiLogin: "bestshop-api", password: PASSWORD, authUrl: sts.url, proxyEnv: {} })).rejects.toMatchObject(
+      {
+        name: "RejectedError",
+        exitCode: 1,
+      },
+    );
     expect(sts.requests).toHaveLength(1);
   });
 
   it("throws ServiceError (exit 4) when the service stays unreachable", async () => {
     sts.answer("503");
     await expect(
-      verifyCredentials({ apiLogin: "bestshop-api", password: PASSWORD, authUrl: sts.url, retries: 1, sleep: () => Promise.resolve(), proxyEnv: {} }),
+      verifyCredentials({
+        apiLogin: "bestshop-api",
+        password: PASSWORD,
+        authUrl: sts.url,
+        retries: 1,
+        sleep: () => Promise.resolve(),
+        proxyEnv: {},
+      }),
     ).rejects.toMatchObject({ name: "ServiceError", exitCode: 4 });
     expect(sts.requests).toHaveLength(2);
   });
 
   it("refuses a cleartext URL to another host before any request", async () => {
-    await expect(verifyCredentials({ apiLogin: "bestshop-api", password: PASSWORD, authUrl: "http://sts.example/token" })).rejects.toMatchObject({
+    await expect(
+      verifyCredentials({ apiLogin: "bestshop-api", password: PASSWORD, authUrl: "http://sts.example/token" }),
+    ).rejects.toMatchObject({
       name: "UsageError",
       exitCode: 2,
     });
@@ -324,7 +357,16 @@ function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), "cdcreds-tls-"));
   try {
     const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"];
-    args.push("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"));
+    args.push(
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    );
     const made = spawnSync("openssl", args, { encoding: "utf8" });
     if (made.status !== 0) throw new Error(`openssl is needed for the TLS test: ${made.error?.message ?? made.stderr}`);
     return { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };

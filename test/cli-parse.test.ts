@@ -20,7 +20,8 @@ vi.mock("../src/cli/commands/token.js", () => ({ token: record("token") }));
 vi.mock("../src/cli/commands/exec.js", () => ({ exec: record("exec") }));
 vi.mock("../src/cli/commands/delete.js", () => ({
   // A fault no error class describes, as a bug would throw it.
-  deleteAccount: (ctx: CommandContext, login: string) => (login === "boom" ? Promise.reject(new TypeError("x is undefined")) : record("delete")(ctx, login)),
+  deleteAccount: (ctx: CommandContext, login: string) =>
+    login === "boom" ? Promise.reject(new TypeError("x is undefined")) : record("delete")(ctx, login),
 }));
 vi.mock("../src/cli/commands/doctor.js", () => ({ doctor: record("doctor") }));
 
@@ -55,7 +56,10 @@ describe("argv to command", () => {
   });
 
   it("turns --no-verify into verify: false and keeps --password-stdin", async () => {
-    expect((await parse("set", "bestshop", "--no-verify", "--password-stdin")).args).toEqual(["bestshop", { verify: false, passwordStdin: true }]);
+    expect((await parse("set", "bestshop", "--no-verify", "--password-stdin")).args).toEqual([
+      "bestshop",
+      { verify: false, passwordStdin: true },
+    ]);
     expect((await parse("set")).args).toEqual([undefined, { verify: true }]);
   });
 
@@ -85,7 +89,11 @@ describe("argv to command", () => {
 
   it("refuses an option value outside its choices", async () => {
     calls.length = 0;
-    await expect(buildProgram().configureOutput({ writeErr: () => {} }).parseAsync(["--env", "dev", "get"], { from: "user" })).rejects.toMatchObject({
+    await expect(
+      buildProgram()
+        .configureOutput({ writeErr: () => {} })
+        .parseAsync(["--env", "dev", "get"], { from: "user" }),
+    ).rejects.toMatchObject({
       code: "commander.invalidArgument",
     });
     expect(calls).toHaveLength(0);

@@ -124,7 +124,9 @@ describe("colour", () => {
     const result = await runCli(["derive", "x-api"], { env: { FORCE_COLOR: "1" } });
     expect(result.stderr).toBe(`${ESC}36mnote:${ESC}39m "x-api" already ends in -api: it is unchanged\n`);
     expect(result.stdout).toBe("x-api\n");
-    expect((await runCli(["derive", ""], { env: { FORCE_COLOR: "1" } })).stderr).toBe(`${ESC}31merror:${ESC}39m invalid login: the login is empty\n`);
+    expect((await runCli(["derive", ""], { env: { FORCE_COLOR: "1" } })).stderr).toBe(
+      `${ESC}31merror:${ESC}39m invalid login: the login is empty\n`,
+    );
   });
 
   it("is never used with NO_COLOR, even on a terminal", () => {
@@ -153,7 +155,9 @@ describe("cdcreds completion", () => {
   it("refuses an unknown shell with exit 2", async () => {
     const result = await runCli(["completion", "tcsh"]);
     expect(result).toMatchObject({ code: 2, stdout: "" });
-    expect(result.stderr).toMatch(/^error: command-argument value 'tcsh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\./);
+    expect(result.stderr).toMatch(
+      /^error: command-argument value 'tcsh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\./,
+    );
   });
 
   it("completes commands and option values in a real bash", () => {

@@ -15,8 +15,12 @@ async function getCredentials(inputs: AccountInputs & { openStore: () => Promise
   return { apiLogin: account, password: await secret(), source };
 }
 
-
-const account = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntry => ({ apiLogin, env: "prod", store: "keychain", ...extra });
+const account = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntry => ({
+  apiLogin,
+  env: "prod",
+  store: "keychain",
+  ...extra,
+});
 const inputs = (over: Partial<AccountInputs> = {}) => ({
   kind,
   argument: undefined,
@@ -29,23 +33,32 @@ const inputs = (over: Partial<AccountInputs> = {}) => ({
 
 describe("resolveName", () => {
   it("takes the argument first, derived, without reading the index", async () => {
-    expect(await resolveName(inputs({ argument: " bestshop ", processEnv: { CDCREDS_LOGIN: "other" } }))).toEqual({ account: "bestshop-api", source: "argument" });
+    expect(await resolveName(inputs({ argument: " bestshop ", processEnv: { CDCREDS_LOGIN: "other" } }))).toEqual({
+      account: "bestshop-api",
+      source: "argument",
+    });
   });
 
   it("then CDCREDS_LOGIN", async () => {
-    expect(await resolveName(inputs({ processEnv: { CDCREDS_LOGIN: "envshop-api" } }))).toEqual({ account: "envshop-api", source: "CDCREDS_LOGIN" });
+    expect(await resolveName(inputs({ processEnv: { CDCREDS_LOGIN: "envshop-api" } }))).toEqual({
+      account: "envshop-api",
+      source: "CDCREDS_LOGIN",
+    });
     await expect(resolveName(inputs({ processEnv: { CDCREDS_LOGIN: "bad login" } }))).rejects.toThrow(/^CDCREDS_LOGIN: invalid login/);
   });
 
   it("then the only account stored for that environment and store", async () => {
-    const listAccounts = () => Promise.resolve([account("one-api"), account("pre-api", { env: "preprod" }), account("file-api", { store: "file" })]);
+    const listAccounts = () =>
+      Promise.resolve([account("one-api"), account("pre-api", { env: "preprod" }), account("file-api", { store: "file" })]);
     expect(await resolveName(inputs({ listAccounts }))).toEqual({ account: "one-api", source: "index" });
   });
 
   it("else exit 2, listing the accounts it could not choose from, or where others are", async () => {
     const several = resolveName(inputs({ listAccounts: () => Promise.resolve([account("a-api"), account("b-api")]) }));
     await expect(several).rejects.toThrow("several accounts are stored for prod: a-api, b-api");
-    const none = (await resolveName(inputs({ listAccounts: () => Promise.resolve([account("p-api", { env: "preprod" })]) })).catch((e: unknown) => e)) as UsageError;
+    const none = (await resolveName(inputs({ listAccounts: () => Promise.resolve([account("p-api", { env: "preprod" })]) })).catch(
+      (e: unknown) => e,
+    )) as UsageError;
     expect(none.exitCode).toBe(ExitCode.Usage);
     expect(none.message).toBe("no login given and no account is stored for prod in the keychain store");
     expect(none.hint).toContain("stored elsewhere: p-api (preprod, keychain)");
@@ -63,15 +76,25 @@ describe("getCredentials", () => {
   it("prefers environment credentials and never opens the store for them", async () => {
     const env = { CDISCOUNT_API_LOGIN: "envshop", CDISCOUNT_API_PASSWORD: "pw" };
     const openStore = () => Promise.reject(new Error("the store must not be opened"));
-    expect(await getCredentials({ ...inputs({ processEnv: env }), openStore })).toEqual({ apiLogin: "envshop-api", password: "pw", source: "environment" });
-    expect(await getCredentials({ ...inputs({ processEnv: env, argument: "envshop-api" }), openStore })).toMatchObject({ source: "environment" });
-    await expect(getCredentials({ ...inputs({ processEnv: env, argument: "other" }), openStore })).rejects.toThrow("CDISCOUNT_API_LOGIN is envshop-api, not other-api");
+    expect(await getCredentials({ ...inputs({ processEnv: env }), openStore })).toEqual({
+      apiLogin: "envshop-api",
+      password: "pw",
+      source: "environment",
+    });
+    expect(await getCredentials({ ...inputs({ processEnv: env, argument: "envshop-api" }), openStore })).toMatchObject({
+      source: "environment",
+    });
+    await expect(getCredentials({ ...inputs({ processEnv: env, argument: "other" }), openStore })).rejects.toThrow(
+      "CDISCOUNT_API_LOGIN is envshop-api, not other-api",
+    );
   });
 
   it("ignores environment credentials when only one of the two is set", async () => {
     const store = memoryStore({ "cdcreds:prod/shop-api": "stored" });
     const env = { CDISCOUNT_API_LOGIN: "envshop" };
-    expect(await getCredentials({ ...inputs({ processEnv: env, argument: "shop" }), openStore: () => Promise.resolve(store) })).toMatchObject({ password: "stored", source: "store" });
+    expect(
+      await getCredentials({ ...inputs({ processEnv: env, argument: "shop" }), openStore: () => Promise.resolve(store) }),
+    ).toMatchObject({ password: "stored", source: "store" });
   });
 });
 

@@ -14,7 +14,6 @@ import { useSandbox } from "./support/sandbox.js";
 
 const box = useSandbox();
 
-
 const STACK_LINE = /^\s{4}at /m;
 const { newLogin, cdcreds } = box;
 const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_HOME: box.config.dir, ...env });
@@ -23,7 +22,10 @@ const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_H
 function startCli(args: string[], { env = {}, input = "" }: { env?: Record<string, string | undefined>; input?: string } = {}) {
   const full: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...cliEnv(env) };
   for (const key of Object.keys(full)) if (full[key] === undefined) delete full[key];
-  const child = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], { env: full, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], {
+    env: full,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -58,7 +60,9 @@ describe("the keyring daemon dies, or the keyring is locked, during `set`", () =
     box.sts.openGate();
     const result = await run.done;
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 5, stdout: "" });
-    expect(result.stderr).toMatch(/^error: (no Secret Service is reachable|the keyring is locked|the Secret Service has no unlocked default keyring|the Secret Service on the D-Bus session bus failed)/m);
+    expect(result.stderr).toMatch(
+      /^error: (no Secret Service is reachable|the keyring is locked|the Secret Service has no unlocked default keyring|the Secret Service on the D-Bus session bus failed)/m,
+    );
     expect(result.stderr).toMatch(/^hint: .*--store file/m);
     expect(result.stderr).not.toMatch(STACK_LINE);
     expect(result.stderr).not.toContain(password);
@@ -98,7 +102,12 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
     const api = newLogin("prompt-sig");
     const processEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
     delete processEnv.FORCE_COLOR;
-    const pty = spawnPty(process.execPath, [BIN, "--auth-url", box.sts.url, "set", api], { name: "xterm", cols: 120, rows: 40, env: processEnv });
+    const pty = spawnPty(process.execPath, [BIN, "--auth-url", box.sts.url, "set", api], {
+      name: "xterm",
+      cols: 120,
+      rows: 40,
+      env: processEnv,
+    });
     let screen = "";
     const prompted = new Promise<void>((resolve) =>
       pty.onData((data) => {
@@ -168,7 +177,9 @@ describe("signals during `set` store nothing and leave nothing behind", () => {
 });
 
 /** A small tmpfs, when this process may mount one (root with CAP_SYS_ADMIN: containers, not CI runners). */
-async function smallTmpfs(): Promise<{ dir: string; fill: () => Promise<void>; readOnly: () => void; remove: () => Promise<void> } | undefined> {
+async function smallTmpfs(): Promise<
+  { dir: string; fill: () => Promise<void>; readOnly: () => void; remove: () => Promise<void> } | undefined
+> {
   const dir = await mkdtemp(join(tmpdir(), "cdcreds-tmpfs-"));
   if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", dir]).status !== 0) {
     await rm(dir, { recursive: true, force: true });
@@ -232,7 +243,9 @@ describe("the config folder cannot be written", () => {
       if (mounted === undefined) return ctx.skip(); // mount needs root with CAP_SYS_ADMIN
       const env = { XDG_CONFIG_HOME: mounted.dir, CDCREDS_PASSPHRASE: "pass" };
       const first = newLogin(`${fault}-first`);
-      expect((await cdcreds(["--store", "file", "set", "--no-verify", "--password-stdin", first], { input: sentinel(), env })).code).toBe(0);
+      expect((await cdcreds(["--store", "file", "set", "--no-verify", "--password-stdin", first], { input: sentinel(), env })).code).toBe(
+        0,
+      );
       const index = join(mounted.dir, "cdcreds", "accounts.json");
       const secrets = join(mounted.dir, "cdcreds", "secrets.enc");
       const before = { index: await readFile(index), secrets: await readFile(secrets) };
@@ -255,7 +268,11 @@ describe("the config folder cannot be written", () => {
       expect(secretToolLookup("cdcreds:prod", api)).toBe(password);
       // Its token too: the refresh lock only saves duplicate requests, it is skipped when it cannot be made.
       const keychainToken = await cdcreds(["token", api], { env });
-      expect({ code: keychainToken.code, stdout: keychainToken.stdout, stderr: keychainToken.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+      expect({ code: keychainToken.code, stdout: keychainToken.stdout, stderr: keychainToken.stderr }).toEqual({
+        code: 0,
+        stdout: `${box.sts.token}\n`,
+        stderr: "",
+      });
 
       expect(await readFile(index)).toEqual(before.index);
       expect(await readFile(secrets)).toEqual(before.secrets);

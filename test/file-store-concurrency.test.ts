@@ -39,8 +39,8 @@ function runNode(args: string[], processEnv: NodeJS.ProcessEnv): Promise<{ code:
   });
 }
 
-
-const lockRecord = (pid: number, ageMs: number): string => JSON.stringify({ pid, host: hostname(), time: Date.now() - ageMs, token: "someone-else" });
+const lockRecord = (pid: number, ageMs: number): string =>
+  JSON.stringify({ pid, host: hostname(), time: Date.now() - ageMs, token: "someone-else" });
 
 describe("concurrent writers", () => {
   it(`keeps every entry when ${WRITERS} processes write at once`, async () => {
@@ -48,7 +48,9 @@ describe("concurrent writers", () => {
     const writer = await bundleWriter(dir);
     const path = join(dir, "store", "secrets.enc");
     const env = { ...process.env, CDCREDS_PASSPHRASE: "shared passphrase" };
-    const results = await Promise.all(Array.from({ length: WRITERS }, (_, id) => runNode([writer, path, String(id), String(ENTRIES_EACH)], env)));
+    const results = await Promise.all(
+      Array.from({ length: WRITERS }, (_, id) => runNode([writer, path, String(id), String(ENTRIES_EACH)], env)),
+    );
     expect(results).toEqual(Array.from({ length: WRITERS }, () => ({ code: 0, stderr: "" })));
     const store = await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: "shared passphrase" } });
     for (let id = 0; id < WRITERS; id++) {
@@ -64,7 +66,9 @@ describe("concurrent writers", () => {
     const store = await fileStore(path);
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.set("cdcreds:prod", `shop${i}-api`, `s${i}`)));
     const reader = await fileStore(path);
-    expect(await Promise.all(Array.from({ length: 20 }, (_, i) => reader.get("cdcreds:prod", `shop${i}-api`)))).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`));
+    expect(await Promise.all(Array.from({ length: 20 }, (_, i) => reader.get("cdcreds:prod", `shop${i}-api`)))).toEqual(
+      Array.from({ length: 20 }, (_, i) => `s${i}`),
+    );
   });
 });
 
@@ -92,7 +96,9 @@ describe("the writers' lock", () => {
     await expect(acquireLock(lockPath, { timeoutMs: 200 })).rejects.toThrow(/another process is still writing/);
     expect(await readFile(lockPath, "utf8")).toBe("");
     await utimes(lockPath, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
-    await (await acquireLock(lockPath, { timeoutMs: 2000 }))(); // abandoned long ago: taken over
+    await (
+      await acquireLock(lockPath, { timeoutMs: 2000 })
+    )(); // abandoned long ago: taken over
   });
 
   it("waits for a live holder, then gives up with exit 5 and the file untouched", async () => {
@@ -102,7 +108,11 @@ describe("the writers' lock", () => {
     const holder = lockRecord(process.pid, 0);
     await writeFile(`${path}.lock`, holder);
     const started = Date.now();
-    const error = await (await fileStore(path, { lock: { timeoutMs: 300 } })).set("cdcreds:prod", "other-api", "y").catch((e: unknown) => e);
+    const error = await (
+      await fileStore(path, { lock: { timeoutMs: 300 } })
+    )
+      .set("cdcreds:prod", "other-api", "y")
+      .catch((e: unknown) => e);
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).message).toMatch(new RegExp(`process ${process.pid} on .* is still writing the encrypted file`));
@@ -121,7 +131,9 @@ describe("the writers' lock", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(secondHolds).toBe(false);
     await releaseFirst();
-    await (await second)();
+    await (
+      await second
+    )();
     expect(secondHolds).toBe(true);
     expect(await readdir(join(lockPath, ".."))).toEqual([]);
   });

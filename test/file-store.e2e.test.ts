@@ -13,7 +13,13 @@ let outputs: string[];
 async function cdcreds(args: string[], options: CliOptions = {}) {
   const result = await runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], {
     ...options,
-    env: { XDG_CONFIG_HOME: box.config.dir, CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: PASSPHRASE, DBUS_SESSION_BUS_ADDRESS: undefined, ...options.env },
+    env: {
+      XDG_CONFIG_HOME: box.config.dir,
+      CDCREDS_STORE: "file",
+      CDCREDS_PASSPHRASE: PASSPHRASE,
+      DBUS_SESSION_BUS_ADDRESS: undefined,
+      ...options.env,
+    },
   });
   outputs.push(result.stderr);
   return result;
@@ -49,7 +55,13 @@ describe("--store file, end to end", () => {
     expect(await cdcreds(["token"])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
     expect(box.sts.requests.length - requestsBeforeToken).toBeLessThanOrEqual(1);
 
-    const exec = await cdcreds(["exec", "--", process.execPath, "-e", "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)"]);
+    const exec = await cdcreds([
+      "exec",
+      "--",
+      process.execPath,
+      "-e",
+      "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
+    ]);
     expect(exec).toMatchObject({ code: 0, stdout: `${password} ${box.sts.token}`, stderr: "" });
 
     const doctor = await cdcreds(["doctor"]);
@@ -76,14 +88,20 @@ describe("--store file, end to end", () => {
     const result = await cdcreds(["get", api], { env: { CDCREDS_PASSPHRASE: "not it" } });
     expect(result).toMatchObject({ code: 5, stdout: "" });
     expect(result.stderr).toMatch(/^error: .*wrong passphrase or damaged file/);
-    const set = await cdcreds(["set", "--no-verify", "--password-stdin", `${uniqueLogin("other")}-api`], { input: "pw2", env: { CDCREDS_PASSPHRASE: "not it" } });
+    const set = await cdcreds(["set", "--no-verify", "--password-stdin", `${uniqueLogin("other")}-api`], {
+      input: "pw2",
+      env: { CDCREDS_PASSPHRASE: "not it" },
+    });
     expect(set.code).toBe(5);
     expect((await readFile(path)).equals(before)).toBe(true);
   });
 
   it("without a terminal or CDCREDS_PASSPHRASE, exits 2 naming the variable", async () => {
     const result = await cdcreds(["get", "someone"], { env: { CDCREDS_PASSPHRASE: undefined } });
-    const set = await cdcreds(["set", "--no-verify", "--password-stdin", "someone"], { input: "pw", env: { CDCREDS_PASSPHRASE: undefined } });
+    const set = await cdcreds(["set", "--no-verify", "--password-stdin", "someone"], {
+      input: "pw",
+      env: { CDCREDS_PASSPHRASE: undefined },
+    });
     expect(set).toMatchObject({ code: 2, stdout: "" });
     expect(set.stderr).toContain("CDCREDS_PASSPHRASE");
     // Reading an absent file needs no passphrase: there is simply nothing stored.

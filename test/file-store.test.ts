@@ -108,7 +108,8 @@ describe("what lands on disk", () => {
     const { path } = await filled();
     const bytes = await readFile(path);
     for (const text of [bytes.toString("utf8"), bytes.toString("latin1")]) {
-      for (const clear of [SECRET, PASSPHRASE, "p€ss", "bestshop-api", "cdcreds:prod", "e1d87736dca748128735ca2277f71ba7"]) expect(text).not.toContain(clear);
+      for (const clear of [SECRET, PASSPHRASE, "p€ss", "bestshop-api", "cdcreds:prod", "e1d87736dca748128735ca2277f71ba7"])
+        expect(text).not.toContain(clear);
     }
   });
 
@@ -203,7 +204,10 @@ describe("refusals leave the file exactly as it was (exit 5)", () => {
       () => store.delete("cdcreds:prod", "bestshop-api"),
       () => store.check(),
     ]) {
-      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      const error = await attempt().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).exitCode).toBe(5);
       expect((error as StoreError).message).toMatch(message);
@@ -227,7 +231,9 @@ describe("refusals leave the file exactly as it was (exit 5)", () => {
   it("names an upgrade for a future version", async () => {
     const { path } = await filled();
     await flipVersion(path);
-    await expect((await fileStore(path)).get("cdcreds:prod", "bestshop-api")).rejects.toMatchObject({ hint: expect.stringMatching(/upgrade cdcreds/) as unknown });
+    await expect((await fileStore(path)).get("cdcreds:prod", "bestshop-api")).rejects.toMatchObject({
+      hint: expect.stringMatching(/upgrade cdcreds/) as unknown,
+    });
   });
 });
 
@@ -276,14 +282,18 @@ describe("the passphrase", () => {
   it("stores nothing when the prompt is interrupted (Ctrl-C)", async () => {
     const path = join(await tempDir(), "secrets.enc");
     const askPassphrase = (): Promise<string> => Promise.reject(new InterruptedError());
-    await expect((await fileStore(path, { processEnv: {}, interactive: true, askPassphrase })).set("a", "b", "c")).rejects.toMatchObject({ exitCode: 130 });
+    await expect((await fileStore(path, { processEnv: {}, interactive: true, askPassphrase })).set("a", "b", "c")).rejects.toMatchObject({
+      exitCode: 130,
+    });
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
   it("starts over at new, empty prompts when the two answers differ, and stores nothing after three tries", async () => {
     const path = join(await tempDir(), "secrets.enc");
     const { asked, deps } = interactive(["typed one", "typed two", "one", "two", "un", "deux"]);
-    await expect((await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET)).rejects.toThrow(/^the two passphrases do not match; nothing was stored$/);
+    await expect((await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET)).rejects.toThrow(
+      /^the two passphrases do not match; nothing was stored$/,
+    );
     expect(asked).toEqual([
       `New passphrase for ${path}`,
       "Repeat the passphrase",
@@ -299,7 +309,9 @@ describe("the passphrase", () => {
     const path = join(await tempDir(), "secrets.enc");
     const { deps } = interactive(["typed one", "typed two", PASSPHRASE, PASSPHRASE]);
     await (await fileStore(path, deps)).set("cdcreds:prod", "bestshop-api", SECRET);
-    expect(await (await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: PASSPHRASE } })).get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+    expect(await (await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: PASSPHRASE } })).get("cdcreds:prod", "bestshop-api")).toBe(
+      SECRET,
+    );
   });
 
   it("is refused with exit 2 naming CDCREDS_PASSPHRASE when it is missing and no one can type it", async () => {
@@ -307,18 +319,25 @@ describe("the passphrase", () => {
     const before = await freeze(path);
     const store = await fileStore(path, { processEnv: {} });
     for (const attempt of [() => store.get("cdcreds:prod", "bestshop-api"), () => store.set("a", "b", "c"), () => store.check()]) {
-      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      const error = await attempt().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).exitCode).toBe(2);
       expect((error as UsageError).message).toMatch(/set CDCREDS_PASSPHRASE/);
     }
-    await expect((await fileStore(join(await tempDir(), "new.enc"), { processEnv: {} })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE/);
+    await expect((await fileStore(join(await tempDir(), "new.enc"), { processEnv: {} })).set("a", "b", "c")).rejects.toThrow(
+      /CDCREDS_PASSPHRASE/,
+    );
     expect(await snapshot(path)).toEqual(before);
   });
 
   it("is refused when empty", async () => {
     const path = join(await tempDir(), "secrets.enc");
-    await expect((await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: "" } })).set("a", "b", "c")).rejects.toThrow(/CDCREDS_PASSPHRASE is set but empty/);
+    await expect((await fileStore(path, { processEnv: { CDCREDS_PASSPHRASE: "" } })).set("a", "b", "c")).rejects.toThrow(
+      /CDCREDS_PASSPHRASE is set but empty/,
+    );
     await expect((await fileStore(path, interactive(["", ""]).deps)).set("a", "b", "c")).rejects.toThrow(/cannot be empty/);
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });

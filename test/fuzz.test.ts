@@ -48,7 +48,11 @@ describe("login validation (fuzzed)", () => {
 describe("token answer parser and classifier (fuzzed)", () => {
   const statuses = fc.oneof(fc.integer({ min: 100, max: 599 }), fc.constantFrom(200, 401, 403, 302, 429, 503));
   const headers = fc.record(
-    { contentType: fc.option(fc.string(), { nil: undefined }), contentEncoding: fc.option(fc.string(), { nil: undefined }), location: fc.option(fc.string(), { nil: undefined }) },
+    {
+      contentType: fc.option(fc.string(), { nil: undefined }),
+      contentEncoding: fc.option(fc.string(), { nil: undefined }),
+      location: fc.option(fc.string(), { nil: undefined }),
+    },
     { requiredKeys: [] },
   );
 
@@ -90,7 +94,11 @@ describe("token answer parser and classifier (fuzzed)", () => {
       fc.string({ maxLength: 40 }),
     );
     const page = fc
-      .tuple(fc.constantFrom("<!DOCTYPE html>", "<html>", "<HTML lang=fr>", "<!doctype html><html><body>", " \n<html>"), fc.array(fragment, { maxLength: 8 }), fc.constantFrom("</html>", "", "</body></html>\n"))
+      .tuple(
+        fc.constantFrom("<!DOCTYPE html>", "<html>", "<HTML lang=fr>", "<!doctype html><html><body>", " \n<html>"),
+        fc.array(fragment, { maxLength: 8 }),
+        fc.constantFrom("</html>", "", "</body></html>\n"),
+      )
       .map(([head, parts, tail]) => `${head}${parts.join("")}${tail}`);
     fc.assert(
       fc.property(page, fc.constantFrom("text/html", "text/html; charset=utf-8", "text/plain", undefined), (html, contentType) => {
@@ -104,10 +112,14 @@ describe("token answer parser and classifier (fuzzed)", () => {
 
   it("never calls an encoded (compressed) body valid, even when its bytes read as a token answer", () => {
     fc.assert(
-      fc.property(tokenLike, fc.constantFrom("gzip", "GZIP", "deflate", "br", "x-gzip", "gzip, identity", "compress"), (token, encoding) => {
-        const outcome = classifyResponse(200, { contentEncoding: encoding }, `<string ${SERIALIZATION}>${token}</string>`);
-        expect(outcome).toMatchObject({ status: "unexpected", httpStatus: 200 });
-      }),
+      fc.property(
+        tokenLike,
+        fc.constantFrom("gzip", "GZIP", "deflate", "br", "x-gzip", "gzip, identity", "compress"),
+        (token, encoding) => {
+          const outcome = classifyResponse(200, { contentEncoding: encoding }, `<string ${SERIALIZATION}>${token}</string>`);
+          expect(outcome).toMatchObject({ status: "unexpected", httpStatus: 200 });
+        },
+      ),
     );
     expect(classifyResponse(200, { contentEncoding: "identity" }, `<string>${"a".repeat(32)}</string>`).status).toBe("valid");
   });

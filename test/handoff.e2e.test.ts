@@ -70,11 +70,17 @@ describe("cdcreds token", () => {
   });
 
   it.each([
-    ["less than an hour left", () => JSON.stringify({ token: "b".repeat(32), expiresAt: new Date(Date.now() + 50 * 60_000).toISOString() })],
+    [
+      "less than an hour left",
+      () => JSON.stringify({ token: "b".repeat(32), expiresAt: new Date(Date.now() + 50 * 60_000).toISOString() }),
+    ],
     ["expired", () => JSON.stringify({ token: "b".repeat(32), expiresAt: new Date(Date.now() - HOUR).toISOString() })],
     ["not JSON", () => "garbage{"],
     ["JSON of the wrong shape", () => JSON.stringify({ token: 42 })],
-    ["a token with forbidden characters", () => JSON.stringify({ token: "<script>x</script>xxxxxxxxxxxx", expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() })],
+    [
+      "a token with forbidden characters",
+      () => JSON.stringify({ token: "<script>x</script>xxxxxxxxxxxx", expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() }),
+    ],
   ])("replaces a cached entry that is %s, without an error", async (_what, entry) => {
     const { api } = await storedAccount("stale");
     storeTokenEntry(api, entry());
@@ -139,7 +145,10 @@ describe("set and verify keep the token they obtain", () => {
 
   it("verify of stored credentials caches the token and records when", async () => {
     const { api } = await storedAccount("verifycache");
-    const listed = async () => (JSON.parse((await cdcreds(["list", "--json"])).stdout) as { apiLogin: string; lastVerified?: string }[]).find((a) => a.apiLogin === api);
+    const listed = async () =>
+      (JSON.parse((await cdcreds(["list", "--json"])).stdout) as { apiLogin: string; lastVerified?: string }[]).find(
+        (a) => a.apiLogin === api,
+      );
     expect((await listed())?.lastVerified ?? null).toBeNull();
     const before = Date.now();
     expect(await cdcreds(["verify", api])).toMatchObject({ code: 0, stdout: "" });
@@ -178,7 +187,10 @@ describe("environment credentials", () => {
     box.sts.setCredentials(api, password);
     const env = { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password, DBUS_SESSION_BUS_ADDRESS: undefined };
     expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
-    expect(await cdcreds(["get", "--json"], { env })).toMatchObject({ code: 0, stdout: `${JSON.stringify({ apiLogin: api, password, env: "prod" })}\n` });
+    expect(await cdcreds(["get", "--json"], { env })).toMatchObject({
+      code: 0,
+      stdout: `${JSON.stringify({ apiLogin: api, password, env: "prod" })}\n`,
+    });
   });
 });
 
@@ -203,7 +215,16 @@ describe("cdcreds exec", () => {
 
   it("exits 128 + the signal when the command dies of one", async () => {
     const { api } = await storedAccount("signal");
-    const result = await cdcreds(["exec", "--login", api, "--no-token", "--", process.execPath, "-e", "process.kill(process.pid, 'SIGTERM')"]);
+    const result = await cdcreds([
+      "exec",
+      "--login",
+      api,
+      "--no-token",
+      "--",
+      process.execPath,
+      "-e",
+      "process.kill(process.pid, 'SIGTERM')",
+    ]);
     expect(result).toMatchObject({ code: 143, stdout: "", stderr: "" });
   });
 
@@ -243,7 +264,9 @@ describe("cdcreds exec", () => {
     const api = `${uniqueLogin("execenv")}-api`;
     const password = sentinel();
     box.sts.setCredentials(api, password);
-    const result = await cdcreds(["exec", "--", process.execPath, "-e", printEnv], { env: { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password } });
+    const result = await cdcreds(["exec", "--", process.execPath, "-e", printEnv], {
+      env: { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password },
+    });
     expect(JSON.parse(result.stdout)).toEqual([api, password, box.sts.token]);
     expect(cachedEntry(api)).toBeUndefined();
   });

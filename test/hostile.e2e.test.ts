@@ -16,7 +16,6 @@ import { BIN, runCli } from "./support/cli.js";
 import { startProxy } from "./support/emulator.js";
 import { useSandbox } from "./support/sandbox.js";
 
-
 const box = useSandbox();
 const ESC = "\u001b";
 const PASSPHRASE = "correct horse battery staple";
@@ -54,7 +53,19 @@ describe("loopback is a property of the address, not of the name", () => {
 /** A throwaway certificate for 127.0.0.1 and sts.example.test, made with the openssl command. */
 async function certificate(): Promise<{ key: Buffer; cert: Buffer; certPath: string }> {
   const dir = await mkdtemp(join(tmpdir(), "cdcreds-tls-"));
-  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=sts.example.test"];
+  const args = [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=sts.example.test",
+  ];
   args.push("-addext", "subjectAltName=IP:127.0.0.1,DNS:sts.example.test", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"));
   const made = spawnSync("openssl", args, { encoding: "utf8" });
   if (made.status !== 0) throw new Error(`openssl is needed for the TLS tests: ${made.error?.message ?? made.stderr}`);
@@ -111,7 +122,8 @@ describe("TLS is always verified", () => {
       const result = await verify("https://sts.example.test/token", { NODE_EXTRA_CA_CERTS: tls.certPath, HTTPS_PROXY: proxy.url });
       expect({ code: result.code, stderr: result.stderr }).toEqual({
         code: 0,
-        stderr: "✓ bestshop-api: credentials valid (prod)\nnote: the token service was replaced (--auth-url or CDCREDS_AUTH_URL): sts.example.test answered, not Cdiscount\n",
+        stderr:
+          "✓ bestshop-api: credentials valid (prod)\nnote: the token service was replaced (--auth-url or CDCREDS_AUTH_URL): sts.example.test answered, not Cdiscount\n",
       });
     } finally {
       await proxy.close();
@@ -131,10 +143,13 @@ describe("a proxy that accepts the connection and never answers CONNECT", () => 
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const proxy = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-      const result = await cdcreds(["--auth-url", "https://sts.example.test/token", "--timeout", "1", "verify", "--password-stdin", "bestshop"], {
-        input: "Sentinel-password-1",
-        env: { HTTPS_PROXY: proxy },
-      });
+      const result = await cdcreds(
+        ["--auth-url", "https://sts.example.test/token", "--timeout", "1", "verify", "--password-stdin", "bestshop"],
+        {
+          input: "Sentinel-password-1",
+          env: { HTTPS_PROXY: proxy },
+        },
+      );
       expect(result.code).toBe(4);
       expect(result.stderr).toBe("error: cannot verify bestshop-api: sts.example.test unreachable: timed out after 1 s\n");
       expect(sockets.size).toBe(1);
@@ -173,9 +188,18 @@ describe("text from outside reaches the terminal escaped", () => {
     const result = await cdcreds(["list"]);
     expect(result.code).toBe(0);
     expect(result.stdout + result.stderr).not.toContain(ESC);
-    expect(result.stdout.split("\n").filter(Boolean).map((line) => line.split(/\s+/)[0])).toEqual(["API", good]);
-    expect(result.stderr).toContain("warning: the account index's entry 1 (evil\\e]0;pwned\\x07-api) is ignored: the login contains a control character (U+001B)");
-    expect(result.stderr).toContain("warning: the account index's entry 3 (x\\e[2J\\u{202e}-api) is ignored: the login contains a control character (U+001B)");
+    expect(
+      result.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(["API", good]);
+    expect(result.stderr).toContain(
+      "warning: the account index's entry 1 (evil\\e]0;pwned\\x07-api) is ignored: the login contains a control character (U+001B)",
+    );
+    expect(result.stderr).toContain(
+      "warning: the account index's entry 3 (x\\e[2J\\u{202e}-api) is ignored: the login contains a control character (U+001B)",
+    );
     // Nothing lost: the bad entries stay in the file for their owner to fix.
     expect(await readFile(join(configDir(), "accounts.json"), "utf8")).toContain("pwned");
   });
@@ -191,7 +215,11 @@ describe("text from outside reaches the terminal escaped", () => {
   it("a crafted encrypted-file header is quoted escaped", async () => {
     await mkdir(configDir(), { recursive: true, mode: 0o700 });
     const name = Buffer.from(`${ESC}]0;pwned\u0007`, "latin1");
-    await writeFile(join(configDir(), "secrets.enc"), Buffer.concat([Buffer.from("CDCREDS\0", "latin1"), Buffer.from([1, name.length]), name]), { mode: 0o600 });
+    await writeFile(
+      join(configDir(), "secrets.enc"),
+      Buffer.concat([Buffer.from("CDCREDS\0", "latin1"), Buffer.from([1, name.length]), name]),
+      { mode: 0o600 },
+    );
     const result = await cdcreds(["--store", "file", "get", "bestshop"], { env: { CDCREDS_PASSPHRASE: PASSPHRASE } });
     expect(result.code).toBe(5);
     expect(result.stderr).not.toContain(ESC);
@@ -203,7 +231,10 @@ describe("redaction is a last resort that never rewrites ordinary words", () => 
   it("leaves a message intact when the password is a single letter", async () => {
     const api = newLogin("short");
     const result = await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: "e" });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: `✓ ${api} (prod): password stored in the keychain without verification\n` });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: `✓ ${api} (prod): password stored in the keychain without verification\n`,
+    });
   });
 });
 
@@ -213,7 +244,10 @@ describe("cdcreds' own files and folder", () => {
 
   it("a folder where the file store's lock goes: exit 5 naming it, not an unexpected failure", async () => {
     await mkdir(join(configDir(), "secrets.enc.lock"), { recursive: true });
-    const result = await cdcreds(["--store", "file", "set", "--no-verify", "--password-stdin", "bestshop"], { input: "pw", env: { CDCREDS_PASSPHRASE: PASSPHRASE } });
+    const result = await cdcreds(["--store", "file", "set", "--no-verify", "--password-stdin", "bestshop"], {
+      input: "pw",
+      env: { CDCREDS_PASSPHRASE: PASSPHRASE },
+    });
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/^error: cannot use the lock file .*secrets\.enc\.lock: it is not a regular file$/m);
   });
@@ -289,7 +323,10 @@ describe("input no password can be is refused before any request (exit 2)", () =
 
   it("a control character in CDISCOUNT_API_PASSWORD", async () => {
     const result = await cdcreds(["verify"], { env: { CDISCOUNT_API_LOGIN: "bestshop", CDISCOUNT_API_PASSWORD: "pass\u0001word" } });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 2, stderr: "error: CDISCOUNT_API_PASSWORD is refused: it contains a control character (U+0001)\n" });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 2,
+      stderr: "error: CDISCOUNT_API_PASSWORD is refused: it contains a control character (U+0001)\n",
+    });
     expect(box.sts.requests).toHaveLength(0);
   });
 

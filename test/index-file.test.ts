@@ -17,7 +17,12 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const entry = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntry => ({ apiLogin, env: "prod", store: "keychain", ...extra });
+const entry = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntry => ({
+  apiLogin,
+  env: "prod",
+  store: "keychain",
+  ...extra,
+});
 
 describe("configDir", () => {
   it("uses XDG_CONFIG_HOME when it is absolute", () => {

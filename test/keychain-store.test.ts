@@ -90,7 +90,11 @@ describe("keychain store with a fake binding", () => {
   });
 
   it("reports a write refused by a locked keyring as reachable but not unlocked", async () => {
-    const { binding } = fake({ set: () => { throw new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed"); } });
+    const { binding } = fake({
+      set: () => {
+        throw new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed");
+      },
+    });
     const steps = await openKeychainStore({ loadBinding: () => binding, platform: "linux" }).probe();
     expect(steps.map(({ name, ok }) => [name, ok])).toEqual([
       ["keychain reachable", true],
@@ -100,14 +104,22 @@ describe("keychain store with a fake binding", () => {
   });
 
   it("turns a binding that cannot load into exit 5", async () => {
-    const store = openKeychainStore({ loadBinding: () => { throw new Error("Cannot find module '@napi-rs/keyring-linux-x64-gnu'"); }, platform: "linux" });
+    const store = openKeychainStore({
+      loadBinding: () => {
+        throw new Error("Cannot find module '@napi-rs/keyring-linux-x64-gnu'");
+      },
+      platform: "linux",
+    });
     await expect(store.get("s", "a")).rejects.toMatchObject({ exitCode: ExitCode.Store });
   });
 });
 
 describe("keychainError", () => {
   it.each([
-    ["Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead", /^no Secret Service is reachable/],
+    [
+      "Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead",
+      /^no Secret Service is reachable/,
+    ],
     ["Couldn't access platform storage: Secret Service: unlock prompt was dismissed", /^the keyring is locked$/],
     ["Couldn't access platform storage: Secret Service: no result found", /never created or unlocked/],
     ["Couldn't access platform storage: AccessDenied", /failed: Couldn't access platform storage: AccessDenied$/],

@@ -63,7 +63,14 @@ describe("`get` and a cached `token`", () => {
   it.each(["get", "token"])("%s loads the keychain binding and nothing else it does not need", async (command) => {
     const login = uniqueLogin("lazy");
     box.apiLogins.push(`${login}-api`);
-    expect((await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], { input: PASSWORD, env: { XDG_CONFIG_HOME: box.config.dir } })).code).toBe(0);
+    expect(
+      (
+        await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], {
+          input: PASSWORD,
+          env: { XDG_CONFIG_HOME: box.config.dir },
+        })
+      ).code,
+    ).toBe(0);
 
     const { builtins, files } = await loadsOf([command, login], command === "get" ? `${PASSWORD}\n` : `${box.sts.token}\n`);
     expect(box.sts.requests).toHaveLength(1); // the token was cached by `set`: no request
@@ -80,7 +87,14 @@ describe("the keychain binding", () => {
   const storedLogin = async (): Promise<string> => {
     const login = uniqueLogin("binding");
     box.apiLogins.push(`${login}-api`);
-    expect((await runCli(["--auth-url", box.sts.url, "set", "--no-verify", "--password-stdin", login], { input: PASSWORD, env: { XDG_CONFIG_HOME: box.config.dir } })).code).toBe(0);
+    expect(
+      (
+        await runCli(["--auth-url", box.sts.url, "set", "--no-verify", "--password-stdin", login], {
+          input: PASSWORD,
+          env: { XDG_CONFIG_HOME: box.config.dir },
+        })
+      ).code,
+    ).toBe(0);
     return login;
   };
 
@@ -104,7 +118,14 @@ describe("`verify`", () => {
   it("loads the HTTP client of Node, not undici, when no proxy is set", async () => {
     const login = uniqueLogin("lazy");
     box.apiLogins.push(`${login}-api`);
-    expect((await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], { input: PASSWORD, env: { XDG_CONFIG_HOME: box.config.dir } })).code).toBe(0);
+    expect(
+      (
+        await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], {
+          input: PASSWORD,
+          env: { XDG_CONFIG_HOME: box.config.dir },
+        })
+      ).code,
+    ).toBe(0);
 
     const { builtins, files } = await loadsOf(["verify", login], "");
     expect(builtins).toContain("http");
@@ -146,6 +167,8 @@ describe("the library", () => {
   // An ESM import of this CommonJS native package measured ~60 ms on Node 20; require does not.
   it("loads the keychain binding with require, never through an ESM import", () => {
     expect(code).toMatch(/requireNow\("@napi-rs\/keyring"\)/);
-    expect(code).not.toMatch(/\bfrom\s*["']@napi-rs\/keyring["']|import\s*\(\s*["']@napi-rs\/keyring["']\s*\)|^import\s*["']@napi-rs\/keyring["']/m);
+    expect(code).not.toMatch(
+      /\bfrom\s*["']@napi-rs\/keyring["']|import\s*\(\s*["']@napi-rs\/keyring["']\s*\)|^import\s*["']@napi-rs\/keyring["']/m,
+    );
   });
 });

@@ -52,10 +52,18 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     const run = async (
       label: string,
       args: string[],
-      { expect: code, env = {}, input, mode }: { expect: number; env?: Record<string, string | undefined>; input?: string; mode?: EmulatorMode },
+      {
+        expect: code,
+        env = {},
+        input,
+        mode,
+      }: { expect: number; env?: Record<string, string | undefined>; input?: string; mode?: EmulatorMode },
     ): Promise<CliResult> => {
       if (mode !== undefined) sts.answer(mode);
-      const result = await runCli(["--debug", "--store", store, "--auth-url", sts.url, "--retries", "0", ...args], { input, env: { ...baseEnv, ...env } });
+      const result = await runCli(["--debug", "--store", store, "--auth-url", sts.url, "--retries", "0", ...args], {
+        input,
+        env: { ...baseEnv, ...env },
+      });
       if (mode !== undefined) sts.setCredentials(api, password); // back to checking the real password
       expect({ label, code: result.code }, result.stderr).toEqual({ label, code });
       audited.push({ label, result, passwordOnStdoutAllowed: PRINTS_PASSWORD(args) });
@@ -69,7 +77,10 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     await run("verify (stored)", ["verify", seller], { expect: 0 });
     await run("verify --json (stored)", ["--json", "verify", seller], { expect: 0 });
     await run("verify --password-stdin", ["verify", "--password-stdin", seller], { expect: 0, input: password });
-    await run("verify (environment credentials)", ["verify"], { expect: 0, env: { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password } });
+    await run("verify (environment credentials)", ["verify"], {
+      expect: 0,
+      env: { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password },
+    });
     const got = await run("get", ["get", seller], { expect: 0 });
     expect(got.stdout).toBe(`${password}\n`);
     const gotJson = await run("get --json", ["--json", "get", seller], { expect: 0 });
@@ -77,7 +88,19 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     await run("token (new)", ["token", seller], { expect: 0 });
     await run("token (cached)", ["token", seller], { expect: 0 });
     await run("token --json --refresh", ["--json", "token", "--refresh", seller], { expect: 0 });
-    const child = await run("exec", ["exec", "--login", seller, "--", process.execPath, "-e", "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)"], { expect: 0 });
+    const child = await run(
+      "exec",
+      [
+        "exec",
+        "--login",
+        seller,
+        "--",
+        process.execPath,
+        "-e",
+        "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
+      ],
+      { expect: 0 },
+    );
     expect(child.stdout).toBe(`${password} ${sts.token}`);
     await run("exec, the program fails", ["exec", "--login", seller, "--", process.execPath, "-e", "process.exit(3)"], { expect: 3 });
     await run("list", ["list"], { expect: 0 });
@@ -114,7 +137,11 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
 
     // The password was really used (so its absence elsewhere means something).
     expect(sts.requests.filter((r) => r.password === password).length).toBeGreaterThan(10);
-    const secrets: [string, string][] = [["password", password], ["Basic form", basic], ...(store === "file" ? ([["passphrase", passphrase]] as [string, string][]) : [])];
+    const secrets: [string, string][] = [
+      ["password", password],
+      ["Basic form", basic],
+      ...(store === "file" ? ([["passphrase", passphrase]] as [string, string][]) : []),
+    ];
     for (const { label, result, passwordOnStdoutAllowed } of audited) {
       for (const [what, secret] of secrets) {
         expect(result.stderr, `${what} on stderr of ${label}`).not.toContain(secret);
@@ -125,7 +152,11 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     // --debug did say things (the audit would prove nothing on silent runs).
     expect(audited.find((a) => a.label === "token (new)")?.result.stderr).toMatch(/^debug: /m);
 
-    const folders = [config.dir, temp, ...[process.env.HOME, process.env.XDG_CACHE_HOME, process.env.XDG_STATE_HOME].filter((d): d is string => d !== undefined && d !== "")];
+    const folders = [
+      config.dir,
+      temp,
+      ...[process.env.HOME, process.env.XDG_CACHE_HOME, process.env.XDG_STATE_HOME].filter((d): d is string => d !== undefined && d !== ""),
+    ];
     for (const folder of folders) {
       for (const [path, content] of await filesUnder(folder).catch(() => new Map<string, string>())) {
         for (const [what, secret] of [...secrets, ["token", sts.token]]) expect(content, `${what} in ${path}`).not.toContain(secret);

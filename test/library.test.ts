@@ -34,7 +34,20 @@ describe('import { ... } from "cdcreds"', () => {
     try {
       const check = async (code: string): Promise<string> => {
         await writeFile(join(dir, "consumer.ts"), code);
-        const args = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", "--skipLibCheck", join(dir, "consumer.ts")];
+        const args = [
+          "--noEmit",
+          "--strict",
+          "--module",
+          "nodenext",
+          "--moduleResolution",
+          "nodenext",
+          "--target",
+          "es2022",
+          "--types",
+          "node",
+          "--skipLibCheck",
+          join(dir, "consumer.ts"),
+        ];
         return execFileAsync(process.execPath, [TSC, ...args]).then(
           () => "",
           (error: { stdout: string }) => error.stdout,
@@ -48,9 +61,11 @@ const code: number = ExitCode.Store;
 export const all = [expires, password, code, deriveApiLogin("x").apiLogin];
 `;
       expect(await check(good)).toBe("");
-      expect(await check(`import { getToken } from "cdcreds";
+      expect(
+        await check(`import { getToken } from "cdcreds";
 await getToken({ env: "staging" });
-`)).toMatch(/error TS2322/);
+`),
+      ).toMatch(/error TS2322/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -64,7 +79,11 @@ await getToken({ env: "staging" });
       console.log(JSON.stringify({ login: deriveApiLogin("bestshop").apiLogin, error }));`);
     expect(out).toEqual({
       login: "bestshop-api",
-      error: { usage: true, exitCode: 2, message: "invalid login: the login contains a colon, which cannot travel in HTTP Basic authentication" },
+      error: {
+        usage: true,
+        exitCode: 2,
+        message: "invalid login: the login contains a colon, which cannot travel in HTTP Basic authentication",
+      },
     });
   });
 
@@ -73,7 +92,10 @@ await getToken({ env: "staging" });
     apiLogins.push(api);
     const password = sentinel();
     box.sts.setCredentials(api, password);
-    const set = await runCli(["set", "--password-stdin", "--no-verify", api], { input: password, env: { XDG_CONFIG_HOME: box.config.dir } });
+    const set = await runCli(["set", "--password-stdin", "--no-verify", api], {
+      input: password,
+      env: { XDG_CONFIG_HOME: box.config.dir },
+    });
     expect(set.code).toBe(0);
 
     const { out, stderr } = await tool(`

@@ -16,7 +16,12 @@ const { apiLogins } = box;
 function terminal(args: string[]) {
   const processEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
   delete processEnv.FORCE_COLOR;
-  const pty = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], { name: "xterm", cols: 120, rows: 40, env: processEnv });
+  const pty = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], {
+    name: "xterm",
+    cols: 120,
+    rows: 40,
+    env: processEnv,
+  });
   let screen = "";
   const waiters: { seen: () => number | undefined; resolve: (end: number) => void }[] = [];
   pty.onData((data) => {
@@ -147,7 +152,9 @@ describe("set in a terminal", () => {
     for (const command of ["set", "verify"]) {
       const run = terminal([command, "--password-stdin", seller]);
       expect(await run.exited).toBe(2);
-      expect(run.screen).toContain("error: --password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed");
+      expect(run.screen).toContain(
+        "error: --password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed",
+      );
     }
     expect(box.sts.requests).toHaveLength(0);
     await expectNothingStored(api);
@@ -157,10 +164,15 @@ describe("set in a terminal", () => {
     const { seller } = newLogin("stderr-log");
     const log = join(box.config.dir, "log");
     const processEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
-    const pty = spawn("sh", ["-c", 'exec "$0" "$1" --auth-url "$2" set "$3" 2>"$4"', process.execPath, BIN, box.sts.url, seller, log], { name: "xterm", env: processEnv });
+    const pty = spawn("sh", ["-c", 'exec "$0" "$1" --auth-url "$2" set "$3" 2>"$4"', process.execPath, BIN, box.sts.url, seller, log], {
+      name: "xterm",
+      env: processEnv,
+    });
     const code = await new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
     expect(code).toBe(2);
-    expect(await readFile(log, "utf8")).toMatch(/^error: a password is needed but standard error is not a terminal \(prompts are drawn there\) to ask for it$/m);
+    expect(await readFile(log, "utf8")).toMatch(
+      /^error: a password is needed but standard error is not a terminal \(prompts are drawn there\) to ask for it$/m,
+    );
   });
 
   it("gives up after three rejected passwords (exit 1) and stores nothing", async () => {

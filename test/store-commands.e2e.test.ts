@@ -17,7 +17,10 @@ const login = (name: string): { seller: string; api: string } => {
 
 /** Runs cdcreds with this test's config folder and emulator, and keeps stderr (and stdout) to search. */
 async function cdcreds(args: string[], options: CliOptions & { keepStdout?: boolean } = {}) {
-  const result = await runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: box.config.dir, ...options.env } });
+  const result = await runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], {
+    ...options,
+    env: { XDG_CONFIG_HOME: box.config.dir, ...options.env },
+  });
   outputs.push(result.stderr);
   if (options.keepStdout !== false) outputs.push(result.stdout);
   return result;
@@ -53,8 +56,12 @@ describe("set then get", () => {
     const python = pythonKeyring(`sys.stdout.write(keyring.get_password("cdcreds:prod", ${JSON.stringify(api)}))`);
     expect(python).toMatchObject({ status: 0, stdout: password });
 
-    const index = JSON.parse((await filesUnder(box.config.dir)).get(`${box.config.dir}/cdcreds/accounts.json`)!) as { accounts: { lastVerified?: string }[] };
-    expect(index.accounts).toEqual([{ apiLogin: api, env: "prod", store: "keychain", lastVerified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown }]);
+    const index = JSON.parse((await filesUnder(box.config.dir)).get(`${box.config.dir}/cdcreds/accounts.json`)!) as {
+      accounts: { lastVerified?: string }[];
+    };
+    expect(index.accounts).toEqual([
+      { apiLogin: api, env: "prod", store: "keychain", lastVerified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown },
+    ]);
     await expectNowhere(password);
   });
 
@@ -62,7 +69,11 @@ describe("set then get", () => {
     const { api } = login("python");
     const password = sentinel();
     expect(pythonKeyring(`keyring.set_password("cdcreds:preprod", ${JSON.stringify(api)}, ${JSON.stringify(password)})`).status).toBe(0);
-    expect(await cdcreds(["get", "--env", "preprod", api], { keepStdout: false })).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });
+    expect(await cdcreds(["get", "--env", "preprod", api], { keepStdout: false })).toMatchObject({
+      code: 0,
+      stdout: `${password}\n`,
+      stderr: "",
+    });
   });
 
   it("stores nothing when Cdiscount rejects the password (exit 1), and says what to check", async () => {
@@ -83,7 +94,10 @@ describe("set then get", () => {
   it("stores without asking Cdiscount with --no-verify, and refuses to prompt without a terminal", async () => {
     const { seller, api } = login("noverify");
     const password = sentinel();
-    expect(await cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: `${password}\r\n` })).toMatchObject({ code: 0, stdout: "" });
+    expect(await cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: `${password}\r\n` })).toMatchObject({
+      code: 0,
+      stdout: "",
+    });
     expect(box.sts.requests).toHaveLength(0);
     expect(secretToolLookup("cdcreds:prod", api)).toBe(password);
     const noTty = await cdcreds(["set", seller]);
@@ -94,7 +108,11 @@ describe("set then get", () => {
 
   it("exits 3 for an unknown login, with nothing on stdout", async () => {
     const { api } = login("unknown");
-    expect(await cdcreds(["get", api])).toMatchObject({ code: 3, stdout: "", stderr: `error: no password stored for ${api} (prod) in the keychain\nhint: store it with \`cdcreds set ${api}\`, or run \`cdcreds list\`\n` });
+    expect(await cdcreds(["get", api])).toMatchObject({
+      code: 3,
+      stdout: "",
+      stderr: `error: no password stored for ${api} (prod) in the keychain\nhint: store it with \`cdcreds set ${api}\`, or run \`cdcreds list\`\n`,
+    });
   });
 });
 
@@ -116,7 +134,10 @@ describe("which login", () => {
 
   it("prefers environment credentials and does not touch the store for them", async () => {
     const env = { CDISCOUNT_API_LOGIN: "envshop", CDISCOUNT_API_PASSWORD: "from-env", DBUS_SESSION_BUS_ADDRESS: undefined };
-    expect(await cdcreds(["get", "--json"], { env, keepStdout: false })).toMatchObject({ code: 0, stdout: '{"apiLogin":"envshop-api","password":"from-env","env":"prod"}\n' });
+    expect(await cdcreds(["get", "--json"], { env, keepStdout: false })).toMatchObject({
+      code: 0,
+      stdout: '{"apiLogin":"envshop-api","password":"from-env","env":"prod"}\n',
+    });
   });
 });
 
@@ -130,7 +151,9 @@ describe("list, delete, verify, doctor", () => {
     spawnSync("secret-tool", ["clear", "service", "cdcreds:prod", "username", gone.api]);
     const json = await cdcreds(["list", "--json"]);
     expect(JSON.parse(json.stdout)).toEqual(
-      [kept.api, gone.api].sort().map((apiLogin) => ({ apiLogin, env: "prod", store: "keychain", lastVerified: null, stored: apiLogin === kept.api })),
+      [kept.api, gone.api]
+        .sort()
+        .map((apiLogin) => ({ apiLogin, env: "prod", store: "keychain", lastVerified: null, stored: apiLogin === kept.api })),
     );
     const text = await cdcreds(["list"]);
     expect(text.code).toBe(0);
@@ -144,9 +167,15 @@ describe("list, delete, verify, doctor", () => {
   it("deletes the password and the cached token, then exits 3 when nothing is left", async () => {
     const { seller, api } = login("delete");
     await cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: sentinel() });
-    spawnSync("secret-tool", ["store", "--label=token", "service", "cdcreds-token:prod", "username", api], { input: '{"token":"abc","expiresAt":"2099-01-01T00:00:00Z"}' });
+    spawnSync("secret-tool", ["store", "--label=token", "service", "cdcreds-token:prod", "username", api], {
+      input: '{"token":"abc","expiresAt":"2099-01-01T00:00:00Z"}',
+    });
     expect(secretToolLookup("cdcreds-token:prod", api)).toBeDefined();
-    expect(await cdcreds(["delete", seller])).toMatchObject({ code: 0, stdout: "", stderr: `✓ ${api} (prod): removed the password and cached token from the keychain\n` });
+    expect(await cdcreds(["delete", seller])).toMatchObject({
+      code: 0,
+      stdout: "",
+      stderr: `✓ ${api} (prod): removed the password and cached token from the keychain\n`,
+    });
     expect(secretToolLookup("cdcreds:prod", api)).toBeUndefined();
     expect(secretToolLookup("cdcreds-token:prod", api)).toBeUndefined();
     expect(await cdcreds(["list", "--json"])).toMatchObject({ stdout: "[]\n" });
@@ -173,14 +202,22 @@ describe("list, delete, verify, doctor", () => {
     box.sts.answer("503");
     const down = await cdcreds(["doctor", "--online", "--json"]);
     expect(down.code).toBe(4);
-    expect(JSON.parse(down.stdout)).toMatchObject({ store: "keychain", env: "prod", checks: expect.arrayContaining([expect.objectContaining({ name: "token service", ok: false })]) as unknown });
+    expect(JSON.parse(down.stdout)).toMatchObject({
+      store: "keychain",
+      env: "prod",
+      checks: expect.arrayContaining([expect.objectContaining({ name: "token service", ok: false })]) as unknown,
+    });
   });
 
   it("keeps every account when several set runs write the index at once", async () => {
     const logins = Array.from({ length: 4 }, (_, i) => login(`concurrent${i}`));
-    const results = await Promise.all(logins.map(({ seller }) => cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: `pw-${seller}` })));
+    const results = await Promise.all(
+      logins.map(({ seller }) => cdcreds(["set", "--no-verify", "--password-stdin", seller], { input: `pw-${seller}` })),
+    );
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    const index = JSON.parse((await filesUnder(box.config.dir)).get(`${box.config.dir}/cdcreds/accounts.json`)!) as { accounts: { apiLogin: string }[] };
+    const index = JSON.parse((await filesUnder(box.config.dir)).get(`${box.config.dir}/cdcreds/accounts.json`)!) as {
+      accounts: { apiLogin: string }[];
+    };
     expect(index.accounts.map((a) => a.apiLogin).sort()).toEqual(logins.map((l) => l.api).sort());
     for (const { seller, api } of logins) expect(secretToolLookup("cdcreds:prod", api)).toBe(`pw-${seller}`);
   });

@@ -20,7 +20,8 @@ afterEach(async () => {
 });
 afterAll(() => clearLogins(apiLogins));
 
-const cdcreds = (args: string[], options: CliOptions = {}) => runCli(args, { ...options, env: { XDG_CONFIG_HOME: config.dir, ...options.env } });
+const cdcreds = (args: string[], options: CliOptions = {}) =>
+  runCli(args, { ...options, env: { XDG_CONFIG_HOME: config.dir, ...options.env } });
 
 /** What the kernel keyring holds for an entry: the password, null, or why it cannot be read here. */
 function kernelKeyring(service: string, account: string): string | null {
@@ -95,7 +96,10 @@ describe("a keyring that was never unlocked", () => {
   it("refuses set with exit 5 before any password is read", async () => {
     const keyring = await startPrivateKeyring({ unlock: false });
     try {
-      const result = await cdcreds(["set", "--no-verify", "--password-stdin", uniqueLogin("never")], { input: sentinel(), env: keyring.env });
+      const result = await cdcreds(["set", "--no-verify", "--password-stdin", uniqueLogin("never")], {
+        input: sentinel(),
+        env: keyring.env,
+      });
       expect(result.code, result.stderr).toBe(5);
       expect(result.stdout).toBe("");
       expect(result.stderr).toMatch(/^error: the Secret Service has no unlocked default keyring/);

@@ -26,7 +26,12 @@ function source(extra: Partial<TokenSource> = {}): TokenSource {
     account: apiLogin,
     cache: store,
     now: () => clock,
-    fetchToken: () => fetchToken(kind, { account: apiLogin, secret: "pw" }, { env: "prod", authUrl: new URL(sts.url), timeoutMs: 20_000, retries: 0, proxyEnv: {}, now: () => clock }),
+    fetchToken: () =>
+      fetchToken(
+        kind,
+        { account: apiLogin, secret: "pw" },
+        { env: "prod", authUrl: new URL(sts.url), timeoutMs: 20_000, retries: 0, proxyEnv: {}, now: () => clock },
+      ),
     ...extra,
   };
 }
@@ -97,7 +102,11 @@ describe("obtainToken", () => {
     const exclusive = async <T>(work: () => Promise<T>): Promise<T> => {
       calls += 1;
       // Another process refreshed while this one waited for the lock.
-      await store.set(tokenService("prod"), apiLogin, JSON.stringify({ token: "d".repeat(32), expiresAt: new Date(clock.getTime() + 10 * MIN_REMAINING_MS).toISOString() }));
+      await store.set(
+        tokenService("prod"),
+        apiLogin,
+        JSON.stringify({ token: "d".repeat(32), expiresAt: new Date(clock.getTime() + 10 * MIN_REMAINING_MS).toISOString() }),
+      );
       return work();
     };
     expect(await obtainToken(source({ exclusive }))).toMatchObject({ token: "d".repeat(32), fromCache: true });

@@ -14,7 +14,6 @@ import { useSandbox } from "./support/sandbox.js";
 
 const box = useSandbox();
 
-
 const { cdcreds } = box;
 /** Stores a password for a new login (unchecked: the emulator must see only token requests). */
 const storedAccount = async (name: string): Promise<string> => (await box.storedAccount(name)).api;
@@ -22,7 +21,6 @@ const storedAccount = async (name: string): Promise<string> => (await box.stored
 /** The lock file `cdcreds token` takes for this account (src/core/credentials.ts). */
 const tokenLock = (api: string): string =>
   join(box.config.dir, "cdcreds", "locks", `token-prod-${createHash("sha256").update(api).digest("hex").slice(0, 16)}.lock`);
-
 
 async function plantLock(api: string, pid: number): Promise<string> {
   const path = tokenLock(api);
@@ -35,7 +33,8 @@ describe("cdcreds token, many at once", () => {
   it("30 processes with nothing cached all print the same token, from one request", async () => {
     const api = await storedAccount("flight");
     const runs = await Promise.all(Array.from({ length: 30 }, () => cdcreds(["token", api])));
-    for (const run of runs) expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
+    for (const run of runs)
+      expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
     expect(box.sts.requests.length).toBeGreaterThanOrEqual(1);
     expect(box.sts.requests.length).toBeLessThanOrEqual(2);
     expect(JSON.parse(secretToolLookup("cdcreds-token:prod", api) ?? "{}")).toMatchObject({ token: box.sts.token });

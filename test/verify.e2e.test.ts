@@ -4,7 +4,8 @@ import { REDIRECT_PATH, TOKEN_PATH, startEmulator, startProxy, type Emulator, ty
 
 // A password that must never show up in any output, with every character a Cdiscount password may hold.
 const SENTINEL = "Sentinel€:=/|@()&é ñ-7f3a";
-const HINT = "hint: check that the login ends in -api, that the password is the seller account's current one, and that the account is fully validated by Cdiscount\n";
+const HINT =
+  "hint: check that the login ends in -api, that the password is the seller account's current one, and that the account is fully validated by Cdiscount\n";
 
 // No variable of the test runner's may steer the binary: each test sets what it needs.
 const CLEAN_ENV: Record<string, string | undefined> = {
@@ -37,7 +38,11 @@ const it = base.extend<{ sts: Emulator; host: string }>({
  * otherwise. Whatever the case, the password must not appear in the output.
  */
 async function verify(sts: Emulator, args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const result = await runCli(["--auth-url", sts.url, "verify", ...args], { input: `${SENTINEL}\n`, ...options, env: { ...CLEAN_ENV, ...options.env } });
+  const result = await runCli(["--auth-url", sts.url, "verify", ...args], {
+    input: `${SENTINEL}\n`,
+    ...options,
+    env: { ...CLEAN_ENV, ...options.env },
+  });
   if (`${result.stdout}${result.stderr}`.includes(SENTINEL)) throw new Error(`the password was printed: ${JSON.stringify(result)}`);
   return result;
 }
@@ -56,15 +61,18 @@ describe.concurrent("cdcreds verify: each answer of the token service", () => {
     expect(sts.requests).toMatchObject([{ method: "GET", url: TOKEN_PATH, login: "bestshop-api", password: SENTINEL }]);
   });
 
-  it.for(["401", "403"] as const)("%s: exit 1 with the hint, sent exactly once even with retries allowed", async (mode, { sts, expect }) => {
-    sts.answer(mode);
-    expect(await verify(sts, ["--password-stdin", "bestshop", "--timeout", "5", "--retries", "3"])).toMatchObject({
-      code: 1,
-      stdout: "",
-      stderr: `error: bestshop-api: credentials rejected by Cdiscount (HTTP ${mode})\n${HINT}`,
-    });
-    expect(sts.requests).toHaveLength(1);
-  });
+  it.for(["401", "403"] as const)(
+    "%s: exit 1 with the hint, sent exactly once even with retries allowed",
+    async (mode, { sts, expect }) => {
+      sts.answer(mode);
+      expect(await verify(sts, ["--password-stdin", "bestshop", "--timeout", "5", "--retries", "3"])).toMatchObject({
+        code: 1,
+        stdout: "",
+        stderr: `error: bestshop-api: credentials rejected by Cdiscount (HTTP ${mode})\n${HINT}`,
+      });
+      expect(sts.requests).toHaveLength(1);
+    },
+  );
 
   it.for<[EmulatorMode, string]>([
     ["challenge", 'HTTP 200 with the bot-protection page "Welcome on Cdiscount STS" instead of a token'],
@@ -104,7 +112,10 @@ describe.concurrent("cdcreds verify: each answer of the token service", () => {
 
   it("retries the unreachable class --retries times, then succeeds when the service recovers", async ({ sts, expect }) => {
     sts.answer("503", "token");
-    expect(await verify(sts, ["--password-stdin", "bestshop", "--retries", "1"])).toMatchObject({ code: 0, stderr: "✓ bestshop-api: credentials valid (prod)\n" });
+    expect(await verify(sts, ["--password-stdin", "bestshop", "--retries", "1"])).toMatchObject({
+      code: 0,
+      stderr: "✓ bestshop-api: credentials valid (prod)\n",
+    });
     expect(sts.requests).toHaveLength(2);
   });
 
@@ -142,11 +153,26 @@ describe.concurrent("cdcreds verify: output options", () => {
   });
 
   it("--quiet prints nothing; the exit status still answers", async ({ sts, expect }) => {
-    expect(await verify(sts, ["--password-stdin", "--quiet", "bestshop", ...FAST])).toEqual({ code: 0, signal: null, stdout: "", stderr: "" });
+    expect(await verify(sts, ["--password-stdin", "--quiet", "bestshop", ...FAST])).toEqual({
+      code: 0,
+      signal: null,
+      stdout: "",
+      stderr: "",
+    });
     sts.answer("403");
-    expect(await verify(sts, ["--password-stdin", "--quiet", "bestshop", ...FAST])).toEqual({ code: 1, signal: null, stdout: "", stderr: "" });
+    expect(await verify(sts, ["--password-stdin", "--quiet", "bestshop", ...FAST])).toEqual({
+      code: 1,
+      signal: null,
+      stdout: "",
+      stderr: "",
+    });
     sts.answer("503");
-    expect(await verify(sts, ["--password-stdin", "--quiet", "bestshop", ...FAST])).toEqual({ code: 4, signal: null, stdout: "", stderr: "" });
+    expect(await verify(sts, ["--password-stdin", "--quiet", "bestshop", ...FAST])).toEqual({
+      code: 4,
+      signal: null,
+      stdout: "",
+      stderr: "",
+    });
   });
 
   it("--debug shows attempts, timings and the host, never the password or Authorization header", async ({ sts, host, expect }) => {
@@ -183,7 +209,11 @@ describe.concurrent("cdcreds verify: where the credentials come from", () => {
   it("uses CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD when both are set", async ({ sts, expect }) => {
     sts.setCredentials("envshop-api", SENTINEL);
     const env = { CDISCOUNT_API_LOGIN: "envshop-api", CDISCOUNT_API_PASSWORD: SENTINEL };
-    expect(await verify(sts, FAST, { env, input: "" })).toMatchObject({ code: 0, stdout: "", stderr: "✓ envshop-api: credentials valid (prod)\n" });
+    expect(await verify(sts, FAST, { env, input: "" })).toMatchObject({
+      code: 0,
+      stdout: "",
+      stderr: "✓ envshop-api: credentials valid (prod)\n",
+    });
     expect(await verify(sts, ["envshop", ...FAST], { env, input: "" })).toMatchObject({ code: 0 });
     expect(sts.requests).toHaveLength(2);
   });
@@ -191,7 +221,11 @@ describe.concurrent("cdcreds verify: where the credentials come from", () => {
   it("never tries the environment's password against another login", async ({ sts, expect }) => {
     const env = { CDISCOUNT_API_LOGIN: "envshop-api", CDISCOUNT_API_PASSWORD: SENTINEL };
     const result = await verify(sts, ["othershop", ...FAST], { env, input: "" });
-    expect(result).toMatchObject({ code: 2, stdout: "", stderr: expect.stringContaining("CDISCOUNT_API_LOGIN is envshop-api, not othershop-api") as string });
+    expect(result).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: expect.stringContaining("CDISCOUNT_API_LOGIN is envshop-api, not othershop-api") as string,
+    });
     expect(sts.requests).toHaveLength(0);
   });
 
@@ -206,7 +240,8 @@ describe.concurrent("cdcreds verify: where the credentials come from", () => {
     expect(await verify(sts, ["--password-stdin", ...FAST])).toMatchObject({
       code: 2,
       stdout: "",
-      stderr: "error: no login given and no account is stored for prod in the keychain store\nhint: store one with `cdcreds set`, or give the login as an argument or in CDCREDS_LOGIN\n",
+      stderr:
+        "error: no login given and no account is stored for prod in the keychain store\nhint: store one with `cdcreds set`, or give the login as an argument or in CDCREDS_LOGIN\n",
     });
     expect(sts.requests).toHaveLength(0);
   });
@@ -226,7 +261,10 @@ describe.concurrent("cdcreds verify: where the password may travel", () => {
     ["CDCREDS_AUTH_URL to another host", () => ({ args: [], env: { CDCREDS_AUTH_URL: "http://sts.example/users/httpIssue.svc/" } })],
   ])("refuses a cleartext %s with exit 2 and sends nothing", async ([, setup], { sts, expect }) => {
     const { args, env } = setup(new URL(sts.origin).port);
-    const result = await runCli([...args, "verify", "--password-stdin", "bestshop", ...FAST], { input: SENTINEL, env: { ...CLEAN_ENV, ...env } });
+    const result = await runCli([...args, "verify", "--password-stdin", "bestshop", ...FAST], {
+      input: SENTINEL,
+      env: { ...CLEAN_ENV, ...env },
+    });
     expect(result).toMatchObject({ code: 2, stdout: "" });
     expect(result.stderr).toMatch(/^error: (--auth-url|CDCREDS_AUTH_URL) refused: http: is only allowed to a loopback host/);
     expect(sts.requests).toHaveLength(0);
@@ -237,7 +275,9 @@ describe.concurrent("cdcreds verify: where the password may travel", () => {
     try {
       expect(await verify(sts, ["--password-stdin", "bestshop", ...FAST], { env: { HTTP_PROXY: proxy.url } })).toMatchObject({ code: 0 });
       expect(proxy.seen).toEqual([`CONNECT ${host}`]);
-      expect(await verify(sts, ["--password-stdin", "bestshop", ...FAST], { env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } })).toMatchObject({ code: 0 });
+      expect(
+        await verify(sts, ["--password-stdin", "bestshop", ...FAST], { env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } }),
+      ).toMatchObject({ code: 0 });
       expect(proxy.seen).toHaveLength(1);
       expect(sts.requests).toHaveLength(2);
     } finally {
@@ -247,16 +287,34 @@ describe.concurrent("cdcreds verify: where the password may travel", () => {
 
   it("never prints the password or its Basic encoding, whatever the answer, --debug included", async ({ expect }) => {
     const encoded = Buffer.from(`bestshop-api:${SENTINEL}`).toString("base64");
-    const modes: EmulatorMode[] = ["token", "401", "403", "challenge", "xml", "empty", "redirect", "429", "500", "503", "reset", "huge", "hang", "stall"];
+    const modes: EmulatorMode[] = [
+      "token",
+      "401",
+      "403",
+      "challenge",
+      "xml",
+      "empty",
+      "redirect",
+      "429",
+      "500",
+      "503",
+      "reset",
+      "huge",
+      "hang",
+      "stall",
+    ];
     const outputs = await Promise.all(
       modes.map(async (mode) => {
         const own = await startEmulator();
         own.answer(mode);
         try {
-          const result = await runCli(["--auth-url", own.url, "verify", "--password-stdin", "--debug", "--json", "bestshop", "--timeout", "2", "--retries", "0"], {
-            input: SENTINEL,
-            env: CLEAN_ENV,
-          });
+          const result = await runCli(
+            ["--auth-url", own.url, "verify", "--password-stdin", "--debug", "--json", "bestshop", "--timeout", "2", "--retries", "0"],
+            {
+              input: SENTINEL,
+              env: CLEAN_ENV,
+            },
+          );
           expect(own.requests.length).toBeGreaterThan(0);
           return `${result.stdout}${result.stderr}`;
         } finally {

@@ -31,7 +31,10 @@ function contextOf(cmd: Command): CommandContext {
  * Wraps a command body as a commander action: gathers the context, runs the body, and records
  * its result in `outcome` (the program's own, so nothing is kept between programs).
  */
-export function action<A extends unknown[]>(outcome: Outcome, body: (ctx: CommandContext, ...args: A) => Promise<CommandResult> | CommandResult) {
+export function action<A extends unknown[]>(
+  outcome: Outcome,
+  body: (ctx: CommandContext, ...args: A) => Promise<CommandResult> | CommandResult,
+) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args.at(-1) as Command;
     const ctx = contextOf(cmd);

@@ -59,7 +59,8 @@ const COMMANDS: CommandSpec[] = [
     args: [["[login]", "seller or API login (asked when missing)"]],
     options: [PASSWORD_STDIN, ["--no-verify", "store without checking the password with the token service"]],
     examples: ["cdcreds set bestshop", 'printf %s "$PW" | cdcreds set --password-stdin bestshop'],
-    run: async (ctx, _program, login: string | undefined, flags: import("./commands/set.js").SetFlags) => (await import("./commands/set.js")).set(ctx, login, flags),
+    run: async (ctx, _program, login: string | undefined, flags: import("./commands/set.js").SetFlags) =>
+      (await import("./commands/set.js")).set(ctx, login, flags),
   },
   {
     name: "get",
@@ -86,7 +87,8 @@ const COMMANDS: CommandSpec[] = [
     description: "check the secret store, the environment and (with --online) the token service",
     options: [["--online", "also ask the token service whether it answers (with a made-up login)"]],
     examples: ["cdcreds doctor", "cdcreds doctor --online --env preprod"],
-    run: async (ctx, _program, flags: import("./commands/doctor.js").DoctorFlags) => (await import("./commands/doctor.js")).doctor(ctx, flags),
+    run: async (ctx, _program, flags: import("./commands/doctor.js").DoctorFlags) =>
+      (await import("./commands/doctor.js")).doctor(ctx, flags),
   },
   {
     name: "token",
@@ -107,7 +109,8 @@ const COMMANDS: CommandSpec[] = [
       ["--no-token", "do not get a token (CDISCOUNT_API_TOKEN stays unset)"],
     ],
     examples: ["cdcreds exec -- python sync.py", "cdcreds exec --login bestshop -- ./sync.sh --full"],
-    run: async (ctx, _program, argv: string[], flags: import("./commands/exec.js").ExecFlags) => (await import("./commands/exec.js")).exec(ctx, argv, flags),
+    run: async (ctx, _program, argv: string[], flags: import("./commands/exec.js").ExecFlags) =>
+      (await import("./commands/exec.js")).exec(ctx, argv, flags),
   },
 ];
 
@@ -126,7 +129,9 @@ const configure = (cmd: Command): Command =>
  */
 export function buildProgram(outcome: Outcome = {}): Command {
   const program = configure(new Command("cdcreds"))
-    .description("Credential helper for the Cdiscount Marketplace API: derive the API login, verify the password, keep it in the OS keychain.")
+    .description(
+      "Credential helper for the Cdiscount Marketplace API: derive the API login, verify the password, keep it in the OS keychain.",
+    )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "display help")
     .addOption(new Option("--env <name>", "Cdiscount environment (env: CDCREDS_ENV)").choices(ENVIRONMENTS))
@@ -151,7 +156,9 @@ Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentia
       cmd.addArgument(choices === undefined ? new Argument(name, description) : new Argument(name, description).choices(choices));
     }
     for (const [flags, description] of spec.options ?? []) cmd.option(flags, description);
-    cmd.addHelpText("after", examples(...spec.examples)).action(action(outcome, (ctx, ...args: unknown[]) => spec.run(ctx, program, ...args)));
+    cmd
+      .addHelpText("after", examples(...spec.examples))
+      .action(action(outcome, (ctx, ...args: unknown[]) => spec.run(ctx, program, ...args)));
   }
   return program;
 }

@@ -28,13 +28,21 @@ async function guard<T>(ask: () => Promise<T>): Promise<T> {
  */
 export function askSecret(message: string, options: PromptStreams & { validate?: (value: string) => string | true } = {}): Promise<string> {
   // No ctrl+t "show password": it would put the secret on screen, in scrollback and in recordings.
-  return guard(() => password({ message, mask: "*", toggleMask: false, validate: options.validate ?? ((v) => (v === "" ? "it cannot be empty" : true)) }, streams(options)));
+  return guard(() =>
+    password(
+      { message, mask: "*", toggleMask: false, validate: options.validate ?? ((v) => (v === "" ? "it cannot be empty" : true)) },
+      streams(options),
+    ),
+  );
 }
 
 /**
  * Asks for a line of text.
  * @throws {InterruptedError} on Ctrl-C.
  */
-export function askText(message: string, options: PromptStreams & { default?: string; validate?: (value: string) => string | true } = {}): Promise<string> {
+export function askText(
+  message: string,
+  options: PromptStreams & { default?: string; validate?: (value: string) => string | true } = {},
+): Promise<string> {
   return guard(() => input({ message, default: options.default, validate: options.validate }, streams(options)));
 }

@@ -20,7 +20,10 @@ export function report(error: unknown, ui: Ui): void {
   if (error instanceof CdcredsError) {
     ui.error(error.message, error.hint);
   } else {
-    ui.error(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`, "this is a bug in cdcreds: run again with --debug and report it");
+    ui.error(
+      `unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+      "this is a bug in cdcreds: run again with --debug and report it",
+    );
   }
   if (ui.debugEnabled && error instanceof Error) {
     ui.debug(error.stack ?? String(error));

@@ -13,7 +13,11 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
  * Shows `text` after a spinning frame on `stream` until stopped; does nothing unless the stream is
  * a terminal (and `TERM` is not `dumb`), so redirected stderr gets no control characters.
  */
-export function startSpinner(text: string, stream: NodeJS.WriteStream = process.stderr, processEnv: NodeJS.ProcessEnv = process.env): Spinner {
+export function startSpinner(
+  text: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Spinner {
   if (stream.isTTY !== true || processEnv.TERM === "dumb") return { stop: () => {} };
   let frame = 0;
   const draw = (): void => {

@@ -13,7 +13,11 @@ const MAX_STDIN_BYTES = 64 * 1024;
  * @throws {UsageError} (exit 2) when stdin is a terminal (the password would be echoed), or the
  *   password is empty, not UTF-8, spans lines, is too long or holds a control character.
  */
-export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream & { isTTY?: boolean }, purpose: string, example: string): Promise<string> {
+export async function readPasswordFromStdin(
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean },
+  purpose: string,
+  example: string,
+): Promise<string> {
   const hint = `pipe the password in: ${example}`;
   if (stdin.isTTY === true) {
     throw new UsageError("--password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed", {
@@ -25,7 +29,8 @@ export async function readPasswordFromStdin(stdin: NodeJS.ReadableStream & { isT
   for await (const chunk of stdin) {
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     size += bytes.length;
-    if (size > MAX_STDIN_BYTES) throw new UsageError(`the password on standard input is longer than ${MAX_SECRET_LENGTH} characters`, { hint });
+    if (size > MAX_STDIN_BYTES)
+      throw new UsageError(`the password on standard input is longer than ${MAX_SECRET_LENGTH} characters`, { hint });
     chunks.push(bytes);
   }
   let text: string;

@@ -43,7 +43,6 @@ export const accountsPath = ({ processEnv: env, platform }: AccountsDeps): strin
 export const sameAccount = (a: Omit<AccountEntry, "lastVerified">, b: Omit<AccountEntry, "lastVerified">): boolean =>
   a.apiLogin === b.apiLogin && a.env === b.env && a.store === b.store;
 
-
 /** An entry set aside because its login breaks the rules: kept in the file, used nowhere. */
 export interface InvalidEntry {
   /** Its position in the file, from 1. */
@@ -84,7 +83,9 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
   const parsed = indexSchema.safeParse(json);
   const notAnIndex = (issues: readonly { path: PropertyKey[]; message: string }[], at: string[] = []) => {
     const issue = issues[0];
-    return damaged(`is not a cdcreds account index (${issue === undefined ? "unknown shape" : `${[...at, ...issue.path.map(String)].join(".") || "top level"}: ${issue.message}`})`);
+    return damaged(
+      `is not a cdcreds account index (${issue === undefined ? "unknown shape" : `${[...at, ...issue.path.map(String)].join(".") || "top level"}: ${issue.message}`})`,
+    );
   };
   if (!parsed.success) throw notAnIndex(parsed.error.issues);
   // Every entry is an api-login account so far: a kind field comes with the second kind.
@@ -124,7 +125,9 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   const release = await acquireLock(`${path}.lock`, { label: "the account index" });
   try {
     const { accounts, invalid } = await readAccountIndex(deps);
-    const sorted = change(accounts).sort((a, b) => a.apiLogin.localeCompare(b.apiLogin) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store));
+    const sorted = change(accounts).sort(
+      (a, b) => a.apiLogin.localeCompare(b.apiLogin) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store),
+    );
     // Entries set aside stay as they were: the index loses nothing its owner may want to fix.
     await writeFileAtomic(path, `${JSON.stringify({ version: 1, accounts: [...sorted, ...invalid.map((e) => e.raw)] }, null, 2)}\n`);
     return sorted;

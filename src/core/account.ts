@@ -28,7 +28,11 @@ export interface AccountInputs {
  * that reads them, so every command words a bad value alike.
  * @throws {UsageError} (exit 2) naming the value's source when it is invalid.
  */
-export function namedAccount(kind: CredentialKind, argument: string | undefined, processEnv: NodeJS.ProcessEnv): { account: string; source: NameSource } | undefined {
+export function namedAccount(
+  kind: CredentialKind,
+  argument: string | undefined,
+  processEnv: NodeJS.ProcessEnv,
+): { account: string; source: NameSource } | undefined {
   if (argument !== undefined) return { account: kind.accountName(argument), source: "argument" };
   const fromEnv = processEnv.CDCREDS_LOGIN;
   if (fromEnv === undefined || fromEnv === "") return undefined;
@@ -58,7 +62,10 @@ export async function resolveName(inputs: AccountInputs): Promise<{ account: str
   }
   const elsewhere = all.filter((a) => !here.includes(a)).map((a) => `${a.apiLogin} (${a.env}, ${a.store})`);
   throw new UsageError(`no login given and no account is stored for ${env} in the ${store} store`, {
-    hint: elsewhere.length > 0 ? `stored elsewhere: ${elsewhere.join(", ")}; use --env or --store, or ${give}` : `store one with \`cdcreds set\`, or ${give}`,
+    hint:
+      elsewhere.length > 0
+        ? `stored elsewhere: ${elsewhere.join(", ")}; use --env or --store, or ${give}`
+        : `store one with \`cdcreds set\`, or ${give}`,
   });
 }
 
@@ -67,7 +74,10 @@ export async function resolveName(inputs: AccountInputs): Promise<{ account: str
  * when both are set (the name derived like any other), else undefined.
  * @throws {UsageError} (exit 2) when the name or the secret in the variables is invalid.
  */
-export function environmentCredentials(kind: CredentialKind, processEnv: NodeJS.ProcessEnv): { account: string; secret: string } | undefined {
+export function environmentCredentials(
+  kind: CredentialKind,
+  processEnv: NodeJS.ProcessEnv,
+): { account: string; secret: string } | undefined {
   const { account: accountVariable, secret: secretVariable } = kind.variables;
   const name = processEnv[accountVariable];
   const secret = processEnv[secretVariable];

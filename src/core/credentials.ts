@@ -26,7 +26,8 @@ export interface AccountRequest extends StoreDeps {
  * The account index, read on demand: only when no account is named, so `get bestshop` and
  * `token bestshop` never load it (nor zod).
  */
-export const listAccounts = async (processEnv: NodeJS.ProcessEnv): Promise<AccountEntry[]> => (await import("./account-index.js")).readAccounts({ processEnv: processEnv });
+export const listAccounts = async (processEnv: NodeJS.ProcessEnv): Promise<AccountEntry[]> =>
+  (await import("./account-index.js")).readAccounts({ processEnv: processEnv });
 
 /** An account, and for a stored one its store (opened, but not read until used). */
 export interface OpenAccount extends Account {
@@ -41,7 +42,15 @@ export interface OpenAccount extends Account {
 export async function openAccount({ kind, options, processEnv: env, interactive, askSecret, login }: AccountRequest): Promise<OpenAccount> {
   let store: SecretStore | undefined;
   const open = async (): Promise<SecretStore> => (store ??= await openStore(options.store, { processEnv: env, interactive, askSecret }));
-  const account = await resolveAccount({ kind, argument: login, processEnv: env, env: options.env, store: options.store, listAccounts: () => listAccounts(env), openStore: open });
+  const account = await resolveAccount({
+    kind,
+    argument: login,
+    processEnv: env,
+    env: options.env,
+    store: options.store,
+    listAccounts: () => listAccounts(env),
+    openStore: open,
+  });
   return { ...account, store: account.source === "store" ? await open() : undefined };
 }
 
@@ -57,22 +66,42 @@ export function replacedServiceNotice(kind: CredentialKind, authUrl: URL | undef
 }
 
 /** How to ask the kind's token service, from the resolved options. */
-export function tokenRequest(options: GlobalOptions, processEnv: NodeJS.ProcessEnv, onProgress?: (event: RetryProgress) => void): TokenRequestOptions {
-  return { env: options.env, authUrl: options.authUrl, timeoutMs: options.timeoutMs, retries: options.retries, proxyEnv: processEnv, onProgress };
+export function tokenRequest(
+  options: GlobalOptions,
+  processEnv: NodeJS.ProcessEnv,
+  onProgress?: (event: RetryProgress) => void,
+): TokenRequestOptions {
+  return {
+    env: options.env,
+    authUrl: options.authUrl,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    proxyEnv: processEnv,
+    onProgress,
+  };
 }
 
 /**
  * A new token from the kind's token service.
  * @throws {RejectedError} (1) or {ServiceError} (4) when it gives none.
  */
-export async function fetchToken(kind: CredentialKind, credentials: Credentials, request: TokenRequestOptions): Promise<Extract<TokenAnswer, { status: "valid" }>> {
+export async function fetchToken(
+  kind: CredentialKind,
+  credentials: Credentials,
+  request: TokenRequestOptions,
+): Promise<Extract<TokenAnswer, { status: "valid" }>> {
   const answer = await kind.requestToken(credentials, request);
   if (answer.status !== "valid") throw kind.answerError(answer, kind.tokenUrl(request.env, request.authUrl), credentials.account);
   return answer;
 }
 
 // One lock per account and environment: concurrent `cdcreds token` runs make one request.
-async function withRefreshLock<T>(processEnv: NodeJS.ProcessEnv, options: GlobalOptions, account: string, work: () => Promise<T>): Promise<T> {
+async function withRefreshLock<T>(
+  processEnv: NodeJS.ProcessEnv,
+  options: GlobalOptions,
+  account: string,
+  work: () => Promise<T>,
+): Promise<T> {
   // Loaded here, not at start-up: node:crypto alone measured ~10 % of a bare node start.
   const { createHash } = await import("node:crypto");
   const { acquireLock } = await import("../platform/file-lock.js");
@@ -84,7 +113,11 @@ async function withRefreshLock<T>(processEnv: NodeJS.ProcessEnv, options: Global
   let release: () => Promise<void>;
   try {
     await ensurePrivateDir(dir);
-    release = await acquireLock(join(dir, `token-${options.env}-${name}.lock`), { timeoutMs: longest, staleMs: longest, label: `the cached token of ${account}` });
+    release = await acquireLock(join(dir, `token-${options.env}-${name}.lock`), {
+      timeoutMs: longest,
+      staleMs: longest,
+      label: `the cached token of ${account}`,
+    });
   } catch (error) {
     // A lock still held (no cause: a timeout) is reported; a config folder that cannot be written
     // (read-only, full) is not a reason to refuse a token: the lock only saves duplicate requests.

@@ -70,7 +70,8 @@ export function resolveOptions(values: OptionValues, processEnv: NodeJS.ProcessE
     env: envName === undefined || envName === "" ? "prod" : parseEnvironment(envName, values.env === undefined ? "CDCREDS_ENV" : names.env),
     // An empty value is refused, not read as "production": a variable emptied by mistake must not
     // silently send real credentials to the real service.
-    authUrl: authUrl === undefined ? undefined : parseServiceUrl(authUrl, values.authUrl === undefined ? "CDCREDS_AUTH_URL" : names.authUrl),
+    authUrl:
+      authUrl === undefined ? undefined : parseServiceUrl(authUrl, values.authUrl === undefined ? "CDCREDS_AUTH_URL" : names.authUrl),
     timeoutMs,
     retries,
     json: values.json === true,
@@ -109,7 +110,10 @@ function parseNumber(value: string, name: string, { min, max, integer }: { min: 
  * @throws {UsageError} (exit 2) naming the bad value and where it came from.
  */
 export function resolveGlobalOptions(raw: RawGlobalOptions, processEnv: NodeJS.ProcessEnv): GlobalOptions {
-  const seconds = raw.timeout === undefined ? undefined : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: MAX_TIMEOUT_MS / 1000, integer: false });
+  const seconds =
+    raw.timeout === undefined
+      ? undefined
+      : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: MAX_TIMEOUT_MS / 1000, integer: false });
   return resolveOptions(
     {
       env: raw.env,

@@ -38,7 +38,13 @@ export function parseCachedToken(raw: string | undefined, kind: CredentialKind):
   if (raw === undefined) return undefined;
   try {
     const value = JSON.parse(raw) as { token?: unknown; expiresAt?: unknown };
-    if (typeof value.token !== "string" || !kind.isToken(value.token) || typeof value.expiresAt !== "string" || !ISO_8601.test(value.expiresAt)) return undefined;
+    if (
+      typeof value.token !== "string" ||
+      !kind.isToken(value.token) ||
+      typeof value.expiresAt !== "string" ||
+      !ISO_8601.test(value.expiresAt)
+    )
+      return undefined;
     const expiresAt = new Date(value.expiresAt);
     return Number.isNaN(expiresAt.getTime()) ? undefined : { token: value.token, expiresAt };
   } catch {

@@ -57,11 +57,20 @@ export async function verifyCredentials(options: VerifyCredentialsOptions): Prom
   if (problem !== undefined) throw new UsageError(`the password is refused: ${problem}`);
   // The CDCREDS_* variables are not read: the caller holds the credentials and says where they go.
   const { env, timeoutMs, retries, authUrl } = resolveOptions(
-    { env: options.env ?? "prod", authUrl: options.authUrl === undefined ? undefined : String(options.authUrl), timeoutMs: options.timeoutMs, retries: options.retries },
+    {
+      env: options.env ?? "prod",
+      authUrl: options.authUrl === undefined ? undefined : String(options.authUrl),
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+    },
     {},
   );
   const { dispatcher, now, sleep, onProgress, proxyEnv = process.env } = options;
   // A caller's dispatcher is the caller's to close; one made from the environment is closed by the kind.
-  const answer = await fetchToken(kind, { account, secret: options.password }, { env, authUrl, timeoutMs, retries, proxyEnv, dispatcher, now, sleep, onProgress });
+  const answer = await fetchToken(
+    kind,
+    { account, secret: options.password },
+    { env, authUrl, timeoutMs, retries, proxyEnv, dispatcher, now, sleep, onProgress },
+  );
   return { apiLogin: account, env, token: answer.token, issuedAt: answer.issuedAt, attempts: answer.attempts };
 }

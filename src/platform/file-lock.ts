@@ -49,7 +49,8 @@ function isAlive(pid: number): boolean {
 function parseHolder(raw: string): Holder | undefined {
   try {
     const value = JSON.parse(raw) as Partial<Holder>;
-    const ok = typeof value.pid === "number" && typeof value.host === "string" && typeof value.time === "number" && typeof value.token === "string";
+    const ok =
+      typeof value.pid === "number" && typeof value.host === "string" && typeof value.time === "number" && typeof value.token === "string";
     return ok ? (value as Holder) : undefined;
   } catch {
     return undefined;
@@ -68,10 +69,13 @@ async function observe(lockPath: string): Promise<Observed | undefined> {
   } catch (error) {
     if (errnoOf(error) === "ENOENT") return undefined; // released meanwhile
     // A folder, a FIFO or a huge file where the lock goes is not a lock anyone can release.
-    throw new StoreError(`cannot use the lock file ${lockPath}: ${error instanceof RefusedFileError ? `it ${error.message}` : errnoText(error)}`, {
-      cause: error,
-      hint: `if no cdcreds is running, remove ${lockPath}`,
-    });
+    throw new StoreError(
+      `cannot use the lock file ${lockPath}: ${error instanceof RefusedFileError ? `it ${error.message}` : errnoText(error)}`,
+      {
+        cause: error,
+        hint: `if no cdcreds is running, remove ${lockPath}`,
+      },
+    );
   }
 }
 
@@ -155,9 +159,12 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
     }
     if (Date.now() >= deadline) {
       const who = held.holder === undefined ? "another process" : `process ${held.holder.pid} on ${held.holder.host}`;
-      throw new StoreError(`${who} is still writing ${label} (lock ${basename(lockPath)} still held after ${Math.round(timeoutMs / 100) / 10} s)`, {
-        hint: `try again; if no cdcreds is running, remove ${lockPath}`,
-      });
+      throw new StoreError(
+        `${who} is still writing ${label} (lock ${basename(lockPath)} still held after ${Math.round(timeoutMs / 100) / 10} s)`,
+        {
+          hint: `try again; if no cdcreds is running, remove ${lockPath}`,
+        },
+      );
     }
     await sleep(5 + Math.random() * 45);
   }

@@ -67,8 +67,10 @@ async function checkTrusted(dir: string): Promise<void> {
   // follows, which reports it with the file it was for.
   const info = await stat(dir).catch(() => undefined);
   if (info === undefined) return;
-  const refuse = (what: string, hint: string): StoreError => new StoreError(`refusing the folder ${dir}: ${what}, so others could replace cdcreds' files in it`, { hint });
+  const refuse = (what: string, hint: string): StoreError =>
+    new StoreError(`refusing the folder ${dir}: ${what}, so others could replace cdcreds' files in it`, { hint });
   if (!info.isDirectory()) throw new StoreError(`cannot use the folder ${dir}: it is not a folder`);
   if ((info.mode & 0o002) !== 0) throw refuse("it is writable by every user", `make it private: chmod 700 ${dir}`);
-  if (info.uid !== uid && info.uid !== 0) throw refuse(`it belongs to another user (uid ${info.uid})`, "use a folder of your own (XDG_CONFIG_HOME), or chown it");
+  if (info.uid !== uid && info.uid !== 0)
+    throw refuse(`it belongs to another user (uid ${info.uid})`, "use a folder of your own (XDG_CONFIG_HOME), or chown it");
 }

@@ -118,7 +118,8 @@ export async function startEmulator(): Promise<Emulator> {
       case "token":
         return send(res, 200, "text/plain; charset=utf-8", tokenBody(token));
       case "check":
-        if (credentials !== undefined && req.login === credentials.login && req.password === credentials.password) return respond("token", req, res);
+        if (credentials !== undefined && req.login === credentials.login && req.password === credentials.password)
+          return respond("token", req, res);
         return respond("401", req, res);
       case "401":
         return send(res, 401, "text/html", "<html><body>401 - Unauthorized</body></html>", { "www-authenticate": 'Basic realm="sts"' });

@@ -25,7 +25,13 @@ export function useTempDirs(): () => Promise<string> {
 
 /** A file store on `path` with the fast cost and CDCREDS_PASSPHRASE set, unless deps say otherwise. */
 export function fileStore(path: string, deps: Partial<FileStoreDeps> = {}): Promise<SecretStore> {
-  return openFileStore({ processEnv: { CDCREDS_PASSPHRASE: PASSPHRASE, HOME: "/nonexistent-home" }, interactive: false, path, kdf: FAST_KDF, ...deps });
+  return openFileStore({
+    processEnv: { CDCREDS_PASSPHRASE: PASSPHRASE, HOME: "/nonexistent-home" },
+    interactive: false,
+    path,
+    kdf: FAST_KDF,
+    ...deps,
+  });
 }
 
 /** The file's bytes and mtime, after moving the mtime into the past so any rewrite would show. */

@@ -76,7 +76,10 @@ export function describeCredentialKind<Mode>(fixture: KindFixture<Mode>): void {
           // What the cache writes, it reads back.
           const store = memoryStore();
           await cacheToken(store, kind, "prod", "someone", answer);
-          expect(parseCachedToken(await store.get(kind.tokenService("prod"), "someone"), kind)).toEqual({ token: answer.token, expiresAt: answer.expiresAt });
+          expect(parseCachedToken(await store.get(kind.tokenService("prod"), "someone"), kind)).toEqual({
+            token: answer.token,
+            expiresAt: answer.expiresAt,
+          });
         } else {
           const error = kind.answerError(answer, new URL(service.url), "someone");
           expect(error.exitCode).toBe(status === "rejected" ? ExitCode.Rejected : ExitCode.Service);

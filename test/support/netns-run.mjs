@@ -50,8 +50,14 @@ const web = await trap(8080);
 const proxy = await trap(3128);
 const sts = await tokenService();
 const results = {};
-results.evilName = { ...(await cdcreds(["--auth-url", "http://evil.localhost:8080/token", "verify", "--password-stdin", "bestshop"])), trapped: web.trapped.connections };
-results.localhostName = { ...(await cdcreds(["--auth-url", "http://localhost:8080/token", "verify", "--password-stdin", "bestshop"])), trapped: web.trapped.connections };
+results.evilName = {
+  ...(await cdcreds(["--auth-url", "http://evil.localhost:8080/token", "verify", "--password-stdin", "bestshop"])),
+  trapped: web.trapped.connections,
+};
+results.localhostName = {
+  ...(await cdcreds(["--auth-url", "http://localhost:8080/token", "verify", "--password-stdin", "bestshop"])),
+  trapped: web.trapped.connections,
+};
 results.evilProxy = {
   ...(await cdcreds(["--auth-url", sts.url, "verify", "--password-stdin", "bestshop"], { HTTP_PROXY: "http://evil.localhost:3128" })),
   trapped: proxy.trapped.connections,

@@ -65,7 +65,14 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
     lock: () => {
       const result = spawnSync(
         "dbus-send",
-        ["--session", "--print-reply", "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/collection/login"],
+        [
+          "--session",
+          "--print-reply",
+          "--dest=org.freedesktop.secrets",
+          "/org/freedesktop/secrets",
+          "org.freedesktop.Secret.Service.Lock",
+          "array:objpath:/org/freedesktop/secrets/collection/login",
+        ],
         { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus }, encoding: "utf8" },
       );
       if (result.status !== 0) throw new Error(`cannot lock the private keyring: ${result.stderr}`);
@@ -73,7 +80,14 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
     killDaemon: async () => {
       const owner = spawnSync(
         "dbus-send",
-        ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.GetConnectionUnixProcessID", "string:org.freedesktop.secrets"],
+        [
+          "--session",
+          "--print-reply",
+          "--dest=org.freedesktop.DBus",
+          "/org/freedesktop/DBus",
+          "org.freedesktop.DBus.GetConnectionUnixProcessID",
+          "string:org.freedesktop.secrets",
+        ],
         { env: busEnv, encoding: "utf8" },
       );
       const pid = Number(/uint32 (\d+)/.exec(owner.stdout)?.[1]);

@@ -5,6 +5,8 @@ const { writeFileSync } = require("node:fs");
 
 const before = new Set(process.moduleLoadList);
 process.on("exit", () => {
-  const builtins = process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith("NativeModule ")).map((m) => m.slice("NativeModule ".length));
+  const builtins = process.moduleLoadList
+    .filter((m) => !before.has(m) && m.startsWith("NativeModule "))
+    .map((m) => m.slice("NativeModule ".length));
   writeFileSync(process.env.CDCREDS_TEST_LOADS, JSON.stringify({ builtins, files: Object.keys(require.cache) }));
 });

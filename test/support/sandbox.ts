@@ -24,7 +24,10 @@ export function useSandbox(): Sandbox {
   const box: Sandbox = {
     apiLogins: [],
     cdcreds: (args, options = {}) =>
-      runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], { ...options, env: { XDG_CONFIG_HOME: box.config.dir, ...options.env } }),
+      runCli(["--auth-url", box.sts.url, "--retries", "0", ...args], {
+        ...options,
+        env: { XDG_CONFIG_HOME: box.config.dir, ...options.env },
+      }),
     newLogin: (name) => {
       const api = `${uniqueLogin(name)}-api`;
       box.apiLogins.push(api);

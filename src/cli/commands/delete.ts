@@ -17,7 +17,9 @@ export async function deleteAccount(ctx: CommandContext, argument: string): Prom
   const indexed = await removeAccount({ processEnv: ctx.processEnv }, { apiLogin, env, store: ctx.options.store });
   const where = storeName(ctx.options.store);
   if (!password && !token && !indexed) {
-    throw new NotFoundError(`nothing stored for ${apiLogin} (${env}) in ${where}`, { hint: "see `cdcreds list` (the account may be in another --env or --store)" });
+    throw new NotFoundError(`nothing stored for ${apiLogin} (${env}) in ${where}`, {
+      hint: "see `cdcreds list` (the account may be in another --env or --store)",
+    });
   }
   const removed = [password && "password", token && "cached token"].filter(Boolean).join(" and ");
   if (removed === "") ctx.ui.success(`${apiLogin} (${env}): no password was left in ${where}; removed it from the account index`);

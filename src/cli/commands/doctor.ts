@@ -47,9 +47,15 @@ async function indexCheck(ctx: CommandContext): Promise<Check> {
 /** Asks the token service about a made-up login: a 401 proves it answers, without any real account. */
 async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL): Promise<Check> {
   const answer = await kind.requestToken(kind.madeUpCredentials(), tokenRequest(ctx.options, ctx.processEnv));
-  if (answer.status === "rejected") return { name: "token service", ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
+  if (answer.status === "rejected")
+    return { name: "token service", ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
   if (answer.status === "valid") return { name: "token service", ok: true, detail: "answers (it even accepted a made-up login)" };
-  return { name: "token service", ok: false, detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`, hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url" };
+  return {
+    name: "token service",
+    ok: false,
+    detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`,
+    hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url",
+  };
 }
 
 /**
@@ -71,7 +77,18 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   const storeOk = checks.every((c) => c.ok) && index.ok;
   const exitCode = !storeOk ? ExitCode.Store : online?.ok === false ? ExitCode.Service : ExitCode.Ok;
   if (json) {
-    const report = { version: VERSION, node: process.version, platform: process.platform, store: ctx.options.store, storeDescription: description, env, tokenUrl: url.href, environmentCredentials: fromEnv?.account ?? null, tlsOverrideIgnored: tlsOverride, checks: [...checks, index, ...(online ? [online] : [])] };
+    const report = {
+      version: VERSION,
+      node: process.version,
+      platform: process.platform,
+      store: ctx.options.store,
+      storeDescription: description,
+      env,
+      tokenUrl: url.href,
+      environmentCredentials: fromEnv?.account ?? null,
+      tlsOverrideIgnored: tlsOverride,
+      checks: [...checks, index, ...(online ? [online] : [])],
+    };
     return { stdout: `${JSON.stringify(report)}\n`, exitCode };
   }
   const { ui } = ctx;
@@ -83,8 +100,12 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   }
   ui.info(`environment: ${env}`);
   ui.info(`token URL: ${url.href}${ctx.options.authUrl === undefined ? "" : " (replaced by --auth-url or CDCREDS_AUTH_URL)"}`);
-  if (fromEnv !== undefined) ui.note(`${kind.variables.account} and ${kind.variables.secret} are set (${fromEnv.account}): get, verify, token and exec use them, not the store`);
-  if (tlsOverride) ui.warn("NODE_TLS_REJECT_UNAUTHORIZED is set: cdcreds ignores it and always verifies certificates (other programs may not)");
+  if (fromEnv !== undefined)
+    ui.note(
+      `${kind.variables.account} and ${kind.variables.secret} are set (${fromEnv.account}): get, verify, token and exec use them, not the store`,
+    );
+  if (tlsOverride)
+    ui.warn("NODE_TLS_REJECT_UNAUTHORIZED is set: cdcreds ignores it and always verifies certificates (other programs may not)");
   if (online === undefined) ui.info("token service: not asked (add --online to ask it)");
   return { exitCode };
 }

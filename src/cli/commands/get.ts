@@ -12,6 +12,8 @@ export async function get(ctx: CommandContext, argument: string | undefined): Pr
   const password = await readSecret();
   ctx.ui.redact(password);
   const { account: accountVariable, secret: secretVariable } = kind.variables;
-  ctx.ui.debug(`${account} (${env}): password from the ${source === "environment" ? `${accountVariable}/${secretVariable} variables` : `${store} store`}`);
+  ctx.ui.debug(
+    `${account} (${env}): password from the ${source === "environment" ? `${accountVariable}/${secretVariable} variables` : `${store} store`}`,
+  );
   return { stdout: ctx.options.json ? `${JSON.stringify({ apiLogin: account, password, env })}\n` : `${password}\n` };
 }

@@ -14,7 +14,13 @@ interface Row extends AccountEntry {
 const shortTime = (iso: string | undefined): string => (iso === undefined ? "never" : `${iso.slice(0, 16).replace("T", " ")} UTC`);
 
 function table(rows: Row[]): string {
-  const cells = rows.map((r) => [escapeText(r.apiLogin), r.env, r.store, shortTime(r.lastVerified), r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING"]);
+  const cells = rows.map((r) => [
+    escapeText(r.apiLogin),
+    r.env,
+    r.store,
+    shortTime(r.lastVerified),
+    r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING",
+  ]);
   const all = [["API LOGIN", "ENV", "STORE", "LAST VERIFIED", "PASSWORD"], ...cells];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
   return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
@@ -47,12 +53,18 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     }
     if (stored === false) {
       const args = `${entry.apiLogin}${entry.env === "prod" ? "" : ` --env ${entry.env}`}`;
-      ctx.ui.warn(`${entry.apiLogin} (${entry.env}) is in the account index but its password is gone: store it again with \`cdcreds set ${args}\`, or forget it with \`cdcreds delete ${args}\``);
+      ctx.ui.warn(
+        `${entry.apiLogin} (${entry.env}) is in the account index but its password is gone: store it again with \`cdcreds set ${args}\`, or forget it with \`cdcreds delete ${args}\``,
+      );
     }
     rows.push({ ...entry, stored });
   }
   if (ctx.options.json) {
-    return { stdout: jsonLine(rows.map((r) => ({ apiLogin: r.apiLogin, env: r.env, store: r.store, lastVerified: r.lastVerified ?? null, stored: r.stored }))) };
+    return {
+      stdout: jsonLine(
+        rows.map((r) => ({ apiLogin: r.apiLogin, env: r.env, store: r.store, lastVerified: r.lastVerified ?? null, stored: r.stored })),
+      ),
+    };
   }
   if (rows.length === 0) {
     ctx.ui.note("no stored accounts: store one with `cdcreds set`");

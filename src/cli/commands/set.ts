@@ -36,7 +36,10 @@ async function check(ctx: CommandContext, kind: CredentialKind, account: string,
   } catch (error) {
     if (error instanceof RejectedError) return error;
     if (error instanceof ServiceError) {
-      throw new ServiceError(`${error.message}; nothing was stored`, { hint: "try again later, or store it unchecked with --no-verify", cause: error });
+      throw new ServiceError(`${error.message}; nothing was stored`, {
+        hint: "try again later, or store it unchecked with --no-verify",
+        cause: error,
+      });
     }
     throw error;
   } finally {
@@ -45,7 +48,12 @@ async function check(ctx: CommandContext, kind: CredentialKind, account: string,
 }
 
 /** The account to store: argument, CDCREDS_LOGIN, or a prompt offering the only stored account. */
-async function chooseAccount(ctx: CommandContext, kind: CredentialKind, argument: string | undefined, known: AccountEntry[]): Promise<string> {
+async function chooseAccount(
+  ctx: CommandContext,
+  kind: CredentialKind,
+  argument: string | undefined,
+  known: AccountEntry[],
+): Promise<string> {
   const named = namedAccount(kind, argument, ctx.processEnv);
   if (named !== undefined) return named.account;
   if (!ctx.ui.interactive) {
@@ -61,14 +69,23 @@ async function chooseAccount(ctx: CommandContext, kind: CredentialKind, argument
       return (error as Error).message.replace(/^invalid login: /, "");
     }
   };
-  const answer = await askText("Seller login (or API login)", { default: here.length === 1 ? here[0]!.apiLogin : undefined, validate: (value) => problem(value) ?? true });
+  const answer = await askText("Seller login (or API login)", {
+    default: here.length === 1 ? here[0]!.apiLogin : undefined,
+    validate: (value) => problem(value) ?? true,
+  });
   const account = kind.accountName(answer);
   if (account !== answer.trim()) ctx.ui.info(`${kind.accountNoun}: ${account}`);
   return account;
 }
 
 /** Reads the secret: from standard input, or at a masked prompt until one is acceptable. */
-async function readSecret(ctx: CommandContext, kind: CredentialKind, account: string, fromStdin: boolean, rejected: Set<string>): Promise<string> {
+async function readSecret(
+  ctx: CommandContext,
+  kind: CredentialKind,
+  account: string,
+  fromStdin: boolean,
+  rejected: Set<string>,
+): Promise<string> {
   if (fromStdin) return readPasswordFromStdin(ctx.stdin, "store", STDIN_HINT);
   const { askSecret } = await import("../prompt.js");
   // Each refusal is said on its own line and asked again at a new, empty prompt: the prompt's own
@@ -78,7 +95,11 @@ async function readSecret(ctx: CommandContext, kind: CredentialKind, account: st
     const problem = secretProblem(typed);
     // Sending a just-rejected password again only brings the account closer to a lock-out.
     if (problem === undefined && !rejected.has(typed)) return typed;
-    ctx.ui.error(problem === undefined ? `${kind.serviceName} just rejected this password: type the current one` : `this password is refused: ${problem}`);
+    ctx.ui.error(
+      problem === undefined
+        ? `${kind.serviceName} just rejected this password: type the current one`
+        : `this password is refused: ${problem}`,
+    );
   }
 }
 
@@ -91,7 +112,9 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   const { env, json } = ctx.options;
   const fromStdin = flags.passwordStdin === true;
   if (!fromStdin && !ctx.ui.interactive) {
-    throw new UsageError(`a password is needed but ${ctx.ui.notInteractiveReason} to ask for it`, { hint: `use --password-stdin: ${STDIN_HINT}` });
+    throw new UsageError(`a password is needed but ${ctx.ui.notInteractiveReason} to ask for it`, {
+      hint: `use --password-stdin: ${STDIN_HINT}`,
+    });
   }
   const kind = await kindOf(ctx);
   if (argument !== undefined) kind.accountName(argument); // a bad login fails before anything else
@@ -122,7 +145,12 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   // A token cached with the previous secret must not outlive it; the one just issued may.
   if (issued === undefined) await store.delete(kind.tokenService(env), account);
   else await cacheToken(store, kind, env, account, issued);
-  const entry: AccountEntry = { apiLogin: account, env, store: ctx.options.store, ...(issued ? { lastVerified: issued.issuedAt.toISOString() } : {}) };
+  const entry: AccountEntry = {
+    apiLogin: account,
+    env,
+    store: ctx.options.store,
+    ...(issued ? { lastVerified: issued.issuedAt.toISOString() } : {}),
+  };
   try {
     await upsertAccount({ processEnv: ctx.processEnv }, entry);
   } catch (error) {
@@ -130,7 +158,9 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${account}): ${(error as Error).message}`);
   }
   const checked = issued !== undefined;
-  ctx.ui.success(`${account} (${env}): password ${checked ? "verified and " : ""}stored in ${storeName(ctx.options.store)}${checked ? "" : " without verification"}`);
+  ctx.ui.success(
+    `${account} (${env}): password ${checked ? "verified and " : ""}stored in ${storeName(ctx.options.store)}${checked ? "" : " without verification"}`,
+  );
   const notice = checked ? replacedServiceNotice(kind, ctx.options.authUrl) : undefined;
   if (notice !== undefined) ctx.ui.note(notice);
   return { stdout: json ? `${JSON.stringify({ apiLogin: account, env, store: ctx.options.store, verified: checked })}\n` : "" };

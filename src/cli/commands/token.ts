@@ -21,14 +21,24 @@ export async function token(ctx: CommandContext, login: string | undefined, flag
     ui.redact(value);
     return value;
   };
-  const issued = await issueToken({ kind, options, processEnv: ctx.processEnv }, { ...opened, secret }, {
-    refresh: flags.refresh === true,
-    onProgress: (event) => ui.debug(`token service: attempt ${event.attempt}${event.reason === undefined ? "" : ` (${event.reason})`}`),
-  });
+  const issued = await issueToken(
+    { kind, options, processEnv: ctx.processEnv },
+    { ...opened, secret },
+    {
+      refresh: flags.refresh === true,
+      onProgress: (event) => ui.debug(`token service: attempt ${event.attempt}${event.reason === undefined ? "" : ` (${event.reason})`}`),
+    },
+  );
   ui.redact(issued.token);
   const notice = issued.fromCache ? undefined : replacedServiceNotice(kind, options.authUrl);
   if (notice !== undefined) ui.note(notice);
   const expiresAt = issued.expiresAt.toISOString();
-  ui.debug(`${account} (${options.env}): ${issued.fromCache ? "cached token" : "new token"} from ${source === "environment" ? "environment credentials" : `the ${options.store} store`}, expires ${expiresAt}`);
-  return { stdout: options.json ? `${JSON.stringify({ apiLogin: account, env: options.env, token: issued.token, expiresAt })}\n` : `${issued.token}\n` };
+  ui.debug(
+    `${account} (${options.env}): ${issued.fromCache ? "cached token" : "new token"} from ${source === "environment" ? "environment credentials" : `the ${options.store} store`}, expires ${expiresAt}`,
+  );
+  return {
+    stdout: options.json
+      ? `${JSON.stringify({ apiLogin: account, env: options.env, token: issued.token, expiresAt })}\n`
+      : `${issued.token}\n`,
+  };
 }

@@ -25,10 +25,22 @@ interface Checked {
  * Which credentials to check: `--password-stdin` (for the account resolved as usual), else the
  * environment's, else the stored ones.
  */
-async function readCredentials(ctx: CommandContext, kind: CredentialKind, argument: string | undefined, flags: VerifyFlags): Promise<Checked> {
+async function readCredentials(
+  ctx: CommandContext,
+  kind: CredentialKind,
+  argument: string | undefined,
+  flags: VerifyFlags,
+): Promise<Checked> {
   const { options, processEnv: env } = ctx;
   if (flags.passwordStdin === true) {
-    const { account } = await resolveName({ kind, argument, processEnv: env, env: options.env, store: options.store, listAccounts: () => listAccounts(env) });
+    const { account } = await resolveName({
+      kind,
+      argument,
+      processEnv: env,
+      env: options.env,
+      store: options.store,
+      listAccounts: () => listAccounts(env),
+    });
     const secret = await readPasswordFromStdin(ctx.stdin, "verify", 'printf %s "$PW" | cdcreds verify --password-stdin bestshop');
     return { account, secret, source: "standard input", store: undefined };
   }
@@ -40,12 +52,21 @@ async function readCredentials(ctx: CommandContext, kind: CredentialKind, argume
  * Keeps what a successful check of stored credentials learnt: the token (cached for `token`) and
  * the time (for `list`). Neither is essential, so a failure is a warning, not the answer.
  */
-async function recordCheck(ctx: CommandContext, kind: CredentialKind, store: SecretStore, account: string, answer: Extract<TokenAnswer, { status: "valid" }>): Promise<void> {
+async function recordCheck(
+  ctx: CommandContext,
+  kind: CredentialKind,
+  store: SecretStore,
+  account: string,
+  answer: Extract<TokenAnswer, { status: "valid" }>,
+): Promise<void> {
   const { env } = ctx.options;
   try {
     await cacheToken(store, kind, env, account, answer);
     const { upsertAccount } = await import("../../core/account-index.js");
-    await upsertAccount({ processEnv: ctx.processEnv }, { apiLogin: account, env, store: ctx.options.store, lastVerified: answer.issuedAt.toISOString() });
+    await upsertAccount(
+      { processEnv: ctx.processEnv },
+      { apiLogin: account, env, store: ctx.options.store, lastVerified: answer.issuedAt.toISOString() },
+    );
   } catch (error) {
     ctx.ui.warn(`the check succeeded but its token or date was not saved: ${(error as Error).message}`);
   }
@@ -77,7 +98,9 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
       else ctx.ui.debug(`attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
     }),
   );
-  ctx.ui.debug(`answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`);
+  ctx.ui.debug(
+    `answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`,
+  );
   if (answer.status === "valid") {
     ctx.ui.redact(answer.token);
     if (source === "store" && store !== undefined) await recordCheck(ctx, kind, store, account, answer);

@@ -74,7 +74,11 @@ export function classifyResponse(
   }
   if (httpStatus === 401 || httpStatus === 403) return { status: "rejected", httpStatus, detail: `HTTP ${httpStatus}` };
   if (httpStatus === 429 || httpStatus >= 500) {
-    const outcome: AttemptOutcome = { status: "unreachable", httpStatus, detail: `HTTP ${httpStatus}${httpStatus === 429 ? " (too many requests)" : ""}` };
+    const outcome: AttemptOutcome = {
+      status: "unreachable",
+      httpStatus,
+      detail: `HTTP ${httpStatus}${httpStatus === 429 ? " (too many requests)" : ""}`,
+    };
     if (headers.retryAfterMs !== undefined) outcome.retryAfterMs = headers.retryAfterMs;
     return outcome;
   }

@@ -80,7 +80,8 @@ async function attemptOnce(req: TokenRequest, authorization: string, now: () => 
     maxBodyBytes: MAX_BODY_BYTES,
   });
   if ("error" in answer) return { status: "unreachable", detail: describeNetworkError(answer.error, answer.timedOut, req.timeoutMs) };
-  if (answer.body === "too-large") return { status: "unreachable", httpStatus: 200, detail: `answer larger than ${MAX_BODY_BYTES / 1024} KiB` };
+  if (answer.body === "too-large")
+    return { status: "unreachable", httpStatus: 200, detail: `answer larger than ${MAX_BODY_BYTES / 1024} KiB` };
   const headers = {
     contentType: headerValue(answer.headers["content-type"]),
     contentEncoding: headerValue(answer.headers["content-encoding"]),

@@ -31,5 +31,9 @@ export const kind: CredentialKind = {
   },
   answerError,
   madeUpCredentials: () => ({ account: MADE_UP_LOGIN, secret: `made-up-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}` }),
-  exports: ({ account, secret }, token) => ({ CDISCOUNT_API_LOGIN: account, CDISCOUNT_API_PASSWORD: secret, ...(token === undefined ? {} : { CDISCOUNT_API_TOKEN: token }) }),
+  exports: ({ account, secret }, token) => ({
+    CDISCOUNT_API_LOGIN: account,
+    CDISCOUNT_API_PASSWORD: secret,
+    ...(token === undefined ? {} : { CDISCOUNT_API_TOKEN: token }),
+  }),
 };

@@ -33,9 +33,7 @@ export function loginProblem(login: string): string | undefined {
   const bad = FORBIDDEN_INSIDE.exec(login)?.[0];
   if (bad !== undefined) {
     const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-    return /\s/u.test(bad)
-      ? `the login contains whitespace (${code})`
-      : `the login contains a control character (${code})`;
+    return /\s/u.test(bad) ? `the login contains whitespace (${code})` : `the login contains a control character (${code})`;
   }
   if (login.includes(":")) return "the login contains a colon, which cannot travel in HTTP Basic authentication";
   if (login === API_SUFFIX) return `the login is only the "${API_SUFFIX}" suffix`;

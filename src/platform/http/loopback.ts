@@ -30,9 +30,12 @@ export async function loopbackAddressOf(hostname: string): Promise<string> {
   const found = (await lookup(hostname, { all: true, verbatim: true })).map((a) => (a.family === 6 ? `[${a.address}]` : a.address));
   const outside = found.find((address) => !isLoopbackAddress(address));
   if (outside !== undefined || found[0] === undefined) {
-    throw new UsageError(`${hostname} resolves to ${outside ?? "no address"}, not a loopback address: nothing is sent in clear to another machine`, {
-      hint: "use an https: URL, or a loopback address such as http://127.0.0.1:PORT/",
-    });
+    throw new UsageError(
+      `${hostname} resolves to ${outside ?? "no address"}, not a loopback address: nothing is sent in clear to another machine`,
+      {
+        hint: "use an https: URL, or a loopback address such as http://127.0.0.1:PORT/",
+      },
+    );
   }
   return found[0];
 }

@@ -25,7 +25,9 @@ function proxyHost(found: { name: string; value: string }): string {
   const url = URL.canParse(found.value) ? new URL(found.value) : undefined;
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
     // The value itself is not shown: a proxy URL may carry a user and password.
-    throw new UsageError(`${found.name} is not a valid proxy URL`, { hint: "use an http: or https: URL, such as http://proxy.example:3128" });
+    throw new UsageError(`${found.name} is not a valid proxy URL`, {
+      hint: "use an http: or https: URL, such as http://proxy.example:3128",
+    });
   }
   return url.hostname;
 }

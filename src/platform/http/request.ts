@@ -80,7 +80,8 @@ export async function sendOnce(req: HttpRequest): Promise<HttpAnswer | HttpFailu
   }
   try {
     const outgoing = { ...req, url: target.url, headers: { host: target.host, ...req.headers } };
-    const sent = req.dispatcher === undefined ? sendDirect(outgoing, deadline.signal) : sendThrough(req.dispatcher, outgoing, deadline.signal);
+    const sent =
+      req.dispatcher === undefined ? sendDirect(outgoing, deadline.signal) : sendThrough(req.dispatcher, outgoing, deadline.signal);
     sent.then(
       (late) => {
         if (deadline.signal.aborted) discard(late.body); // an answer after the deadline is dropped

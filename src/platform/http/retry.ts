@@ -42,7 +42,10 @@ const backoffMs = (retry: number): number => 500 * 3 ** (retry - 1);
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `attempt` until it is not "unreachable", or the retries are used up; adds the attempt count. */
-export async function withRetries<T>(attempt: () => Promise<Outcome<T>>, options: RetryOptions): Promise<Outcome<T> & { attempts: number }> {
+export async function withRetries<T>(
+  attempt: () => Promise<Outcome<T>>,
+  options: RetryOptions,
+): Promise<Outcome<T> & { attempts: number }> {
   const sleep = options.sleep ?? defaultSleep;
   for (let n = 1; ; n++) {
     options.onProgress?.({ attempt: n });

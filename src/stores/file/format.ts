@@ -57,16 +57,29 @@ const MAX_SCRYPT_MEMORY = 1024 * 1024 * 1024;
 const payloadSchema = z.object({ entries: z.array(z.tuple([z.string(), z.string(), z.string()])) });
 
 const damaged = (path: string, what: string): StoreError =>
-  new StoreError(`the encrypted file ${path} ${what}`, { hint: "restore it from a backup, or move it aside and store the credentials again" });
+  new StoreError(`the encrypted file ${path} ${what}`, {
+    hint: "restore it from a backup, or move it aside and store the credentials again",
+  });
 
 /** Throws unless the parameters are within the bounds this version accepts. */
 export function assertScryptParams(kdf: ScryptParams, path: string): void {
   const { log2N, r, p } = kdf;
   const ok =
-    Number.isInteger(log2N) && log2N >= LOG2N_RANGE[0] && log2N <= LOG2N_RANGE[1] &&
-    Number.isInteger(r) && r >= 1 && r <= 255 && Number.isInteger(p) && p >= 1 && p <= 255 &&
+    Number.isInteger(log2N) &&
+    log2N >= LOG2N_RANGE[0] &&
+    log2N <= LOG2N_RANGE[1] &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= 255 &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= 255 &&
     128 * 2 ** log2N * r <= MAX_SCRYPT_MEMORY;
-  if (!ok) throw damaged(path, `has unsupported scrypt parameters (N=2^${log2N}, r=${r}, p=${p}): it is damaged or was written by a newer cdcreds`);
+  if (!ok)
+    throw damaged(
+      path,
+      `has unsupported scrypt parameters (N=2^${log2N}, r=${r}, p=${p}): it is damaged or was written by a newer cdcreds`,
+    );
 }
 
 /** Derives the 256-bit file key from the passphrase (runs on the libuv thread pool). */
@@ -105,9 +118,15 @@ export function parseHeader(bytes: Buffer, path: string): { header: Header; head
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw damaged(path, "is not a cdcreds encrypted file (unknown magic bytes)");
   const version = bytes[MAGIC.length]!;
   if (version !== FORMAT_VERSION) {
-    throw new StoreError(`the encrypted file ${path} uses format version ${version}, which this cdcreds does not know (it reads version ${FORMAT_VERSION})`, {
-      hint: version > FORMAT_VERSION ? "upgrade cdcreds to read it; the file was left untouched" : "restore it from a backup; the file was left untouched",
-    });
+    throw new StoreError(
+      `the encrypted file ${path} uses format version ${version}, which this cdcreds does not know (it reads version ${FORMAT_VERSION})`,
+      {
+        hint:
+          version > FORMAT_VERSION
+            ? "upgrade cdcreds to read it; the file was left untouched"
+            : "restore it from a backup; the file was left untouched",
+      },
+    );
   }
   let at = MAGIC.length + 1;
   const take = (n: number): Buffer => {
@@ -128,7 +147,10 @@ export function parseHeader(bytes: Buffer, path: string): { header: Header; head
   const expected = at + ciphertextLength + TAG_BYTES;
   if (bytes.length < expected) throw damaged(path, `is truncated (${bytes.length} bytes of ${expected})`);
   if (bytes.length > expected) throw damaged(path, `has ${bytes.length - expected} unexpected bytes at its end`);
-  return { header: { version, kdf, salt: Buffer.from(salt), nonce: Buffer.from(nonce), ciphertextLength }, headerBytes: bytes.subarray(0, at) };
+  return {
+    header: { version, kdf, salt: Buffer.from(salt), nonce: Buffer.from(nonce), ciphertextLength },
+    headerBytes: bytes.subarray(0, at),
+  };
 }
 
 /** Encrypts the entries under the key, with a fresh random nonce. */

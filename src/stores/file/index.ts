@@ -9,7 +9,18 @@ import { errnoOf, errnoText, StoreError, UsageError } from "../../errors.js";
 import { configDir } from "../../platform/paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "../../platform/atomic-write.js";
 import { acquireLock, type LockOptions } from "../../platform/file-lock.js";
-import { assertScryptParams, DEFAULT_SCRYPT, deriveKey, newSalt, parseHeader, seal, unseal, type Entries, type Header, type ScryptParams } from "./format.js";
+import {
+  assertScryptParams,
+  DEFAULT_SCRYPT,
+  deriveKey,
+  newSalt,
+  parseHeader,
+  seal,
+  unseal,
+  type Entries,
+  type Header,
+  type ScryptParams,
+} from "./format.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
 import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 
@@ -111,7 +122,10 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     try {
       return await readOwnFile(path);
     } catch (error) {
-      if (error instanceof RefusedFileError) throw new StoreError(`the encrypted file ${shown} ${error.message}`, { hint: "move it aside; cdcreds only reads a regular file it wrote" });
+      if (error instanceof RefusedFileError)
+        throw new StoreError(`the encrypted file ${shown} ${error.message}`, {
+          hint: "move it aside; cdcreds only reads a regular file it wrote",
+        });
       throw new StoreError(`cannot read the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
     }
   }

@@ -37,10 +37,13 @@ function describe(platform: NodeJS.Platform): string {
 export function keychainError(error: unknown, platform: NodeJS.Platform = process.platform): StoreError {
   const detail = error instanceof Error ? error.message : String(error);
   if (platform === "linux" && /dbus|d-bus|org\.freedesktop/i.test(detail) && !/Secret Service:/.test(detail)) {
-    return new StoreError("no Secret Service is reachable: there is no D-Bus session bus, or nothing on it provides org.freedesktop.secrets", {
-      hint: `start a Secret Service (log in to a desktop session, or run gnome-keyring-daemon inside \`dbus-run-session\`), ${WAYS_OUT}`,
-      cause: error,
-    });
+    return new StoreError(
+      "no Secret Service is reachable: there is no D-Bus session bus, or nothing on it provides org.freedesktop.secrets",
+      {
+        hint: `start a Secret Service (log in to a desktop session, or run gnome-keyring-daemon inside \`dbus-run-session\`), ${WAYS_OUT}`,
+        cause: error,
+      },
+    );
   }
   if (/unlock prompt was dismissed|is locked|locked/i.test(detail)) {
     return new StoreError("the keyring is locked", {
@@ -75,7 +78,8 @@ const PLATFORM_PACKAGES: Partial<Record<string, string>> = {
  * NAPI_RS_NATIVE_LIBRARY_PATH override. Both give the same native module.
  */
 function requireBinding(): KeyringBinding {
-  const direct = process.env.NAPI_RS_NATIVE_LIBRARY_PATH === undefined ? PLATFORM_PACKAGES[`${process.platform}-${process.arch}`] : undefined;
+  const direct =
+    process.env.NAPI_RS_NATIVE_LIBRARY_PATH === undefined ? PLATFORM_PACKAGES[`${process.platform}-${process.arch}`] : undefined;
   if (direct !== undefined) {
     try {
       return requireNow(direct) as KeyringBinding;
@@ -119,7 +123,12 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
     // On a desktop, a locked keyring then shows its unlock prompt, as it would for the real write.
     async probe() {
       const account = `check-${process.pid}`;
-      const failed = (name: string, error: unknown): ProbeStep => ({ name, ok: false, detail: (error as StoreError).message, problem: error as StoreError });
+      const failed = (name: string, error: unknown): ProbeStep => ({
+        name,
+        ok: false,
+        detail: (error as StoreError).message,
+        problem: error as StoreError,
+      });
       const reachable: ProbeStep = { name: "keychain reachable", ok: true, detail: "connected" };
       try {
         await attempt((b) => entry(b, PROBE_SERVICE, account).getPassword());
