@@ -2,7 +2,8 @@ import { chmod, readdir, readFile, stat, truncate, writeFile } from "node:fs/pro
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { InterruptedError, StoreError, UsageError } from "../src/errors.js";
-import { DEFAULT_SCRYPT, parseHeader } from "../src/stores/file/format.js";
+import { parseHeader } from "../src/stores/file/format.js";
+import { DEFAULT_SCRYPT } from "../src/stores/file/kdf.js";
 import { fileStorePath, openFileStore } from "../src/stores/file/index.js";
 import { FAST_KDF, fileStore, freeze, PASSPHRASE, snapshot, useTempDirs } from "./support/file-store.js";
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import type { ScryptParams } from "../../src/stores/file/format.js";
+import type { ScryptParams } from "../../src/stores/file/kdf.js";
 import { openFileStore, type FileStoreDeps } from "../../src/stores/file/index.js";
 import type { SecretStore } from "../../src/stores/types.js";
 

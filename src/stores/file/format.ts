@@ -1,5 +1,5 @@
 // The bytes of the encrypted file store (`--store file`), with no I/O beyond the CPU: header layout,
-// key derivation, sealing and opening. Layout of format version 1 (integers big-endian):
+// sealing and opening (the key derivation: kdf.ts). Layout of format version 1 (integers big-endian):
 //
 //   magic "CDCREDS\0" (8) | version (1) | KDF name length (1) | KDF name "scrypt" | log2 N (1) | r (1)
 //   | p (1) | salt length (1) | salt | nonce length (1) | nonce | ciphertext length (4)
@@ -8,24 +8,10 @@
 // The whole header is the GCM additional data, so changing any parameter fails authentication just
 // like a wrong passphrase does. The version sits right after the magic so a future format may change
 // everything behind it and still be recognised (and refused) by this one.
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import * as z from "zod/mini";
 import { StoreError } from "../../errors.js";
-
-/** scrypt cost parameters, stored in each file's header so they can be raised later. */
-export interface ScryptParams {
-  /** log2 of the CPU/memory cost N. */
-  log2N: number;
-  r: number;
-  p: number;
-}
-
-/**
- * The cost for new files: N = 2^16, r = 8, p = 1 uses 64 MiB and took about 290 ms on the
- * development machine (2^15: 145 ms, 2^17: 620 ms). Paid once per command, which a script calling
- * `cdcreds get` can afford, while every guess costs an attacker the same.
- */
-export const DEFAULT_SCRYPT: ScryptParams = { log2N: 16, r: 8, p: 1 };
+import { scryptParamsOk, type ScryptParams } from "./kdf.js";
 
 /** What a file header says, besides the magic. */
 export interface Header {
@@ -45,12 +31,6 @@ const KDF_NAME = "scrypt";
 const SALT_BYTES = 16;
 const NONCE_BYTES = 12; // the GCM standard nonce size; random, fresh on every write
 const TAG_BYTES = 16;
-const KEY_BYTES = 32;
-
-// Bounds on header parameters, checked before deriving: a damaged or hostile header must not make
-// us allocate gigabytes or spin for minutes before GCM gets the chance to refuse it.
-const LOG2N_RANGE = [10, 20] as const;
-const MAX_SCRYPT_MEMORY = 1024 * 1024 * 1024;
 
 // Entries travel as [service, account, secret] triples rather than nested objects: a login such as
 // "__proto__" must stay data, never become an object's prototype.
@@ -63,33 +43,13 @@ const damaged = (path: string, what: string): StoreError =>
 
 /** Throws unless the parameters are within the bounds this version accepts. */
 export function assertScryptParams(kdf: ScryptParams, path: string): void {
-  const { log2N, r, p } = kdf;
-  const ok =
-    Number.isInteger(log2N) &&
-    log2N >= LOG2N_RANGE[0] &&
-    log2N <= LOG2N_RANGE[1] &&
-    Number.isInteger(r) &&
-    r >= 1 &&
-    r <= 255 &&
-    Number.isInteger(p) &&
-    p >= 1 &&
-    p <= 255 &&
-    128 * 2 ** log2N * r <= MAX_SCRYPT_MEMORY;
-  if (!ok)
+  if (!scryptParamsOk(kdf)) {
+    const { log2N, r, p } = kdf;
     throw damaged(
       path,
       `has unsupported scrypt parameters (N=2^${log2N}, r=${r}, p=${p}): it is damaged or was written by a newer cdcreds`,
     );
-}
-
-/** Derives the 256-bit file key from the passphrase (runs on the libuv thread pool). */
-export function deriveKey(passphrase: string, salt: Buffer, kdf: ScryptParams): Promise<Buffer> {
-  const N = 2 ** kdf.log2N;
-  // Node's default maxmem (32 MiB) is below what N=2^15, r=8 needs (128·N·r bytes): allow twice that.
-  const options = { N, r: kdf.r, p: kdf.p, maxmem: 256 * N * kdf.r };
-  return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize("NFC"), salt, KEY_BYTES, options, (error, key) => (error === null ? resolve(key) : reject(error)));
-  });
+  }
 }
 
 /** A fresh random salt for a new file (or a re-keyed one). */

@@ -1,28 +1,19 @@
 // The encrypted file store (`--store file`): every entry in one file, for
-// servers and containers without a desktop keychain. Format and crypto: file-format.ts; the writers'
-// lock: file-lock.ts. Reads take no lock: writers replace the file by an atomic rename.
+// servers and containers without a desktop keychain. Format and crypto: format.ts; the passphrase:
+// passphrase.ts; the writers' lock: platform/file-lock.ts. Reads take no lock: writers replace the file by an atomic rename.
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
-import { errnoOf, errnoText, StoreError, UsageError } from "../../errors.js";
+import { errnoOf, errnoText, StoreError } from "../../errors.js";
 import { configDir } from "../../platform/paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "../../platform/atomic-write.js";
 import { acquireLock, type LockOptions } from "../../platform/file-lock.js";
-import {
-  assertScryptParams,
-  DEFAULT_SCRYPT,
-  deriveKey,
-  newSalt,
-  parseHeader,
-  seal,
-  unseal,
-  type Entries,
-  type Header,
-  type ScryptParams,
-} from "./format.js";
+import { assertScryptParams, newSalt, parseHeader, seal, unseal, type Entries, type Header } from "./format.js";
+import { DEFAULT_SCRYPT, deriveKey, type ScryptParams } from "./kdf.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
 import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
+import { obtainPassphrase, passphraseFromEnv } from "./passphrase.js";
 
 /** What the file store needs from its caller: the environment, whether it may prompt, and options. */
 export interface FileStoreDeps {
@@ -41,14 +32,6 @@ export interface FileStoreDeps {
 /** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
 export const fileStorePath = (processEnv: NodeJS.ProcessEnv): string => join(configDir(processEnv), "secrets.enc");
 
-/** Tries at typing a new passphrase twice alike. */
-const PASSPHRASE_TRIES = 3;
-
-function nonEmptyAnswer(value: string): string {
-  if (value === "") throw new UsageError("the passphrase cannot be empty");
-  return value;
-}
-
 const keyId = (salt: Buffer, kdf: ScryptParams): string => `${salt.toString("hex")}/${kdf.log2N}/${kdf.r}/${kdf.p}`;
 const weaker = (a: ScryptParams, b: ScryptParams): boolean => a.log2N < b.log2N || a.r < b.r || a.p < b.p;
 
@@ -64,46 +47,20 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   const shown = path.startsWith(home + sep) ? `~${path.slice(home.length)}` : path;
   const wanted = deps.kdf ?? DEFAULT_SCRYPT;
   assertScryptParams(wanted, shown);
+  const source = { ...deps, shown };
   let passphrase: Promise<string> | undefined;
   const keys = new Map<string, Promise<Buffer>>();
-
-  function passphraseFromEnv(): string | undefined {
-    const value = deps.processEnv.CDCREDS_PASSPHRASE;
-    if (value === "") throw new UsageError("CDCREDS_PASSPHRASE is set but empty: the encrypted file store needs a passphrase");
-    if (value === undefined && (!deps.interactive || deps.askPassphrase === undefined)) {
-      throw new UsageError(`the encrypted file ${shown} needs a passphrase: set CDCREDS_PASSPHRASE (there is no terminal to ask for it)`, {
-        hint: "pass CDCREDS_PASSPHRASE in the environment of the service or job, or run the command in a terminal",
-      });
-    }
-    return value;
-  }
 
   /** The passphrase, asked at most once at a time (concurrent callers share one prompt). */
   function getPassphrase(creating: boolean): Promise<string> {
     if (passphrase === undefined) {
-      const pending = obtainPassphrase(creating);
+      const pending = obtainPassphrase(source, creating);
       passphrase = pending;
       pending.catch(() => {
         if (passphrase === pending) passphrase = undefined; // Ctrl-C or a mismatch must not stick
       });
     }
     return passphrase;
-  }
-
-  async function obtainPassphrase(creating: boolean): Promise<string> {
-    const fromEnv = passphraseFromEnv();
-    if (fromEnv !== undefined) return fromEnv;
-    const ask = deps.askPassphrase!; // passphraseFromEnv() made sure there is one
-    const nonEmpty = (v: string): string | true => (v === "" ? "it cannot be empty" : true);
-    if (!creating) return nonEmptyAnswer(await ask(`Passphrase for ${shown}`, nonEmpty));
-    // A mismatch starts over at two new, empty prompts: the prompt's own validation would keep the
-    // masked text, and what is typed next would be appended to it.
-    for (let attempt = 1; ; attempt++) {
-      const again = attempt === 1 ? "" : "The passphrases did not match. ";
-      const first = nonEmptyAnswer(await ask(`${again}New passphrase for ${shown}`, nonEmpty));
-      if ((await ask("Repeat the passphrase", nonEmpty)) === first) return first;
-      if (attempt === PASSPHRASE_TRIES) throw new UsageError("the two passphrases do not match; nothing was stored");
-    }
   }
 
   function keyFor(salt: Buffer, kdf: ScryptParams, creating: boolean): Promise<Buffer> {
@@ -178,7 +135,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     probe: () => probeByCheck(store, "store usable", "opened"),
     async check() {
       if ((await readBytes()) === undefined) {
-        passphraseFromEnv(); // throws when no passphrase could be had; nothing to decrypt yet
+        passphraseFromEnv(source); // throws when no passphrase could be had; nothing to decrypt yet
         // A directory that does not exist yet is created on the first write; one we cannot write is a problem now.
         await access(dir, constants.W_OK).catch((error: unknown) => {
           if (errnoOf(error) !== "ENOENT") throw new StoreError(`cannot write in ${dirname(shown)}: ${errnoText(error)}`, { cause: error });
