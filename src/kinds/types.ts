@@ -41,6 +41,8 @@ export interface CredentialKind {
   readonly serviceName: string;
   /** How messages name an account of this kind: "API login". */
   readonly accountNoun: string;
+  /** What `set` asks for: the account (a plain prompt) and its secret (a masked one, "Password of X"). */
+  readonly prompts: { account: string; secret: string };
   /** The account for what a user typed (a seller login gets `-api`). @throws {UsageError} naming the problem. */
   accountName(input: string): string;
   /** Why a name read from the account index cannot be an account of this kind; undefined when it can. */

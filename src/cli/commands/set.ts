@@ -69,7 +69,7 @@ async function chooseAccount(
       return (error as Error).message.replace(/^invalid login: /, "");
     }
   };
-  const answer = await askText("Seller login (or API login)", {
+  const answer = await askText(kind.prompts.account, {
     default: here.length === 1 ? here[0]!.apiLogin : undefined,
     validate: (value) => problem(value) ?? true,
   });
@@ -91,7 +91,7 @@ async function readSecret(
   // Each refusal is said on its own line and asked again at a new, empty prompt: the prompt's own
   // validation would keep the masked text, and the next password typed would be appended to it.
   for (;;) {
-    const typed = await askSecret(`Password of ${account}`);
+    const typed = await askSecret(`${kind.prompts.secret} of ${account}`);
     const problem = secretProblem(typed);
     // Sending a just-rejected password again only brings the account closer to a lock-out.
     if (problem === undefined && !rejected.has(typed)) return typed;

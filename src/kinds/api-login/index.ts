@@ -14,6 +14,7 @@ export const kind: CredentialKind = {
   id: "api-login",
   serviceName: "Cdiscount",
   accountNoun: "API login",
+  prompts: { account: "Seller login (or API login)", secret: "Password" },
   accountName: (input) => deriveApiLogin(input).apiLogin,
   storedNameProblem: (name) => loginProblem(name) ?? (name.endsWith("-api") ? undefined : "it does not end in -api"),
   secretService: passwordService,
