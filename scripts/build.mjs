@@ -5,7 +5,8 @@
 //   because on Node 20 an ESM entry and its chunks measured ~25 ms more than one CommonJS file.
 // - dist/vendor/*.cjs: the prompts and undici, each alone, read only by the commands that use them:
 //   parsed with the CLI, their 2 MB measured ~50 ms on every run.
-// - dist/cli.cjs.cache: V8's code cache of the bundle, for bin/cdcreds.cjs (~8 ms less per run).
+// - dist/cli.cjs.v8-<version>.cache: V8's code cache of the bundle, made by (and for) the Node that
+//   builds, for bin/cdcreds.cjs (~8 ms less per run); another Node uses its own compile cache.
 // - dist/index.js and dist/chunks/: the library (ESM, the package's export), split the same way.
 //
 // The native keychain binding stays a real package, loaded with require where it is needed.
@@ -110,7 +111,7 @@ await rm(old, { recursive: true, force: true });
 const MAKE_CODE_CACHE = `
 const { renameSync, writeFileSync } = require("node:fs");
 const { loadCli, CODE_CACHE } = require("./bin/cdcreds.cjs");
-const { cli, script } = loadCli();
+const { cli, script } = loadCli({ train: true });
 cli.buildProgram().parseAsync(["node", "cdcreds", "derive", "bestshop"]).then(() => {
   writeFileSync(CODE_CACHE + ".tmp", script.createCachedData());
   renameSync(CODE_CACHE + ".tmp", CODE_CACHE);

@@ -133,11 +133,11 @@ describe("`verify`", () => {
   });
 });
 
-describe("the code cache (dist/cli.cjs.cache)", () => {
+describe("the code cache (dist/cli.cjs.v8-<version>.cache)", () => {
   const ROOT = fileURLToPath(new URL("../", import.meta.url));
   /** Whether bin/cdcreds.cjs's loader, in a plain node, compiles the bundle from the cache. */
   const cacheUsed = (root: string): boolean => {
-    const probe = `const { loadCli } = require(${JSON.stringify(join(root, "bin/cdcreds.cjs"))}); process.stdout.write(String(!loadCli().script.cachedDataRejected));`;
+    const probe = `const { loadCli } = require(${JSON.stringify(join(root, "bin/cdcreds.cjs"))}); const { script } = loadCli(); process.stdout.write(String(script !== undefined && !script.cachedDataRejected));`;
     return spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" }).stdout === "true";
   };
 
@@ -151,12 +151,43 @@ describe("the code cache (dist/cli.cjs.cache)", () => {
     await cp(DIST, join(copy, "dist"), { recursive: true });
     const run = () => spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], { encoding: "utf8" });
 
-    const cache = join(copy, "dist/cli.cjs.cache");
+    const cache = join(copy, `dist/cli.cjs.v8-${process.versions.v8}.cache`);
     await writeFile(cache, (await readFile(cache)).subarray(0, 1000));
     expect(cacheUsed(copy)).toBe(false);
     expect(run()).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
     await rm(cache);
     expect(run()).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+  });
+
+  it("is made for the Node that built: another one uses Node's own compile cache where it has one", async () => {
+    const copy = join(dir, "other-node");
+    await cp(join(ROOT, "bin"), join(copy, "bin"), { recursive: true });
+    await cp(DIST, join(copy, "dist"), { recursive: true });
+    await rm(join(copy, `dist/cli.cjs.v8-${process.versions.v8}.cache`)); // as for a package built by another Node
+    const compileCache = join(dir, "compile-cache");
+    const probe = `const { loadCli } = require(${JSON.stringify(join(copy, "bin/cdcreds.cjs"))}); process.stdout.write(String(loadCli().script === undefined));`;
+    const loaded = spawnSync(process.execPath, ["-e", probe], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
+    });
+    const hasCompileCache = "enableCompileCache" in (await import("node:module"));
+    expect(loaded.stdout).toBe(String(hasCompileCache));
+    const run = spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
+    });
+    expect(run).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+  });
+});
+
+describe("an older Node", () => {
+  it("gets one line naming the Node it needs, not a stack trace", () => {
+    const bin = createRequire(import.meta.url)("../bin/cdcreds.cjs") as { tooOld: (version: string) => string | undefined };
+    expect(bin.tooOld("18.20.4")).toBe(
+      "error: cdcreds needs Node.js 20.12 or later (22, 24 or 26 are the supported lines); this is Node.js 18.20.4\n",
+    );
+    expect(bin.tooOld("20.11.1")).toMatch(/^error: cdcreds needs Node.js 20\.12 or later/);
+    for (const supported of ["20.12.0", "22.1.0", "24.0.0", "26.12.1"]) expect(bin.tooOld(supported)).toBeUndefined();
   });
 });
 
