@@ -33,6 +33,7 @@ function table(rows: Row[]): string {
 export async function list(ctx: CommandContext): Promise<CommandResult> {
   const { accounts: entries, invalid } = await readAccountIndex({ processEnv: ctx.processEnv });
   for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.apiLogin}) is ignored: ${bad.problem}`);
+  const kind = await kindOf(ctx);
   let store: SecretStore | undefined;
   let storeFailed = false;
   const rows: Row[] = [];
@@ -42,7 +43,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     if (entry.store === ctx.options.store && !storeFailed) {
       try {
         store ??= await openStore(ctx.options.store, storeDeps(ctx));
-        const secret = await store.get((await kindOf(ctx)).secretService(entry.env), entry.apiLogin);
+        const secret = await store.get(kind.secretService(entry.env), entry.apiLogin);
         if (secret !== undefined) ctx.ui.redact(secret);
         stored = secret !== undefined;
       } catch (error) {

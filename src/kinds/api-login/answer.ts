@@ -1,20 +1,12 @@
 // Pure classification of the token service's answers. No I/O here, so every kind of answer (a
 // token, a rejection, a bot-protection page, a redirect, an outage) has a unit test that needs no server.
+import type { Outcome } from "../../platform/http/retry.js";
 
 /** What an answer of the token service means for the credentials. */
-export type TokenStatus = "valid" | "rejected" | "unexpected" | "unreachable";
+export type TokenStatus = Outcome<string>["status"];
 
-/** The outcome of one attempt, before retries are counted. */
-export type AttemptOutcome =
-  | { status: "valid"; token: string }
-  | {
-      status: "rejected" | "unexpected" | "unreachable";
-      /** A short cause, safe to print: never a secret. */
-      detail: string;
-      httpStatus?: number;
-      /** From a Retry-After header, when the service sent one. */
-      retryAfterMs?: number;
-    };
+/** The outcome of one attempt, before retries are counted: a token, or why there is none. */
+export type AttemptOutcome = { status: "valid"; token: string } | Exclude<Outcome<string>, { status: "valid" }>;
 
 /** Bodies larger than this are not a token answer (a token is 32 characters): reading stops there. */
 export const MAX_BODY_BYTES = 64 * 1024;
