@@ -27,7 +27,7 @@ export interface AccountRequest extends StoreDeps {
  * `token bestshop` never load it (nor zod).
  */
 export const listAccounts = async (processEnv: NodeJS.ProcessEnv): Promise<AccountEntry[]> =>
-  (await import("./account-index.js")).readAccounts({ processEnv: processEnv });
+  (await import("./account-index.js")).readAccounts({ processEnv });
 
 /** An account, and for a stored one its store (opened, but not read until used). */
 export interface OpenAccount extends Account {

@@ -47,7 +47,7 @@ async function requestOf(options: CredentialOptions): Promise<AccountRequest> {
   const processEnv = options.processEnv ?? process.env;
   const { login, authUrl, ...rest } = options;
   const resolved = resolveOptions({ ...rest, authUrl: authUrl === undefined ? undefined : String(authUrl) }, processEnv);
-  return { kind: await loadKind(resolved.kind), options: resolved, processEnv: processEnv, interactive: () => false, login };
+  return { kind: await loadKind(resolved.kind), options: resolved, processEnv, interactive: () => false, login };
 }
 
 /**
