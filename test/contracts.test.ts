@@ -4,11 +4,13 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kind as apiLogin } from "../src/kinds/api-login/index.js";
+import { kind as octopia } from "../src/kinds/octopia/index.js";
 import { openKeychainStore } from "../src/stores/keychain/index.js";
 import { startEmulator, type EmulatorMode } from "./support/emulator.js";
 import { fileStore } from "./support/file-store.js";
 import { describeCredentialKind } from "./support/kind-contract.js";
 import { memoryStore } from "./support/memory-store.js";
+import { startOctopiaEmulator, type OctopiaMode } from "./support/octopia-emulator.js";
 import { describeSecretStore } from "./support/store-contract.js";
 
 describeSecretStore("keychain", () => Promise.resolve(openKeychainStore()));
@@ -50,5 +52,41 @@ describeCredentialKind<EmulatorMode>({
     ["503", "unreachable"],
     ["huge", "unreachable"],
     ["reset", "unreachable"],
+  ],
+});
+
+describeCredentialKind<OctopiaMode>({
+  kind: octopia,
+  names: [
+    ["My Client", "My Client"],
+    ["  seller@agency.example  ", "seller@agency.example"],
+    ["Épicerie fine 42", "Épicerie fine 42"],
+  ],
+  invalidNames: ["", "short", "1starts-with-a-digit", "tab\there-inside", "x".repeat(81)],
+  secret: "a+b&c=d%e/f:g é",
+  startService: async () => {
+    const auth = await startOctopiaEmulator();
+    return {
+      url: auth.url,
+      answer: (mode) => auth.answer(mode),
+      accept: (account, secret) => auth.accept(account, secret),
+      requests: () => auth.requests.length,
+      close: () => auth.close(),
+    };
+  },
+  answers: [
+    ["token", "valid"],
+    ["401", "rejected"],
+    ["401-unauthorized", "rejected"],
+    ["400-unauthorized", "rejected"],
+    ["400-invalid-request", "unexpected"],
+    ["html", "unexpected"],
+    ["json-no-token", "unexpected"],
+    ["redirect", "unexpected"],
+    ["429", "unreachable"],
+    ["503", "unreachable"],
+    ["huge", "unreachable"],
+    ["hang", "unreachable"],
+    ["stall", "unreachable"],
   ],
 });

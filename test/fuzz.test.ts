@@ -3,7 +3,8 @@
 // or adversarial input. A gzip-encoded answer is never decompressed, never read to its end.
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { classifyResponse, isEncodedBody, MAX_BODY_BYTES, parseToken } from "../src/kinds/api-login/answer.js";
+import { classifyResponse, MAX_BODY_BYTES, parseToken } from "../src/kinds/api-login/answer.js";
+import { isEncodedBody } from "../src/platform/http/request.js";
 import { requestToken } from "../src/kinds/api-login/client.js";
 import { UsageError } from "../src/errors.js";
 import { deriveApiLogin, loginProblem, MAX_LOGIN_LENGTH } from "../src/kinds/api-login/login.js";

@@ -3,7 +3,6 @@
 import { join } from "node:path";
 import { StoreError } from "../errors.js";
 import type { CredentialKind, Credentials, TokenAnswer, TokenRequestOptions } from "../kinds/types.js";
-import { ENVIRONMENTS } from "../kinds/environment.js";
 import { isLoopbackHost } from "../platform/http/loopback.js";
 import { configDir } from "../platform/paths.js";
 import type { RetryProgress } from "../platform/http/retry.js";
@@ -61,7 +60,7 @@ export async function openAccount({ kind, options, processEnv: env, interactive,
  */
 export function replacedServiceNotice(kind: CredentialKind, authUrl: URL | undefined): string | undefined {
   if (authUrl === undefined || isLoopbackHost(authUrl.hostname)) return undefined;
-  if (ENVIRONMENTS.some((env) => kind.tokenUrl(env).hostname === authUrl.hostname)) return undefined;
+  if (kind.serviceHosts.includes(authUrl.hostname)) return undefined;
   return `the token service was replaced (--auth-url or CDCREDS_AUTH_URL): ${authUrl.host} answered, not ${kind.serviceName}`;
 }
 

@@ -11,6 +11,7 @@ interface KindEntry {
 
 const KINDS = {
   "api-login": { label: "Marketplace API login and password (the SOAP API)", load: () => import("./api-login/index.js") },
+  octopia: { label: "Octopia seller API client (client ID and secret)", load: () => import("./octopia/index.js") },
 } satisfies Record<string, KindEntry>;
 
 export type KindId = keyof typeof KINDS;

@@ -59,7 +59,9 @@ export interface CredentialKind {
   readonly minRemainingMs: number;
   /** True for a string that can be a token of this kind (a cached entry is checked with it). */
   isToken(token: string): boolean;
-  /** The token URL of an environment, or the replacement. */
+  /** The hosts of the kind's own token services: a replaced URL elsewhere is announced. */
+  readonly serviceHosts: readonly string[];
+  /** The token URL of an environment, or the replacement. @throws {UsageError} when the environment has none. */
   tokenUrl(env: Environment, override?: URL): URL;
   /** Asks the token service for a token; never throws for a service outcome. */
   requestToken(credentials: Credentials, options: TokenRequestOptions): Promise<TokenAnswer>;

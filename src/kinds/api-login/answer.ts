@@ -1,5 +1,6 @@
 // Pure classification of the token service's answers. No I/O here, so every kind of answer (a
 // token, a rejection, a bot-protection page, a redirect, an outage) has a unit test that needs no server.
+import { isEncodedBody } from "../../platform/http/request.js";
 import type { Outcome } from "../../platform/http/retry.js";
 
 /** What an answer of the token service means for the credentials. */
@@ -31,16 +32,6 @@ function describeBody(contentType: string | undefined, body: string): string {
   if (type === "text/html" || /^<(!doctype html|html)\b/i.test(trimmed)) return "an HTML page";
   if (type.endsWith("xml") || trimmed.startsWith("<")) return "an XML document without a token";
   return `a ${type === "" ? "body" : `${type} body`} without a token`;
-}
-
-/**
- * True when a Content-Encoding header says the body is compressed (or otherwise encoded). The
- * client asks for `identity` and never decompresses: such a body is not read at all, so a small
- * gzip "bomb" can never inflate into memory, and it is never searched for a token.
- */
-export function isEncodedBody(contentEncoding: string | undefined): boolean {
-  const value = contentEncoding?.trim().toLowerCase() ?? "";
-  return value !== "" && value !== "identity";
 }
 
 /**

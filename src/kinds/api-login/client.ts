@@ -6,7 +6,8 @@ import { describeNetworkError } from "../../platform/http/network-error.js";
 import { dispatcherFromEnv } from "../../platform/http/proxy.js";
 import { headerValue, sendOnce } from "../../platform/http/request.js";
 import { parseRetryAfter, withRetries, type RetryProgress } from "../../platform/http/retry.js";
-import { classifyResponse, isEncodedBody, MAX_BODY_BYTES, type AttemptOutcome, type TokenStatus } from "./answer.js";
+import { classifyResponse, MAX_BODY_BYTES, type AttemptOutcome, type TokenStatus } from "./answer.js";
+import { isEncodedBody } from "../../platform/http/request.js";
 
 /** The answer to a token request, after any retries. Never carries the password. */
 export type TokenAnswer =

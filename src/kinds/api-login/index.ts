@@ -2,7 +2,7 @@
 // checked against Cdiscount's token service, whose tokens live 48 hours.
 import type { CredentialKind } from "../types.js";
 import { answerError, requestToken, requestTokenFromEnv } from "./client.js";
-import { tokenUrl } from "./endpoints.js";
+import { TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { deriveApiLogin, loginProblem } from "./login.js";
 import { passwordService, tokenService } from "./layout.js";
 
@@ -24,6 +24,7 @@ export const kind: CredentialKind = {
   // A token lives 48 hours: it is replaced with an hour left, so a caller never gets one about to die.
   minRemainingMs: 60 * 60 * 1000,
   isToken: (token) => TOKEN.test(token),
+  serviceHosts: Object.values(TOKEN_URLS).map((url) => new URL(url).hostname),
   tokenUrl,
   async requestToken({ account, secret }, options) {
     const req = { url: tokenUrl(options.env, options.authUrl), apiLogin: account, password: secret, ...options };

@@ -37,6 +37,16 @@ export interface HttpFailure {
   timedOut: boolean;
 }
 
+/**
+ * True when a Content-Encoding header says the body is compressed (or otherwise encoded). The
+ * client asks for `identity` and never decompresses: such a body is not read at all, so a small
+ * gzip "bomb" can never inflate into memory, and it is never searched for a token.
+ */
+export function isEncodedBody(contentEncoding: string | undefined): boolean {
+  const value = contentEncoding?.trim().toLowerCase() ?? "";
+  return value !== "" && value !== "identity";
+}
+
 /** The first value of a header. */
 export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -1,0 +1,153 @@
+// A loopback emulator of Octopia's token endpoint (a Keycloak server): a real node:http server on
+// 127.0.0.1 that records each request's decoded form body and answers as told.
+//
+//   const auth = await startOctopiaEmulator();   // answers a token (expires_in 7200) by default
+//   auth.accept("My Client", "s3cret");           // a token for these credentials, else 401
+//   auth.answer("400-unauthorized", "token");     // the next answers, the last one then stays
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+/** How the emulator answers. */
+export type OctopiaMode =
+  | "token" // 200 JSON with an access_token (a JWT) and expires_in
+  | "check" // "token" for the credentials given to accept(), else "401"
+  | "401" // newer Keycloak: 401 {"error":"invalid_client"}
+  | "401-unauthorized" // 401 {"error":"unauthorized_client"}
+  | "400-unauthorized" // older Keycloak: 400 {"error":"unauthorized_client"}
+  | "400-invalid-request" // 400 {"error":"invalid_request"}: not a rejection of the client
+  | "429"
+  | "503"
+  | "html" // 200 with an HTML page
+  | "json-no-token" // 200 JSON without an access_token
+  | "redirect"
+  | "huge" // 200 with a 1 MB body
+  | "hang" // reads the request, never answers
+  | "stall"; // headers and the start of the body, then nothing
+
+/** One request, with its form body decoded. */
+export interface OctopiaRequest {
+  method: string;
+  contentType: string | undefined;
+  form: Record<string, string>;
+}
+
+export interface OctopiaEmulator {
+  readonly url: string;
+  readonly requests: OctopiaRequest[];
+  /** The access token every "token" answer carries. */
+  readonly token: string;
+  answer(...modes: [OctopiaMode, ...OctopiaMode[]]): void;
+  accept(clientId: string, secret: string): void;
+  /** The `expires_in` of the next tokens, in seconds. */
+  expiresIn(seconds: number): void;
+  /** Sets the Retry-After header sent with 429 and 503. */
+  retryAfter(value: string | undefined): void;
+  close(): Promise<void>;
+}
+
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
+}
+
+export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
+  const part = () => randomBytes(24).toString("base64url");
+  const token = `${part()}.${part()}.${part()}`;
+  const requests: OctopiaRequest[] = [];
+  const sockets = new Set<Socket>();
+  let queue: OctopiaMode[] = ["token"];
+  let accepted: { clientId: string; secret: string } | undefined;
+  let expiresIn = 7200;
+  let retryAfter: string | undefined;
+
+  const respond = (mode: OctopiaMode, req: OctopiaRequest, res: ServerResponse): void => {
+    const later: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": retryAfter };
+    switch (mode) {
+      case "token":
+        return json(res, 200, {
+          access_token: token,
+          expires_in: expiresIn,
+          refresh_expires_in: 0,
+          token_type: "Bearer",
+          "not-before-policy": 0,
+          scope: "profile email",
+        });
+      case "check":
+        return respond(
+          accepted !== undefined && req.form.client_id === accepted.clientId && req.form.client_secret === accepted.secret
+            ? "token"
+            : "401",
+          req,
+          res,
+        );
+      case "401":
+        return json(res, 401, { error: "invalid_client", error_description: "Invalid client or Invalid client credentials" });
+      case "401-unauthorized":
+        return json(res, 401, { error: "unauthorized_client", error_description: "Invalid client secret" });
+      case "400-unauthorized":
+        return json(res, 400, { error: "unauthorized_client", error_description: "Invalid client secret" });
+      case "400-invalid-request":
+        return json(res, 400, { error: "invalid_request", error_description: "Missing form parameter: grant_type" });
+      case "429":
+        return json(res, 429, { error: "too_many_requests" }, later);
+      case "503":
+        return void res.writeHead(503, later).end("Service Unavailable");
+      case "html":
+        return void res
+          .writeHead(200, { "content-type": "text/html" })
+          .end("<!DOCTYPE html><html><body>Please enable JavaScript</body></html>");
+      case "json-no-token":
+        return json(res, 200, { status: "ok" });
+      case "redirect":
+        return void res.writeHead(302, { location: "/elsewhere" }).end();
+      case "huge":
+        return void res.writeHead(200, { "content-type": "application/json" }).end(`{"access_token":"${"a".repeat(1024 * 1024)}"}`);
+      case "hang":
+        return;
+      case "stall":
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.write('{"access_token":"');
+    }
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
+      const recorded = { method: req.method ?? "", contentType: req.headers["content-type"], form };
+      requests.push(recorded);
+      const mode = queue.length > 1 ? queue.shift()! : queue[0]!;
+      respond(mode, recorded, res);
+    });
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/auth/realms/maas/protocol/openid-connect/token`,
+    requests,
+    token,
+    answer: (...modes) => {
+      queue = [...modes];
+    },
+    accept: (clientId, secret) => {
+      accepted = { clientId, secret };
+      queue = ["check"];
+    },
+    expiresIn: (seconds) => {
+      expiresIn = seconds;
+    },
+    retryAfter: (value) => {
+      retryAfter = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
