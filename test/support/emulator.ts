@@ -10,6 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
+import { listenOnLoopback } from "./loopback-server.js";
 import { gzipSync } from "node:zlib";
 
 /** How the emulator answers a request. */
@@ -104,7 +105,6 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 export async function startEmulator(): Promise<Emulator> {
   const token = randomBytes(16).toString("hex");
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
   let queue: EmulatorMode[] = ["token"];
   let credentials: { login: string; password: string } | undefined;
   let retryAfter: string | undefined;
@@ -197,12 +197,7 @@ export async function startEmulator(): Promise<Emulator> {
     const mode = queue.length > 1 ? queue.shift()! : queue[0]!;
     respond(mode, recorded, res);
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   const origin = `http://127.0.0.1:${port}`;
 
   return {
@@ -227,11 +222,7 @@ export async function startEmulator(): Promise<Emulator> {
     waitForRequests: async (count) => {
       while (requests.length < count) await new Promise<void>((resolve) => requestWaiters.push(resolve));
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const socket of sockets) socket.destroy();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-      }),
+    close,
   };
 }
 

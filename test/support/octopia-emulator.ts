@@ -6,7 +6,7 @@
 //   auth.answer("400-unauthorized", "token");     // the next answers, the last one then stays
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./loopback-server.js";
 
 /** How the emulator answers. */
 export type OctopiaMode =
@@ -54,7 +54,6 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   const part = () => randomBytes(24).toString("base64url");
   const token = `${part()}.${part()}.${part()}`;
   const requests: OctopiaRequest[] = [];
-  const sockets = new Set<Socket>();
   let queue: OctopiaMode[] = ["token"];
   let accepted: { clientId: string; secret: string } | undefined;
   let expiresIn = 7200;
@@ -121,12 +120,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
       respond(mode, recorded, res);
     });
   });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/auth/realms/maas/protocol/openid-connect/token`,
     requests,
@@ -144,10 +138,6 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
     retryAfter: (value) => {
       retryAfter = value;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
