@@ -57,20 +57,19 @@ describe("`derive`", () => {
   });
 });
 
+/** A new login whose password was checked with the emulator and stored, as `set` does. */
+async function storedLogin(): Promise<string> {
+  const login = uniqueLogin("lazy");
+  box.apiLogins.push(`${login}-api`);
+  expect((await box.cdcreds(["set", "--password-stdin", login], { input: PASSWORD })).code).toBe(0);
+  return login;
+}
+
 // The hot paths of scripts (`PW=$(cdcreds get)`, `TOKEN=$(cdcreds token)`): a named login needs no
 // account index, and a cached token needs no HTTP client.
 describe("`get` and a cached `token`", () => {
   it.each(["get", "token"])("%s loads the keychain binding and nothing else it does not need", async (command) => {
-    const login = uniqueLogin("lazy");
-    box.apiLogins.push(`${login}-api`);
-    expect(
-      (
-        await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], {
-          input: PASSWORD,
-          env: { XDG_CONFIG_HOME: box.config.dir },
-        })
-      ).code,
-    ).toBe(0);
+    const login = await storedLogin();
 
     const { builtins, files } = await loadsOf([command, login], command === "get" ? `${PASSWORD}\n` : `${box.sts.token}\n`);
     expect(box.sts.requests).toHaveLength(1); // the token was cached by `set`: no request
@@ -116,16 +115,7 @@ describe("the keychain binding", () => {
 
 describe("`verify`", () => {
   it("loads the HTTP client of Node, not undici, when no proxy is set", async () => {
-    const login = uniqueLogin("lazy");
-    box.apiLogins.push(`${login}-api`);
-    expect(
-      (
-        await runCli(["--auth-url", box.sts.url, "set", "--password-stdin", login], {
-          input: PASSWORD,
-          env: { XDG_CONFIG_HOME: box.config.dir },
-        })
-      ).code,
-    ).toBe(0);
+    const login = await storedLogin();
 
     const { builtins, files } = await loadsOf(["verify", login], "");
     expect(builtins).toContain("http");
