@@ -21,8 +21,9 @@ mkdir -p "$root/home" "$root/runtime" "$root/data" "$root/config" "$root/cache" 
 chmod 700 "$root/runtime"
 export HOME="$root/home" XDG_RUNTIME_DIR="$root/runtime" XDG_DATA_HOME="$root/data" \
   XDG_CONFIG_HOME="$root/config" XDG_CACHE_HOME="$root/cache" XDG_STATE_HOME="$root/state"
-unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_URL CDCREDS_STORE \
-  CDCREDS_LOGIN CDCREDS_PASSPHRASE CDISCOUNT_API_LOGIN CDISCOUNT_API_PASSWORD
+unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_URL CDCREDS_STORE CDCREDS_KIND CDCREDS_API_URL \
+  CDCREDS_LOGIN CDCREDS_PASSPHRASE CDISCOUNT_API_LOGIN CDISCOUNT_API_PASSWORD \
+  OCTOPIA_CLIENT_ID OCTOPIA_CLIENT_SECRET OCTOPIA_SELLER_ID
 
 # The password only unlocks this throwaway keyring; an empty one would make the daemon prompt.
 exec dbus-run-session -- bash -c '

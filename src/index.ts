@@ -6,5 +6,13 @@ export { deriveApiLogin, loginProblem, type DerivedLogin } from "./kinds/api-log
 export { CdcredsError, ExitCode, InterruptedError, NotFoundError, RejectedError, ServiceError, StoreError, UsageError } from "./errors.js";
 export { verifyCredentials, type VerifiedCredentials, type VerifyCredentialsOptions } from "./lib/verify.js";
 export type { RetryProgress as TokenProgress } from "./platform/http/retry.js";
-export { getCredentials, getToken, type ApiCredentials, type ApiToken, type CredentialOptions } from "./lib/credentials.js";
+export {
+  getCredentials,
+  getToken,
+  type ApiCredentials,
+  type ApiToken,
+  type CredentialOptions,
+  type OctopiaCredentials,
+  type OctopiaToken,
+} from "./lib/credentials.js";
 export type { Environment } from "./kinds/environment.js";

@@ -18,7 +18,8 @@ afterEach(async () => {
 });
 
 const entry = (apiLogin: string, extra: Partial<AccountEntry> = {}): AccountEntry => ({
-  apiLogin,
+  kind: "api-login",
+  account: apiLogin,
   env: "prod",
   store: "keychain",
   ...extra,
@@ -57,7 +58,7 @@ describe("account index", () => {
       entry("b-api", { store: "file" }),
     ]);
     expect(await removeAccount(deps, entry("a-api"))).toBe(true);
-    expect((await readAccounts(deps)).map((e) => `${e.apiLogin}/${e.env}`)).toEqual(["a-api/preprod", "b-api/prod"]);
+    expect((await readAccounts(deps)).map((e) => `${e.account}/${e.env}`)).toEqual(["a-api/preprod", "b-api/prod"]);
   });
 
   it("creates the folder 0700 and the file 0600, and leaves no temp or lock file", async () => {
@@ -71,7 +72,7 @@ describe("account index", () => {
   it("survives many concurrent updates without losing one", async () => {
     const logins = Array.from({ length: 25 }, (_, i) => `user${i}-api`);
     await Promise.all(logins.map((login) => upsertAccount(deps, entry(login))));
-    expect((await readAccounts(deps)).map((e) => e.apiLogin).sort()).toEqual([...logins].sort());
+    expect((await readAccounts(deps)).map((e) => e.account).sort()).toEqual([...logins].sort());
   });
 
   it("takes over a lock left by a dead process", async () => {
@@ -81,7 +82,7 @@ describe("account index", () => {
     const old = new Date(Date.now() - 120_000);
     await utimes(lock, old, old);
     await upsertAccount(deps, entry("after-crash-api"));
-    expect((await readAccounts(deps)).map((e) => e.apiLogin)).toEqual(["after-crash-api"]);
+    expect((await readAccounts(deps)).map((e) => e.account)).toEqual(["after-crash-api"]);
     await expect(stat(lock)).rejects.toMatchObject({ code: "ENOENT" });
   });
 

@@ -54,18 +54,22 @@ describe('import { ... } from "cdcreds"', () => {
         );
       };
       const good = `import { getToken, getCredentials, deriveApiLogin, ExitCode, type ApiToken } from "cdcreds";
-const t: ApiToken = await getToken({ login: "bestshop", env: "preprod" });
+const t: ApiToken = await getToken({ kind: "api-login", login: "bestshop", env: "preprod" });
 const expires: Date = t.expiresAt;
-const { password }: { password: string } = await getCredentials();
+const { password }: { password: string } = await getCredentials({ kind: "api-login" });
+const either = await getCredentials();
+const secret: string = either.kind === "octopia" ? either.clientSecret : either.password;
+const client = await getToken({ kind: "octopia", login: "My client 1", sellerId: "12345" });
+const headers: Record<string, string> = client.headers;
 const code: number = ExitCode.Store;
-export const all = [expires, password, code, deriveApiLogin("x").apiLogin];
+export const all = [expires, password, secret, headers, code, deriveApiLogin("x").apiLogin];
 `;
       expect(await check(good)).toBe("");
       expect(
         await check(`import { getToken } from "cdcreds";
 await getToken({ env: "staging" });
 `),
-      ).toMatch(/error TS2322/);
+      ).toMatch(/error TS(2322|2769)/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -107,9 +111,9 @@ await getToken({ env: "staging" });
     expect(stderr).toBe("");
     const expiresAt = (out as { first: { expiresAt: string } }).first.expiresAt;
     expect(out).toEqual({
-      credentials: { apiLogin: api, password, env: "prod", source: "store" },
-      first: { apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: false },
-      second: { apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: true },
+      credentials: { kind: "api-login", apiLogin: api, password, env: "prod", source: "store" },
+      first: { kind: "api-login", apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: false },
+      second: { kind: "api-login", apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: true },
     });
     expect(box.sts.requests).toHaveLength(1);
   });
@@ -131,7 +135,7 @@ await getToken({ env: "staging" });
     const { out, stderr } = await tool(code, { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: "right" });
     expect(stderr).toBe("");
     expect(out).toEqual({
-      credentials: { apiLogin: api, password: "right", env: "prod", source: "environment" },
+      credentials: { kind: "api-login", apiLogin: api, password: "right", env: "prod", source: "environment" },
       token: box.sts.token,
       fromCache: false,
       rejected: { rejected: true, exitCode: 1 },

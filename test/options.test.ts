@@ -7,9 +7,10 @@ import { resolveGlobalOptions } from "../src/core/options.js";
 describe("resolveGlobalOptions", () => {
   it("has the documented defaults", () => {
     expect(resolveGlobalOptions({}, {})).toEqual({
-      kind: "api-login",
+      kind: undefined,
       env: "prod",
       authUrl: undefined,
+      apiUrl: undefined,
       timeoutMs: 20_000,
       retries: 2,
       json: false,

@@ -2,9 +2,10 @@
 // What reaches the screen is searched for the typed password; Ctrl-C is tried at every step.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { spawn } from "@lydell/node-pty";
 import { describe, expect, it } from "vitest";
+import { spawn } from "@lydell/node-pty";
 import { BIN } from "./support/cli.js";
+import { ptyRun } from "./support/pty.js";
 import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
 import { useSandbox } from "./support/sandbox.js";
 
@@ -12,49 +13,8 @@ const CTRL_C = "\u0003";
 const box = useSandbox();
 const { apiLogins } = box;
 
-/** A cdcreds run in a pseudo-terminal: everything it drew, and ways to wait and type. */
-function terminal(args: string[]) {
-  const processEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: box.config.dir, NO_COLOR: "1", TERM: "xterm" };
-  delete processEnv.FORCE_COLOR;
-  const pty = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "--retries", "0", ...args], {
-    name: "xterm",
-    cols: 120,
-    rows: 40,
-    env: processEnv,
-  });
-  let screen = "";
-  const waiters: { seen: () => number | undefined; resolve: (end: number) => void }[] = [];
-  pty.onData((data) => {
-    screen += data;
-    for (const waiter of [...waiters]) {
-      const end = waiter.seen();
-      if (end !== undefined) waiter.resolve(end);
-    }
-  });
-  const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
-  return {
-    get screen() {
-      return screen;
-    },
-    exited,
-    /**
-     * Resolves once the screen shows `match` after position `since` (default: the start), with
-     * the position where the match ends, to wait for what comes after it.
-     */
-    waitFor: (match: RegExp, since = 0) =>
-      new Promise<number>((resolve, reject) => {
-        const seen = (): number | undefined => {
-          const found = match.exec(screen.slice(since));
-          return found === null ? undefined : since + found.index + found[0].length;
-        };
-        const now = seen();
-        if (now !== undefined) return resolve(now);
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${match} on screen:\n${screen}`)), 15_000);
-        waiters.push({ seen, resolve: (end) => (clearTimeout(timer), resolve(end)) });
-      }),
-    type: (text: string) => pty.write(text),
-  };
-}
+/** A cdcreds run in a pseudo-terminal, against this test's emulator and config folder. */
+const terminal = (args: string[]) => ptyRun(["--auth-url", box.sts.url, "--retries", "0", ...args], { XDG_CONFIG_HOME: box.config.dir });
 
 const newLogin = (name: string) => {
   const seller = uniqueLogin(name);
@@ -153,7 +113,7 @@ describe("set in a terminal", () => {
       const run = terminal([command, "--password-stdin", seller]);
       expect(await run.exited).toBe(2);
       expect(run.screen).toContain(
-        "error: --password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed",
+        "error: --secret-stdin reads a pipe, but standard input is a terminal, where the password would be echoed",
       );
     }
     expect(box.sts.requests).toHaveLength(0);

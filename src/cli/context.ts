@@ -1,6 +1,6 @@
 import type { GlobalOptions } from "../core/options.js";
-import { loadKind } from "../kinds/index.js";
-import type { CredentialKind } from "../kinds/types.js";
+import { resolveKind } from "../core/kind-choice.js";
+import type { Kind } from "../kinds/index.js";
 import type { StoreDeps } from "../stores/types.js";
 import type { Ui } from "./ui.js";
 
@@ -13,8 +13,8 @@ export interface CommandContext {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
-/** The kind of credential the command works on, loaded. */
-export const kindOf = (ctx: CommandContext): Promise<CredentialKind> => loadKind(ctx.options.kind);
+/** The kind of credential the command works on (for the account it names, if any), loaded. */
+export const kindOf = (ctx: CommandContext, argument?: string): Promise<Kind> => resolveKind(ctx.options, ctx.processEnv, argument);
 
 /** What a store may need from the terminal: whether a person is there, and a masked prompt. */
 export function storeDeps(ctx: CommandContext): StoreDeps {

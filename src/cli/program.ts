@@ -3,6 +3,7 @@
 import { Argument, Command, Option } from "commander";
 import { STORE_IDS } from "../stores/index.js";
 import { ENVIRONMENTS } from "../kinds/environment.js";
+import { KIND_IDS } from "../kinds/index.js";
 import { VERSION } from "../version.js";
 import { action, type Outcome } from "./command.js";
 import type { CommandContext, CommandResult } from "./context.js";
@@ -13,8 +14,8 @@ interface CommandSpec {
   description: string;
   /** `<name>` or `[name]`, its description, and its choices when it has a fixed set. */
   args?: [string, string, string[]?][];
-  /** Flags and description, as commander takes them. */
-  options?: [string, string][];
+  /** Flags and description, as commander takes them, and a parser for a repeatable flag. */
+  options?: [string, string, ((value: string, previous?: string[]) => string[])?][];
   usage?: string;
   examples: string[];
   // Each body types its own arguments and flags (the command module's flag types).
@@ -22,8 +23,15 @@ interface CommandSpec {
   run: (ctx: CommandContext, program: Command, ...args: any[]) => Promise<CommandResult>;
 }
 
-const LOGIN = "seller or API login (default: CDCREDS_LOGIN, else the only stored account)";
-const PASSWORD_STDIN: [string, string] = ["--password-stdin", "read the password from standard input (one trailing newline dropped)"];
+const LOGIN = "seller or API login, or client ID (default: CDCREDS_LOGIN, else the only stored account)";
+const SECRET_STDIN: [string, string][] = [
+  ["--secret-stdin", "read the password or client secret from standard input (one trailing newline dropped)"],
+  ["--password-stdin", "the same as --secret-stdin"],
+];
+/** A flag given once per value: `--seller-id 1 --seller-id 2`. */
+const repeated = (value: string, previous: string[] = []): string[] => [...previous, value];
+const SELLER_IDS: [string, string, typeof repeated] = ["--seller-id <id>", "an Octopia seller ID (repeat for several)", repeated];
+const SELLER_ID: [string, string] = ["--seller-id <id>", "the Octopia seller to act for (default: the client's only one)"];
 
 const COMMANDS: CommandSpec[] = [
   {
@@ -35,12 +43,13 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: "verify",
-    description: "check the credentials against Cdiscount's token service; the exit status is the answer",
-    args: [["[login]", "seller or API login (default: CDISCOUNT_API_LOGIN with environment credentials, else CDCREDS_LOGIN)"]],
-    options: [PASSWORD_STDIN, ["--quiet", "print nothing on stderr: the exit status is the answer"]],
+    description: "check the credentials with the token service (and an Octopia client's sellers); the exit status is the answer",
+    args: [["[login]", "seller or API login, or client ID (default: the environment credentials' account, else CDCREDS_LOGIN)"]],
+    options: [...SECRET_STDIN, SELLER_IDS, ["--quiet", "print nothing on stderr: the exit status is the answer"]],
     examples: [
       "cdcreds verify bestshop && run-my-sync",
-      'printf %s "$PW" | cdcreds verify --password-stdin bestshop',
+      'printf %s "$PW" | cdcreds verify --secret-stdin bestshop',
+      "cdcreds verify --kind octopia 'My client' --seller-id 12345",
       "CDISCOUNT_API_LOGIN=bestshop-api CDISCOUNT_API_PASSWORD=... cdcreds verify --json",
     ],
     run: async (ctx, _program, login: string | undefined, flags: import("./commands/verify.js").VerifyFlags) =>
@@ -55,16 +64,20 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: "set",
-    description: "check a password with Cdiscount, then store it in the keychain",
-    args: [["[login]", "seller or API login (asked when missing)"]],
-    options: [PASSWORD_STDIN, ["--no-verify", "store without checking the password with the token service"]],
-    examples: ["cdcreds set bestshop", 'printf %s "$PW" | cdcreds set --password-stdin bestshop'],
+    description: "check a password (or an Octopia client secret) with its token service, then store it",
+    args: [["[login]", "seller or API login, or client ID (asked when missing)"]],
+    options: [...SECRET_STDIN, SELLER_IDS, ["--no-verify", "store without checking with the token service"]],
+    examples: [
+      "cdcreds set bestshop",
+      'printf %s "$PW" | cdcreds set --secret-stdin bestshop',
+      "cdcreds set --kind octopia 'My client' --seller-id 12345",
+    ],
     run: async (ctx, _program, login: string | undefined, flags: import("./commands/set.js").SetFlags) =>
       (await import("./commands/set.js")).set(ctx, login, flags),
   },
   {
     name: "get",
-    description: "print the stored password on stdout",
+    description: "print the stored password (or client secret) on stdout",
     args: [["[login]", LOGIN]],
     examples: ['PW="$(cdcreds get bestshop)"', "cdcreds get --json --env preprod bestshop"],
     run: async (ctx, _program, login: string | undefined) => (await import("./commands/get.js")).get(ctx, login),
@@ -77,38 +90,43 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: "delete",
-    description: "remove a stored password and its cached token",
-    args: [["<login>", "seller or API login"]],
+    description: "remove a stored password (or client secret) and its cached token",
+    args: [["<login>", "seller or API login, or client ID"]],
     examples: ["cdcreds delete bestshop", "cdcreds delete --env preprod bestshop"],
     run: async (ctx, _program, login: string) => (await import("./commands/delete.js")).deleteAccount(ctx, login),
   },
   {
     name: "doctor",
-    description: "check the secret store, the environment and (with --online) the token service",
-    options: [["--online", "also ask the token service whether it answers (with a made-up login)"]],
+    description: "check the secret store, the environment and (with --online) the token services",
+    options: [["--online", "also ask each token service whether it answers (with made-up credentials)"]],
     examples: ["cdcreds doctor", "cdcreds doctor --online --env preprod"],
     run: async (ctx, _program, flags: import("./commands/doctor.js").DoctorFlags) =>
       (await import("./commands/doctor.js")).doctor(ctx, flags),
   },
   {
     name: "token",
-    description: "print a valid token, from the cache while it has more than an hour left",
+    description: "print a valid token, from the cache while enough of it is left",
     args: [["[login]", LOGIN]],
-    options: [["--refresh", "ignore the cached token and get a new one"]],
-    examples: ['TOKEN="$(cdcreds token bestshop)"', "cdcreds token --json --refresh"],
+    options: [["--refresh", "ignore the cached token and get a new one"], SELLER_ID],
+    examples: ['TOKEN="$(cdcreds token bestshop)"', "cdcreds token --json --refresh", "cdcreds token --json 'My client'   # with headers"],
     run: async (ctx, _program, login: string | undefined, flags: import("./commands/token.js").TokenFlags) =>
       (await import("./commands/token.js")).token(ctx, login, flags),
   },
   {
     name: "exec",
-    description: "run a command with CDISCOUNT_API_LOGIN, CDISCOUNT_API_PASSWORD and CDISCOUNT_API_TOKEN set",
-    usage: "[--login L] [--no-token] -- <command> [args...]",
+    description: "run a command with the credentials and a token in its environment (CDISCOUNT_API_* or OCTOPIA_*)",
+    usage: "[--login L] [--no-token] [--seller-id ID] -- <command> [args...]",
     args: [["<command...>", "the command and its arguments, after --"]],
     options: [
       ["--login <login>", LOGIN],
-      ["--no-token", "do not get a token (CDISCOUNT_API_TOKEN stays unset)"],
+      ["--no-token", "do not get a token (CDISCOUNT_API_TOKEN or OCTOPIA_ACCESS_TOKEN stays unset)"],
+      SELLER_ID,
     ],
-    examples: ["cdcreds exec -- python sync.py", "cdcreds exec --login bestshop -- ./sync.sh --full"],
+    examples: [
+      "cdcreds exec -- python sync.py",
+      "cdcreds exec --login bestshop -- ./sync.sh --full",
+      "cdcreds exec --login 'My client' -- python octopia_sync.py",
+    ],
     run: async (ctx, _program, argv: string[], flags: import("./commands/exec.js").ExecFlags) =>
       (await import("./commands/exec.js")).exec(ctx, argv, flags),
   },
@@ -130,12 +148,19 @@ const configure = (cmd: Command): Command =>
 export function buildProgram(outcome: Outcome = {}): Command {
   const program = configure(new Command("cdcreds"))
     .description(
-      "Credential helper for the Cdiscount Marketplace API: derive the API login, verify the password, keep it in the OS keychain.",
+      "Credential helper for the Cdiscount Marketplace API and the Octopia seller API: verify credentials, keep them in the OS keychain, hand out tokens.",
     )
     .version(VERSION, "-V, --version", "print the version")
     .helpOption("-h, --help", "display help")
-    .addOption(new Option("--env <name>", "Cdiscount environment (env: CDCREDS_ENV)").choices(ENVIRONMENTS))
+    .addOption(new Option("--env <name>", "environment (env: CDCREDS_ENV)").choices(ENVIRONMENTS))
+    .addOption(
+      new Option(
+        "--kind <kind>",
+        "kind of credential: api-login (SOAP API login) or octopia (seller API client) (env: CDCREDS_KIND)",
+      ).choices(KIND_IDS),
+    )
     .addOption(new Option("--auth-url <url>", "replace the token service URL: https:, or http: to loopback (env: CDCREDS_AUTH_URL)"))
+    .addOption(new Option("--api-url <url>", "replace the Octopia seller API base, same rule (env: CDCREDS_API_URL)"))
     .addOption(new Option("--timeout <seconds>", "timeout of each request to the token service, default 20"))
     .addOption(new Option("--retries <n>", "retries when the token service is unreachable, default 2"))
     .addOption(new Option("--store <kind>", "secret store (env: CDCREDS_STORE)").choices(STORE_IDS))
@@ -144,7 +169,7 @@ export function buildProgram(outcome: Outcome = {}): Command {
     .addHelpText(
       "after",
       `${examples("cdcreds derive bestshop             # -> bestshop-api", "cdcreds completion bash > ~/.local/share/bash-completion/completions/cdcreds")}
-Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentials,
+Exit status: 0 ok, 1 rejected (or a seller denied), 2 usage error, 3 no stored credentials,
 4 token service unreachable or unexpected, 5 secret store unavailable, 70 internal error,
 130 interrupted.
 `,
@@ -155,7 +180,10 @@ Exit status: 0 ok, 1 rejected by Cdiscount, 2 usage error, 3 no stored credentia
     for (const [name, description, choices] of spec.args ?? []) {
       cmd.addArgument(choices === undefined ? new Argument(name, description) : new Argument(name, description).choices(choices));
     }
-    for (const [flags, description] of spec.options ?? []) cmd.option(flags, description);
+    for (const [flags, description, parse] of spec.options ?? []) {
+      if (parse === undefined) cmd.option(flags, description);
+      else cmd.option(flags, description, parse);
+    }
     cmd
       .addHelpText("after", examples(...spec.examples))
       .action(action(outcome, (ctx, ...args: unknown[]) => spec.run(ctx, program, ...args)));

@@ -5,7 +5,7 @@ import { MAX_SECRET_LENGTH, secretProblem } from "../core/secret-rules.js";
 const MAX_STDIN_BYTES = 64 * 1024;
 
 /**
- * Reads a password piped on standard input: all of it, minus ONE trailing newline (`\n` or
+ * Reads a password (or another secret, `noun`) piped on standard input: all of it, minus ONE trailing newline (`\n` or
  * `\r\n`), so `printf %s "$PW"` and `echo "$PW"` both work and a password ending in spaces stays
  * intact. `set` and `verify` share it, so what one accepts the other accepts.
  * @param purpose what the password is for ("verify", "store"), named when stdin is empty.
@@ -13,15 +13,16 @@ const MAX_STDIN_BYTES = 64 * 1024;
  * @throws {UsageError} (exit 2) when stdin is a terminal (the password would be echoed), or the
  *   password is empty, not UTF-8, spans lines, is too long or holds a control character.
  */
-export async function readPasswordFromStdin(
+export async function readSecretFromStdin(
   stdin: NodeJS.ReadableStream & { isTTY?: boolean },
   purpose: string,
   example: string,
+  noun = "password",
 ): Promise<string> {
-  const hint = `pipe the password in: ${example}`;
+  const hint = `pipe the ${noun} in: ${example}`;
   if (stdin.isTTY === true) {
-    throw new UsageError("--password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed", {
-      hint: purpose === "store" ? `leave out --password-stdin to type it at a masked prompt, or ${hint}` : hint,
+    throw new UsageError(`--secret-stdin reads a pipe, but standard input is a terminal, where the ${noun} would be echoed`, {
+      hint: purpose === "store" ? `leave out --secret-stdin to type it at a masked prompt, or ${hint}` : hint,
     });
   }
   const chunks: Buffer[] = [];
@@ -30,20 +31,20 @@ export async function readPasswordFromStdin(
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
     size += bytes.length;
     if (size > MAX_STDIN_BYTES)
-      throw new UsageError(`the password on standard input is longer than ${MAX_SECRET_LENGTH} characters`, { hint });
+      throw new UsageError(`the ${noun} on standard input is longer than ${MAX_SECRET_LENGTH} characters`, { hint });
     chunks.push(bytes);
   }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
   } catch {
-    throw new UsageError("the password on standard input is not valid UTF-8", { hint });
+    throw new UsageError(`the ${noun} on standard input is not valid UTF-8`, { hint });
   }
-  const password = text.replace(/\r?\n$/, "");
-  if (password === "") throw new UsageError(`standard input is empty: no password to ${purpose}`, { hint });
-  // A second line is a mistake (two passwords, a file with a header), never part of a password.
-  if (/[\r\n]/.test(password)) throw new UsageError("the password on standard input spans several lines", { hint });
-  const problem = secretProblem(password);
-  if (problem !== undefined) throw new UsageError(`the password on standard input is refused: ${problem}`, { hint });
-  return password;
+  const secret = text.replace(/\r?\n$/, "");
+  if (secret === "") throw new UsageError(`standard input is empty: no ${noun} to ${purpose}`, { hint });
+  // A second line is a mistake (two secrets, a file with a header), never part of a secret.
+  if (/[\r\n]/.test(secret)) throw new UsageError(`the ${noun} on standard input spans several lines`, { hint });
+  const problem = secretProblem(secret);
+  if (problem !== undefined) throw new UsageError(`the ${noun} on standard input is refused: ${problem}`, { hint });
+  return secret;
 }

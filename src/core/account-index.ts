@@ -1,14 +1,16 @@
 // The account index: which accounts cdcreds stored, where, and when they were last verified, so
 // that `list` and login resolution need not search the keychain. It never holds a secret, and it
 // is not the truth: the store is (an entry whose secret is gone is reported, never trusted).
-import { join } from "node:path";
 import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { ENVIRONMENTS } from "../kinds/environment.js";
 import { errnoText, StoreError } from "../errors.js";
-import { loadKind } from "../kinds/index.js";
+import { indexKeyOf, KIND_IDS, loadKind, type KindId } from "../kinds/index.js";
 import { STORE_IDS } from "../stores/index.js";
 import { configDir } from "../platform/paths.js";
+import { accountsPath, type AccountsDeps } from "./account-peek.js";
+
+export { accountsPath, type AccountsDeps } from "./account-peek.js";
 import { ensurePrivateDir, writeFileAtomic } from "../platform/atomic-write.js";
 import { acquireLock } from "../platform/file-lock.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../platform/own-files.js";
@@ -16,39 +18,55 @@ import { assertTrustedDir, readOwnFile, RefusedFileError } from "../platform/own
 // zod's tree-shakable form: the bundle keeps only what these schemas use, about 45 kB, where the
 // whole of zod measured ~60 ms to load. Its messages come from the English locale.
 z.config(en());
-const entrySchema = z.object({
-  apiLogin: z.string().check(z.minLength(1)),
+// An entry names its account under its kind's own key (`apiLogin`, `clientId`); an entry without
+// a kind was written before there was a second one, and is an api-login.
+const entrySchema = z.looseObject({
+  kind: z.optional(z.enum(KIND_IDS)),
   env: z.enum(ENVIRONMENTS),
   store: z.enum(STORE_IDS),
   /** ISO-8601 time of the last successful check against the token service. */
   lastVerified: z.optional(z.iso.datetime()),
+  /** The sellers a client acts for (kinds with seller access). */
+  sellerIds: z.optional(z.array(z.string())),
 });
 // Entries are parsed one by one: a login that breaks the login rules (written by hand, or by a
 // hostile process) is set aside and reported, and the other entries still work.
 const indexSchema = z.object({ version: z.literal(1), accounts: z.array(z.unknown()) });
 
 /** One stored account, as the index remembers it. */
-export type AccountEntry = z.infer<typeof entrySchema>;
-
-/** Where the index lives and how it is reached; injected so tests use temp folders. */
-export interface AccountsDeps {
-  processEnv: NodeJS.ProcessEnv;
-  platform?: NodeJS.Platform;
+export interface AccountEntry {
+  kind: KindId;
+  /** Its name: an API login, a client ID. */
+  account: string;
+  env: z.infer<typeof entrySchema>["env"];
+  store: z.infer<typeof entrySchema>["store"];
+  lastVerified?: string;
+  sellerIds?: string[];
 }
 
-/** The index file's path, in cdcreds' config directory. */
-export const accountsPath = ({ processEnv: env, platform }: AccountsDeps): string => join(configDir(env, platform), "accounts.json");
+/** Which stored secret an entry is about. */
+export type AccountKey = Pick<AccountEntry, "kind" | "account" | "env" | "store">;
 
 /** True when two entries name the same stored secret. */
-export const sameAccount = (a: Omit<AccountEntry, "lastVerified">, b: Omit<AccountEntry, "lastVerified">): boolean =>
-  a.apiLogin === b.apiLogin && a.env === b.env && a.store === b.store;
+export const sameAccount = (a: AccountKey, b: AccountKey): boolean =>
+  a.kind === b.kind && a.account === b.account && a.env === b.env && a.store === b.store;
 
-/** An entry set aside because its login breaks the rules: kept in the file, used nowhere. */
+/** The entry as the file holds it: the account under its kind's key. */
+const toFile = ({ kind, account, env, store, lastVerified, sellerIds }: AccountEntry): Record<string, unknown> => ({
+  kind,
+  [indexKeyOf(kind)]: account,
+  env,
+  store,
+  ...(lastVerified === undefined ? {} : { lastVerified }),
+  ...(sellerIds === undefined || sellerIds.length === 0 ? {} : { sellerIds }),
+});
+
+/** An entry set aside because its name breaks its kind's rules: kept in the file, used nowhere. */
 export interface InvalidEntry {
   /** Its position in the file, from 1. */
   position: number;
-  /** The login as written (to be escaped before it is shown), or undefined when it is not text. */
-  apiLogin: string | undefined;
+  /** The name as written (to be escaped before it is shown), or undefined when it is not text. */
+  account: string | undefined;
   problem: string;
   raw: unknown;
 }
@@ -88,16 +106,35 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
     );
   };
   if (!parsed.success) throw notAnIndex(parsed.error.issues);
-  // Every entry is an api-login account so far: a kind field comes with the second kind.
-  const kind = await loadKind("api-login");
+  const kinds = new Map(await Promise.all(KIND_IDS.map(async (id) => [id, await loadKind(id)] as const)));
   const accounts: AccountEntry[] = [];
   const invalid: InvalidEntry[] = [];
   parsed.data.accounts.forEach((raw, i) => {
     const entry = entrySchema.safeParse(raw);
     if (!entry.success) throw notAnIndex(entry.error.issues, ["accounts", String(i)]);
-    const problem = kind.storedNameProblem(entry.data.apiLogin);
-    if (problem === undefined) accounts.push(entry.data);
-    else invalid.push({ position: i + 1, apiLogin: entry.data.apiLogin, problem, raw });
+    const { kind: id = "api-login", env, store, lastVerified, sellerIds } = entry.data;
+    const key = indexKeyOf(id);
+    const account = entry.data[key];
+    if (typeof account !== "string" || account === "") {
+      throw notAnIndex([{ path: [key], message: `expected the ${id} account's name, a non-empty string` }], ["accounts", String(i)]);
+    }
+    const kind = kinds.get(id)!;
+    const problem =
+      kind.storedNameProblem(account) ??
+      sellerIds?.map((s) => kind.sellers?.idProblem(s) ?? undefined).find((p) => p !== undefined) ??
+      (sellerIds !== undefined && kind.sellers === undefined ? `a ${id} account has no seller IDs` : undefined);
+    if (problem !== undefined) {
+      invalid.push({ position: i + 1, account, problem, raw });
+      return;
+    }
+    accounts.push({
+      kind: id,
+      account,
+      env,
+      store,
+      ...(lastVerified === undefined ? {} : { lastVerified }),
+      ...(sellerIds === undefined ? {} : { sellerIds }),
+    });
   });
   return { accounts, invalid };
 }
@@ -126,10 +163,12 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   try {
     const { accounts, invalid } = await readAccountIndex(deps);
     const sorted = change(accounts).sort(
-      (a, b) => a.apiLogin.localeCompare(b.apiLogin) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store),
+      (a, b) =>
+        a.account.localeCompare(b.account) || a.kind.localeCompare(b.kind) || a.env.localeCompare(b.env) || a.store.localeCompare(b.store),
     );
     // Entries set aside stay as they were: the index loses nothing its owner may want to fix.
-    await writeFileAtomic(path, `${JSON.stringify({ version: 1, accounts: [...sorted, ...invalid.map((e) => e.raw)] }, null, 2)}\n`);
+    const file = { version: 1, accounts: [...sorted.map(toFile), ...invalid.map((e) => e.raw)] };
+    await writeFileAtomic(path, `${JSON.stringify(file, null, 2)}\n`);
     return sorted;
   } catch (error) {
     if (error instanceof StoreError) throw error;
@@ -139,12 +178,16 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   }
 }
 
-/** Adds or replaces the entry of one account. */
+/** Adds or replaces the entry of one account; seller IDs not given are kept from the old entry. */
 export const upsertAccount = (deps: AccountsDeps, entry: AccountEntry): Promise<AccountEntry[]> =>
-  updateAccounts(deps, (entries) => [...entries.filter((e) => !sameAccount(e, entry)), entry]);
+  updateAccounts(deps, (entries) => {
+    const old = entries.find((e) => sameAccount(e, entry));
+    const sellerIds = entry.sellerIds ?? old?.sellerIds;
+    return [...entries.filter((e) => e !== old), { ...entry, ...(sellerIds === undefined ? {} : { sellerIds }) }];
+  });
 
 /** Removes the entry of one account; resolves whether there was one. */
-export async function removeAccount(deps: AccountsDeps, account: Omit<AccountEntry, "lastVerified">): Promise<boolean> {
+export async function removeAccount(deps: AccountsDeps, account: AccountKey): Promise<boolean> {
   // Not there: nothing to write (and no config folder to create just to say so).
   if (!(await readAccounts(deps)).some((e) => sameAccount(e, account))) return false;
   let found = false;

@@ -54,17 +54,18 @@ export async function resolveName(inputs: AccountInputs): Promise<{ account: str
   if (named !== undefined) return named;
   const { env, store } = inputs;
   const all = await inputs.listAccounts();
-  const here = all.filter((a) => a.env === env && a.store === store);
-  if (here.length === 1) return { account: here[0]!.apiLogin, source: "index" };
-  const give = "give the login as an argument or in CDCREDS_LOGIN";
+  const here = all.filter((a) => a.kind === inputs.kind.id && a.env === env && a.store === store);
+  if (here.length === 1) return { account: here[0]!.account, source: "index" };
+  const give = `give the ${inputs.kind.accountNoun} as an argument or in CDCREDS_LOGIN`;
+  const kind = inputs.kind.id === "api-login" ? "" : ` ${inputs.kind.id}`;
   if (here.length > 1) {
-    throw new UsageError(`several accounts are stored for ${env}: ${here.map((a) => a.apiLogin).join(", ")}`, { hint: give });
+    throw new UsageError(`several${kind} accounts are stored for ${env}: ${here.map((a) => a.account).join(", ")}`, { hint: give });
   }
-  const elsewhere = all.filter((a) => !here.includes(a)).map((a) => `${a.apiLogin} (${a.env}, ${a.store})`);
-  throw new UsageError(`no login given and no account is stored for ${env} in the ${store} store`, {
+  const elsewhere = all.filter((a) => !here.includes(a)).map((a) => `${a.account} (${a.kind}, ${a.env}, ${a.store})`);
+  throw new UsageError(`no ${inputs.kind.accountNoun} given and no${kind} account is stored for ${env} in the ${store} store`, {
     hint:
       elsewhere.length > 0
-        ? `stored elsewhere: ${elsewhere.join(", ")}; use --env or --store, or ${give}`
+        ? `stored elsewhere: ${elsewhere.join(", ")}; use --kind, --env or --store, or ${give}`
         : `store one with \`cdcreds set\`, or ${give}`,
   });
 }

@@ -1,7 +1,7 @@
 // Credentials and tokens for the commands that hand them over (`get`, `token`, `exec`, `verify`) and
 // for the library, so all of them follow the same precedence and caching rules.
 import { join } from "node:path";
-import { StoreError } from "../errors.js";
+import { StoreError, UsageError } from "../errors.js";
 import type { CredentialKind, Credentials, TokenAnswer, TokenRequestOptions } from "../kinds/types.js";
 import { isLoopbackHost } from "../platform/http/loopback.js";
 import { configDir } from "../platform/paths.js";
@@ -10,6 +10,7 @@ import { openStore } from "../stores/index.js";
 import type { SecretStore, StoreDeps } from "../stores/types.js";
 import { resolveAccount, type Account } from "./account.js";
 import type { AccountEntry } from "./account-index.js";
+import { peekAccounts } from "./account-peek.js";
 import type { GlobalOptions } from "./options.js";
 import { obtainToken, type Token } from "./token-cache.js";
 
@@ -54,6 +55,45 @@ export async function openAccount({ kind, options, processEnv: env, interactive,
 }
 
 /**
+ * The sellers an account acts for, for a kind with seller access: the seller-ID variable's
+ * (`OCTOPIA_SELLER_ID`) with environment credentials, else those the account index keeps for it.
+ * @throws {UsageError} (exit 2) for an invalid seller ID in the variable.
+ */
+export async function sellerIdsOf(
+  kind: CredentialKind,
+  { account, source }: Pick<Account, "account" | "source">,
+  options: GlobalOptions,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const sellers = kind.sellers;
+  if (sellers === undefined) return [];
+  if (source === "environment") {
+    const id = processEnv[sellers.variable];
+    if (id === undefined || id === "") return [];
+    const problem = sellers.idProblem(id);
+    if (problem !== undefined) throw new UsageError(`${sellers.variable}: ${problem}`);
+    return [id];
+  }
+  const entry = (await peekAccounts({ processEnv })).find(
+    (a) => a.kind === kind.id && a.account === account && a.env === options.env && a.store === options.store,
+  );
+  return (entry?.sellerIds ?? []).filter((id) => sellers.idProblem(id) === undefined);
+}
+
+/**
+ * The seller a call acts for: the one asked for (`--seller-id`), else the account's only one;
+ * undefined when the account has none or several.
+ * @throws {UsageError} (exit 2) for an invalid seller ID, or one a kind without sellers cannot use.
+ */
+export function chooseSeller(kind: CredentialKind, asked: string | undefined, sellerIds: string[]): string | undefined {
+  if (asked === undefined) return sellerIds.length === 1 ? sellerIds[0] : undefined;
+  if (kind.sellers === undefined) throw new UsageError(`--seller-id is for accounts that act for sellers, not ${kind.id} accounts`);
+  const problem = kind.sellers.idProblem(asked);
+  if (problem !== undefined) throw new UsageError(`--seller-id: ${problem}`);
+  return asked;
+}
+
+/**
  * What to tell the user when a replaced token URL (`--auth-url`, `CDCREDS_AUTH_URL`) that is
  * neither the kind's own service nor on this machine answered: the credentials went to that host,
  * and a stray variable must not do that silently. Undefined when there is nothing to say.
@@ -73,6 +113,7 @@ export function tokenRequest(
   return {
     env: options.env,
     authUrl: options.authUrl,
+    apiUrl: options.apiUrl,
     timeoutMs: options.timeoutMs,
     retries: options.retries,
     proxyEnv: processEnv,

@@ -3,17 +3,19 @@
 // caller gave it (`--timeout` for the CLI, `timeoutMs` for the library).
 import { UsageError } from "../errors.js";
 import { parseEnvironment, type Environment } from "../kinds/environment.js";
-import type { KindId } from "../kinds/index.js";
+import { KIND_IDS, type KindId } from "../kinds/index.js";
 import { parseServiceUrl } from "../platform/http/loopback.js";
 import { STORE_IDS, type StoreId } from "../stores/index.js";
 
 /** Options every command shares, resolved from flags (or library options) and environment variables. */
 export interface GlobalOptions {
-  /** The kind of credential; one kind for now. */
-  kind: KindId;
+  /** The kind asked for (`--kind`, CDCREDS_KIND); undefined: chosen by the rule of core/kind-choice.ts. */
+  kind: KindId | undefined;
   env: Environment;
   /** Replacement token URL, already validated. */
   authUrl: URL | undefined;
+  /** Replacement seller API base, already validated. */
+  apiUrl: URL | undefined;
   /** Per-attempt timeout, in milliseconds. */
   timeoutMs: number;
   /** Retries of the "unreachable" class after the first attempt. */
@@ -25,9 +27,11 @@ export interface GlobalOptions {
 
 /** Typed values, before defaults and checks; what the library takes and the CLI's flags become. */
 export interface OptionValues {
+  kind?: string;
   env?: string;
   store?: string;
   authUrl?: string;
+  apiUrl?: string;
   timeoutMs?: number;
   retries?: number;
   json?: boolean;
@@ -35,11 +39,27 @@ export interface OptionValues {
 }
 
 /** How messages name each value: a flag, or a library option. */
-type OptionNames = Record<"env" | "store" | "authUrl" | "timeoutMs" | "retries", string>;
+type OptionNames = Record<"kind" | "env" | "store" | "authUrl" | "apiUrl" | "timeoutMs" | "retries", string>;
 
 /** The names of the library's own options. */
-const LIBRARY_NAMES: OptionNames = { env: "env", store: "store", authUrl: "authUrl", timeoutMs: "timeoutMs", retries: "retries" };
-const CLI_NAMES: OptionNames = { env: "--env", store: "--store", authUrl: "--auth-url", timeoutMs: "--timeout", retries: "--retries" };
+const LIBRARY_NAMES: OptionNames = {
+  kind: "kind",
+  env: "env",
+  store: "store",
+  authUrl: "authUrl",
+  apiUrl: "apiUrl",
+  timeoutMs: "timeoutMs",
+  retries: "retries",
+};
+const CLI_NAMES: OptionNames = {
+  kind: "--kind",
+  env: "--env",
+  store: "--store",
+  authUrl: "--auth-url",
+  apiUrl: "--api-url",
+  timeoutMs: "--timeout",
+  retries: "--retries",
+};
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 const MAX_TIMEOUT_MS = 600_000;
@@ -53,7 +73,13 @@ const MAX_RETRIES = 10;
 export function resolveOptions(values: OptionValues, processEnv: NodeJS.ProcessEnv, names: OptionNames = LIBRARY_NAMES): GlobalOptions {
   const envName = values.env ?? processEnv.CDCREDS_ENV;
   const authUrl = values.authUrl ?? processEnv.CDCREDS_AUTH_URL;
+  const apiUrl = values.apiUrl ?? processEnv.CDCREDS_API_URL;
   const store = values.store ?? processEnv.CDCREDS_STORE;
+  const kind = values.kind ?? processEnv.CDCREDS_KIND;
+  if (kind !== undefined && kind !== "" && !(KIND_IDS as readonly string[]).includes(kind)) {
+    const source = values.kind === undefined ? "CDCREDS_KIND" : names.kind;
+    throw new UsageError(`unknown kind "${kind}" from ${source}: use ${KIND_IDS.join(" or ")}`);
+  }
   if (store !== undefined && store !== "" && !(STORE_IDS as readonly string[]).includes(store)) {
     const source = values.store === undefined ? "CDCREDS_STORE" : names.store;
     throw new UsageError(`unknown store "${store}" from ${source}: use ${STORE_IDS.join(" or ")}`);
@@ -66,12 +92,13 @@ export function resolveOptions(values: OptionValues, processEnv: NodeJS.ProcessE
     throw new UsageError(`${names.retries} must be an integer from 0 to ${MAX_RETRIES}, not ${retries}`);
   }
   return {
-    kind: "api-login",
+    kind: kind === undefined || kind === "" ? undefined : (kind as KindId),
     env: envName === undefined || envName === "" ? "prod" : parseEnvironment(envName, values.env === undefined ? "CDCREDS_ENV" : names.env),
     // An empty value is refused, not read as "production": a variable emptied by mistake must not
     // silently send real credentials to the real service.
     authUrl:
       authUrl === undefined ? undefined : parseServiceUrl(authUrl, values.authUrl === undefined ? "CDCREDS_AUTH_URL" : names.authUrl),
+    apiUrl: apiUrl === undefined ? undefined : parseServiceUrl(apiUrl, values.apiUrl === undefined ? "CDCREDS_API_URL" : names.apiUrl),
     timeoutMs,
     retries,
     json: values.json === true,
@@ -82,8 +109,10 @@ export function resolveOptions(values: OptionValues, processEnv: NodeJS.ProcessE
 
 /** The raw values commander hands over (all strings, all optional). */
 export interface RawGlobalOptions {
+  kind?: string;
   env?: string;
   authUrl?: string;
+  apiUrl?: string;
   timeout?: string;
   retries?: string;
   json?: boolean;
@@ -116,9 +145,11 @@ export function resolveGlobalOptions(raw: RawGlobalOptions, processEnv: NodeJS.P
       : parseNumber(raw.timeout, "--timeout", { min: 0.001, max: MAX_TIMEOUT_MS / 1000, integer: false });
   return resolveOptions(
     {
+      kind: raw.kind,
       env: raw.env,
       store: raw.store,
       authUrl: raw.authUrl,
+      apiUrl: raw.apiUrl,
       timeoutMs: seconds === undefined ? undefined : Math.round(seconds * 1000),
       retries: raw.retries === undefined ? undefined : parseNumber(raw.retries, "--retries", { min: 0, max: MAX_RETRIES, integer: true }),
       json: raw.json,

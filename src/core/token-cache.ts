@@ -1,14 +1,15 @@
 // The token cache: a token is kept in the secret store and handed out while enough of it is left,
 // under the kind's token service (`cdcreds-token:<env>` for api-login), as JSON
-// `{"token","expiresAt"}`. The expiry comes from the kind's answer, never from a constant here; the
+// `{"token","expiresAt","issuedAt"}` (`issuedAt` tells the lifetime; readers may ignore it). The expiry comes from the kind's answer, never from a constant here; the
 // store, the clock, the fetch and the lock are injected. It knows nothing of prompts or output.
 import type { CredentialKind, Environment } from "../kinds/types.js";
 import type { SecretStore } from "../stores/types.js";
 
-/** A token and when it stops working. */
+/** A token, when it stops working, and (when known) when it was issued. */
 export interface Token {
   token: string;
   expiresAt: Date;
+  issuedAt?: Date;
 }
 
 /** What {@link obtainToken} needs. */
@@ -37,7 +38,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2
 export function parseCachedToken(raw: string | undefined, kind: CredentialKind): Token | undefined {
   if (raw === undefined) return undefined;
   try {
-    const value = JSON.parse(raw) as { token?: unknown; expiresAt?: unknown };
+    const value = JSON.parse(raw) as { token?: unknown; expiresAt?: unknown; issuedAt?: unknown };
     if (
       typeof value.token !== "string" ||
       !kind.isToken(value.token) ||
@@ -46,7 +47,11 @@ export function parseCachedToken(raw: string | undefined, kind: CredentialKind):
     )
       return undefined;
     const expiresAt = new Date(value.expiresAt);
-    return Number.isNaN(expiresAt.getTime()) ? undefined : { token: value.token, expiresAt };
+    if (Number.isNaN(expiresAt.getTime())) return undefined;
+    const issuedAt = typeof value.issuedAt === "string" && ISO_8601.test(value.issuedAt) ? new Date(value.issuedAt) : undefined;
+    // An issue time that is not before the expiry says nothing of the lifetime.
+    const lifetimeKnown = issuedAt !== undefined && issuedAt.getTime() < expiresAt.getTime();
+    return lifetimeKnown ? { token: value.token, expiresAt, issuedAt } : { token: value.token, expiresAt };
   } catch {
     return undefined;
   }
@@ -59,12 +64,14 @@ export function parseCachedToken(raw: string | undefined, kind: CredentialKind):
  */
 function isFresh(token: Token, now: Date, kind: CredentialKind): boolean {
   const left = token.expiresAt.getTime() - now.getTime();
-  return left > kind.minRemainingMs && left <= kind.maxTokenLifetimeMs;
+  const lifetime = token.issuedAt === undefined ? 0 : token.expiresAt.getTime() - token.issuedAt.getTime();
+  return left > kind.minRemainingMs(lifetime) && left <= kind.maxTokenLifetimeMs;
 }
 
 /** Stores a token just issued, under the kind's public layout. */
 export async function cacheToken(store: SecretStore, kind: CredentialKind, env: Environment, account: string, token: Token): Promise<void> {
-  await store.set(kind.tokenService(env), account, JSON.stringify({ token: token.token, expiresAt: token.expiresAt.toISOString() }));
+  const entry = { token: token.token, expiresAt: token.expiresAt.toISOString(), issuedAt: token.issuedAt?.toISOString() };
+  await store.set(kind.tokenService(env), account, JSON.stringify(entry));
 }
 
 async function readFresh(source: TokenSource): Promise<Token | undefined> {
@@ -87,7 +94,7 @@ export async function obtainToken(source: TokenSource): Promise<Token & { fromCa
     if (again !== undefined) return { ...again, fromCache: true };
     const fresh = await source.fetchToken();
     if (source.cache !== undefined) await cacheToken(source.cache, source.kind, source.env, source.account, fresh);
-    return { token: fresh.token, expiresAt: fresh.expiresAt, fromCache: false };
+    return { token: fresh.token, expiresAt: fresh.expiresAt, issuedAt: fresh.issuedAt, fromCache: false };
   };
   return source.exclusive === undefined ? refresh() : source.exclusive(refresh);
 }

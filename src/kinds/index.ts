@@ -6,17 +6,32 @@ import type { CredentialKind } from "./types.js";
 interface KindEntry {
   /** What it is, for help and messages. */
   label: string;
+  /** The account index's field naming an account of this kind (`{"apiLogin": "bestshop-api"}`). */
+  indexKey: string;
   load: () => Promise<{ kind: CredentialKind }>;
 }
 
 const KINDS = {
-  "api-login": { label: "Marketplace API login and password (the SOAP API)", load: () => import("./api-login/index.js") },
-  octopia: { label: "Octopia seller API client (client ID and secret)", load: () => import("./octopia/index.js") },
+  "api-login": {
+    label: "Marketplace API login and password (the SOAP API)",
+    indexKey: "apiLogin",
+    load: () => import("./api-login/index.js"),
+  },
+  octopia: { label: "Octopia seller API client (client ID and secret)", indexKey: "clientId", load: () => import("./octopia/index.js") },
 } satisfies Record<string, KindEntry>;
 
 export type KindId = keyof typeof KINDS;
 
+/** A kind as the registry loads it: its id is one of the registry's. */
+export type Kind = CredentialKind & { readonly id: KindId };
+
+/** Every kind's id, the default (`api-login`) first. */
+export const KIND_IDS = Object.keys(KINDS) as [KindId, ...KindId[]];
+
+/** The account index's field naming an account of that kind. */
+export const indexKeyOf = (id: KindId): string => KINDS[id].indexKey;
+
 /** The kind with that id, loaded. */
-export async function loadKind(id: KindId): Promise<CredentialKind> {
-  return (await KINDS[id].load()).kind;
+export async function loadKind(id: KindId): Promise<Kind> {
+  return (await KINDS[id].load()).kind as Kind;
 }

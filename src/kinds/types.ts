@@ -17,6 +17,8 @@ export interface TokenRequestOptions {
   env: Environment;
   /** The replacement token URL, already validated. */
   authUrl?: URL;
+  /** The replacement seller API base, already validated (kinds with {@link SellerAccess}). */
+  apiUrl?: URL;
   timeoutMs: number;
   retries: number;
   /** Where proxy variables are read (the CLI's or a library caller's environment). */
@@ -32,6 +34,27 @@ export interface TokenRequestOptions {
 export interface Credentials {
   account: string;
   secret: string;
+}
+
+/** What a seller API answered about one seller: the client may act for it, or why not. */
+export type SellerAnswer =
+  | { status: "valid"; attempts: number }
+  | { status: "seller-denied" | "seller-unknown" | "unexpected" | "unreachable"; detail: string; httpStatus?: number; attempts: number };
+
+/** For a kind whose accounts act for sellers named by ID (one client, several sellers' shops). */
+interface SellerAccess {
+  /** The variable holding a seller ID: read with environment credentials, set by `exec`. */
+  readonly variable: string;
+  /** Why `id` cannot be a seller ID, or undefined when it can. */
+  idProblem(id: string): string | undefined;
+  /** The seller API's base, or the replacement. @throws {UsageError} when the environment has none. */
+  apiUrl(env: Environment, override?: URL): URL;
+  /** Asks the seller API whether the token may act for the seller; never throws for a service outcome. */
+  check(token: string, sellerId: string, options: TokenRequestOptions): Promise<SellerAnswer>;
+  /** The headers of a call to the seller API for that seller (none named: the token alone). */
+  headers(token: string, sellerId: string | undefined): Record<string, string>;
+  /** The typed error (exit 1 or 4) of a check that failed. */
+  answerError(answer: Exclude<SellerAnswer, { status: "valid" }>, url: URL, account: string, sellerId: string): CdcredsError;
 }
 
 /** A kind of credential: how its accounts are named, stored, exported and checked. */
@@ -55,8 +78,12 @@ export interface CredentialKind {
   readonly variables: { account: string; secret: string; token: string };
   /** The longest a token lives: a cached expiry further ahead is not trusted. */
   readonly maxTokenLifetimeMs: number;
-  /** A cached token is handed out only while more than this is left of it. */
-  readonly minRemainingMs: number;
+  /** A cached token is handed out only while more than this is left of it (its whole lifetime given, 0 when unknown). */
+  minRemainingMs(lifetimeMs: number): number;
+  /** How `--json` output names the account and its secret: "apiLogin" and "password". */
+  readonly jsonKeys: { account: string; secret: string };
+  /** Present when accounts act for sellers named by ID. */
+  readonly sellers?: SellerAccess;
   /** True for a string that can be a token of this kind (a cached entry is checked with it). */
   isToken(token: string): boolean;
   /** The hosts of the kind's own token services: a replaced URL elsewhere is announced. */

@@ -1,9 +1,12 @@
-// A loopback emulator of Octopia's token endpoint (a Keycloak server): a real node:http server on
-// 127.0.0.1 that records each request's decoded form body and answers as told.
+// A loopback emulator of Octopia's token endpoint (a Keycloak server) and of the seller API's
+// `GET /seller/v2/sellers`: a real node:http server on 127.0.0.1 that records each request (the
+// token request's decoded form body, the seller call's headers) and answers as told.
 //
 //   const auth = await startOctopiaEmulator();   // answers a token (expires_in 7200) by default
 //   auth.accept("My Client", "s3cret");           // a token for these credentials, else 401
 //   auth.answer("400-unauthorized", "token");     // the next answers, the last one then stays
+//   auth.sellers({ "12345": 200, "666": 403 });    // GET /sellers per SellerId (others: 404)
+//   auth.sellerAnswer("503", "rules");            // the seller API's next answers, as answer() does
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server.js";
@@ -32,9 +35,25 @@ export interface OctopiaRequest {
   form: Record<string, string>;
 }
 
+/** How the seller API answers: by the rules given to sellers(), or as a whole. */
+export type SellerMode = "rules" | "429" | "503" | "hang" | "redirect";
+
+/** One call to the seller API, with the headers that matter. */
+export interface SellerRequest {
+  path: string;
+  authorization: string | undefined;
+  sellerId: string | undefined;
+}
+
 export interface OctopiaEmulator {
   readonly url: string;
+  /** The seller API's base, as --api-url takes it. */
+  readonly apiUrl: string;
   readonly requests: OctopiaRequest[];
+  readonly sellerRequests: SellerRequest[];
+  /** The status of GET /sellers per seller ID; any other seller is 404, no SellerId 400, another token 401. */
+  sellers(statuses: Record<string, 200 | 401 | 403 | 404>): void;
+  sellerAnswer(...modes: [SellerMode, ...SellerMode[]]): void;
   /** The access token every "token" answer carries. */
   readonly token: string;
   answer(...modes: [OctopiaMode, ...OctopiaMode[]]): void;
@@ -58,6 +77,32 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   let accepted: { clientId: string; secret: string } | undefined;
   let expiresIn = 7200;
   let retryAfter: string | undefined;
+  const sellerRequests: SellerRequest[] = [];
+  let sellerStatuses: Record<string, number> = {};
+  let sellerQueue: SellerMode[] = ["rules"];
+
+  const answerSeller = (req: IncomingMessage, res: ServerResponse): void => {
+    const sellerId = typeof req.headers.sellerid === "string" ? req.headers.sellerid : undefined;
+    sellerRequests.push({ path: req.url ?? "", authorization: req.headers.authorization, sellerId });
+    const mode = sellerQueue.length > 1 ? sellerQueue.shift()! : sellerQueue[0]!;
+    const later: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": retryAfter };
+    switch (mode) {
+      case "429":
+        return json(res, 429, { message: "Too many requests" }, later);
+      case "503":
+        return void res.writeHead(503, later).end("Service Unavailable");
+      case "hang":
+        return;
+      case "redirect":
+        return void res.writeHead(302, { location: "/elsewhere" }).end();
+      case "rules": {
+        if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { message: "Unauthorized" });
+        if (sellerId === undefined) return json(res, 400, { message: "The SellerId header is required" });
+        const status = sellerStatuses[sellerId] ?? 404;
+        return json(res, status, status === 200 ? { items: [{ sellerId, name: "Best Shop" }] } : { message: `HTTP ${status}` });
+      }
+    }
+  };
 
   const respond = (mode: OctopiaMode, req: OctopiaRequest, res: ServerResponse): void => {
     const later: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": retryAfter };
@@ -110,6 +155,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === "GET" && req.url?.startsWith("/seller/v2/sellers") === true) return answerSeller(req, res);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -123,7 +169,15 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/auth/realms/maas/protocol/openid-connect/token`,
+    apiUrl: `http://127.0.0.1:${port}/seller/v2`,
     requests,
+    sellerRequests,
+    sellers: (statuses) => {
+      sellerStatuses = statuses;
+    },
+    sellerAnswer: (...modes) => {
+      sellerQueue = [...modes];
+    },
     token,
     answer: (...modes) => {
       queue = [...modes];

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kind as apiLogin } from "../../src/kinds/api-login/index.js";
+import { kind as octopia } from "../../src/kinds/octopia/index.js";
 import { ENVIRONMENTS } from "../../src/kinds/environment.js";
 
 /** A seller login no other test uses (tests share one keyring per run). */
@@ -26,9 +27,9 @@ export function pythonKeyring(code: string): { status: number | null; stdout: st
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Removes every entry of these API logins from the shared test keyring, under each service the kind uses. */
+/** Removes every entry of these accounts (API logins, client IDs) from the shared test keyring, under each service of each kind. */
 export function clearLogins(apiLogins: string[]): void {
-  const services = ENVIRONMENTS.flatMap((env) => [apiLogin.secretService(env), apiLogin.tokenService(env)]);
+  const services = [apiLogin, octopia].flatMap((kind) => ENVIRONMENTS.flatMap((env) => [kind.secretService(env), kind.tokenService(env)]));
   for (const login of apiLogins) {
     for (const service of services) spawnSync("secret-tool", ["clear", "service", service, "username", login]);
   }

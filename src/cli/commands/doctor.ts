@@ -1,5 +1,6 @@
 import { environmentCredentials } from "../../core/account.js";
 import { tokenRequest } from "../../core/credentials.js";
+import { KIND_IDS, loadKind } from "../../kinds/index.js";
 import type { CredentialKind } from "../../kinds/types.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { CdcredsError, ExitCode } from "../../errors.js";
@@ -44,14 +45,14 @@ async function indexCheck(ctx: CommandContext): Promise<Check> {
   }
 }
 
-/** Asks the token service about a made-up login: a 401 proves it answers, without any real account. */
+/** Asks a token service about made-up credentials: a rejection proves it answers, without any real account. */
 async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL): Promise<Check> {
   const answer = await kind.requestToken(kind.madeUpCredentials(), tokenRequest(ctx.options, ctx.processEnv));
-  if (answer.status === "rejected")
-    return { name: "token service", ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
-  if (answer.status === "valid") return { name: "token service", ok: true, detail: "answers (it even accepted a made-up login)" };
+  const name = `${kind.serviceName} token service`;
+  if (answer.status === "rejected") return { name, ok: true, detail: `answers (${answer.detail} to made-up credentials, as expected)` };
+  if (answer.status === "valid") return { name, ok: true, detail: "answers (it even accepted made-up credentials)" };
   return {
-    name: "token service",
+    name,
     ok: false,
     detail: `${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "is unreachable"}: ${answer.detail}`,
     hint: "check the network, proxy variables (HTTPS_PROXY, NO_PROXY) and --auth-url",
@@ -59,23 +60,47 @@ async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL):
 }
 
 /**
+ * The kinds whose token services doctor looks at, with their URLs: the one asked for (`--kind`),
+ * or the one a replaced URL is for (the kind rule's); else every kind with a service for the
+ * environment (Octopia documents no preprod one).
+ */
+async function kindsToCheck(ctx: CommandContext): Promise<{ kind: CredentialKind; url: URL }[]> {
+  const { env, authUrl } = ctx.options;
+  if (ctx.options.kind !== undefined || authUrl !== undefined) {
+    const kind = await kindOf(ctx);
+    return [{ kind, url: kind.tokenUrl(env, authUrl) }];
+  }
+  const kinds = await Promise.all(KIND_IDS.map(loadKind));
+  return kinds.flatMap((kind) => {
+    try {
+      return [{ kind, url: kind.tokenUrl(env) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
  * `cdcreds doctor [--online]`: which store is in use and whether it works, the environment and
- * token URL, and with `--online` whether the token service answers. The report goes to stderr
- * (stdout only with --json); exit 5 when the store fails, 4 when the service does not answer.
+ * token URLs, and with `--online` whether each token service answers. The report goes to stderr
+ * (stdout only with --json); exit 5 when the store fails, 4 when a service does not answer.
  */
 export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<CommandResult> {
   const { env, json } = ctx.options;
-  const kind = await kindOf(ctx);
-  const url = kind.tokenUrl(env, ctx.options.authUrl);
+  const services = await kindsToCheck(ctx);
   const { description, checks } = await storeChecks(ctx);
   const index = await indexCheck(ctx);
-  const online = flags.online === true ? await onlineCheck(ctx, kind, url) : undefined;
-  const fromEnv = environmentCredentials(kind, ctx.processEnv);
+  const online = flags.online === true ? await Promise.all(services.map(({ kind, url }) => onlineCheck(ctx, kind, url))) : undefined;
+  const allKinds = await Promise.all(KIND_IDS.map(loadKind));
+  const fromEnv = allKinds.flatMap((kind) => {
+    const credentials = environmentCredentials(kind, ctx.processEnv);
+    return credentials === undefined ? [] : [{ kind, account: credentials.account }];
+  });
   // Node's own switch for turning certificate checks off; cdcreds verifies explicitly, so it is ignored.
   const tlsOverride = ctx.processEnv.NODE_TLS_REJECT_UNAUTHORIZED !== undefined && ctx.processEnv.NODE_TLS_REJECT_UNAUTHORIZED !== "1";
 
   const storeOk = checks.every((c) => c.ok) && index.ok;
-  const exitCode = !storeOk ? ExitCode.Store : online?.ok === false ? ExitCode.Service : ExitCode.Ok;
+  const exitCode = !storeOk ? ExitCode.Store : online?.some((c) => !c.ok) === true ? ExitCode.Service : ExitCode.Ok;
   if (json) {
     const report = {
       version: VERSION,
@@ -84,28 +109,31 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
       store: ctx.options.store,
       storeDescription: description,
       env,
-      tokenUrl: url.href,
-      environmentCredentials: fromEnv?.account ?? null,
+      tokenUrl: services[0]?.url.href ?? null,
+      tokenUrls: Object.fromEntries(services.map(({ kind, url }) => [kind.id, url.href])),
+      environmentCredentials: fromEnv[0]?.account ?? null,
       tlsOverrideIgnored: tlsOverride,
-      checks: [...checks, index, ...(online ? [online] : [])],
+      checks: [...checks, index, ...(online ?? [])],
     };
     return { stdout: `${JSON.stringify(report)}\n`, exitCode };
   }
   const { ui } = ctx;
   ui.info(`cdcreds ${VERSION}, Node ${process.version}, ${process.platform}-${process.arch}`);
   ui.info(`store: ${ctx.options.store} (${description})`);
-  for (const check of [...checks, index, ...(online ? [online] : [])]) {
+  for (const check of [...checks, index, ...(online ?? [])]) {
     if (check.ok) ui.success(`${check.name}: ${check.detail}`);
     else ui.error(`${check.name}: ${check.detail}`, check.hint);
   }
   ui.info(`environment: ${env}`);
-  ui.info(`token URL: ${url.href}${ctx.options.authUrl === undefined ? "" : " (replaced by --auth-url or CDCREDS_AUTH_URL)"}`);
-  if (fromEnv !== undefined)
+  const replaced = ctx.options.authUrl === undefined ? "" : " (replaced by --auth-url or CDCREDS_AUTH_URL)";
+  for (const { kind, url } of services) ui.info(`${kind.serviceName} token URL: ${url.href}${replaced}`);
+  for (const { kind, account } of fromEnv) {
     ui.note(
-      `${kind.variables.account} and ${kind.variables.secret} are set (${fromEnv.account}): get, verify, token and exec use them, not the store`,
+      `${kind.variables.account} and ${kind.variables.secret} are set (${account}): get, verify, token and exec use them, not the store`,
     );
+  }
   if (tlsOverride)
     ui.warn("NODE_TLS_REJECT_UNAUTHORIZED is set: cdcreds ignores it and always verifies certificates (other programs may not)");
-  if (online === undefined) ui.info("token service: not asked (add --online to ask it)");
+  if (online === undefined) ui.info("token services: not asked (add --online to ask them)");
   return { exitCode };
 }

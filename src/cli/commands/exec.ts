@@ -1,4 +1,4 @@
-import { issueToken, openAccount, replacedServiceNotice } from "../../core/credentials.js";
+import { chooseSeller, issueToken, openAccount, replacedServiceNotice, sellerIdsOf } from "../../core/credentials.js";
 import { UsageError } from "../../errors.js";
 import { runChild } from "../../platform/child.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
@@ -11,12 +11,15 @@ export interface ExecFlags {
   login?: string;
   /** False with `--no-token`: hand over the login and password only, with no request. */
   token?: boolean;
+  /** The seller the program acts for (kinds with sellers): else the account's only one. */
+  sellerId?: string;
 }
 
 /**
  * `cdcreds exec [--login L] -- <command> [args...]`: runs the command with the account's
- * credentials in its environment (CDISCOUNT_API_LOGIN, CDISCOUNT_API_PASSWORD, CDISCOUNT_API_TOKEN:
- * the only place cdcreds ever puts a secret in an environment), and exits with its status.
+ * credentials in its environment (CDISCOUNT_API_LOGIN, CDISCOUNT_API_PASSWORD, CDISCOUNT_API_TOKEN,
+ * or the OCTOPIA_* of a client: the only place cdcreds ever puts a secret in an environment), and
+ * exits with its status.
  */
 export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags): Promise<CommandResult> {
   const [command, ...args] = argv;
@@ -24,7 +27,8 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
     throw new UsageError("no command to run", { hint: "cdcreds exec -- python sync.py" });
   }
   const { options, processEnv: env, ui } = ctx;
-  const kind = await kindOf(ctx);
+  const kind = await kindOf(ctx, flags.login);
+  if (flags.sellerId !== undefined) chooseSeller(kind, flags.sellerId, []);
   const opened = await openAccount({ kind, options, ...storeDeps(ctx), login: flags.login });
   const secret = await opened.secret();
   ui.redact(secret);
@@ -36,11 +40,17 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
     if (notice !== undefined) ui.note(notice);
     token = issued.token;
   }
-  // The program gets this account's credentials and nothing of cdcreds' own, nor a token that
-  // may be another account's.
+  // The program gets this account's credentials and nothing of cdcreds' own, nor a token or a
+  // seller that may be another account's.
   const childEnv: NodeJS.ProcessEnv = { ...env };
-  for (const name of [...CDCREDS_SECRETS, kind.variables.token]) delete childEnv[name];
+  const sellerVariable = kind.sellers?.variable;
+  for (const name of [...CDCREDS_SECRETS, kind.variables.token, ...(sellerVariable === undefined ? [] : [sellerVariable])])
+    delete childEnv[name];
   Object.assign(childEnv, kind.exports({ account: opened.account, secret }, token));
-  ui.debug(`running ${command} as ${opened.account} (${options.env})`);
+  if (sellerVariable !== undefined) {
+    const sellerId = chooseSeller(kind, flags.sellerId, await sellerIdsOf(kind, opened, options, env));
+    if (sellerId !== undefined) childEnv[sellerVariable] = sellerId;
+  }
+  ui.debug(`running ${command} as ${opened.account} (${kind.id}, ${options.env})`);
   return { exitCode: await runChild(command, args, childEnv) };
 }

@@ -1,4 +1,4 @@
-import { openAccount } from "../../core/credentials.js";
+import { openAccount, sellerIdsOf } from "../../core/credentials.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /**
@@ -7,13 +7,22 @@ import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../c
  */
 export async function get(ctx: CommandContext, argument: string | undefined): Promise<CommandResult> {
   const { env, store } = ctx.options;
-  const kind = await kindOf(ctx);
-  const { account, source, secret: readSecret } = await openAccount({ kind, options: ctx.options, ...storeDeps(ctx), login: argument });
-  const password = await readSecret();
-  ctx.ui.redact(password);
+  const kind = await kindOf(ctx, argument);
+  const opened = await openAccount({ kind, options: ctx.options, ...storeDeps(ctx), login: argument });
+  const secret = await opened.secret();
+  ctx.ui.redact(secret);
   const { account: accountVariable, secret: secretVariable } = kind.variables;
   ctx.ui.debug(
-    `${account} (${env}): password from the ${source === "environment" ? `${accountVariable}/${secretVariable} variables` : `${store} store`}`,
+    `${opened.account} (${kind.id}, ${env}): secret from the ${opened.source === "environment" ? `${accountVariable}/${secretVariable} variables` : `${store} store`}`,
   );
-  return { stdout: ctx.options.json ? `${JSON.stringify({ apiLogin: account, password, env })}\n` : `${password}\n` };
+  if (!ctx.options.json) return { stdout: `${secret}\n` };
+  const sellerIds = kind.sellers === undefined ? undefined : await sellerIdsOf(kind, opened, ctx.options, ctx.processEnv);
+  const record = {
+    kind: kind.id,
+    [kind.jsonKeys.account]: opened.account,
+    [kind.jsonKeys.secret]: secret,
+    ...(sellerIds && { sellerIds }),
+    env,
+  };
+  return { stdout: `${JSON.stringify(record)}\n` };
 }

@@ -1,6 +1,7 @@
-import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
+import { type CommandContext, type CommandResult, storeDeps } from "../context.js";
 import { CdcredsError } from "../../errors.js";
 import { readAccountIndex, type AccountEntry } from "../../core/account-index.js";
+import { KIND_IDS, loadKind } from "../../kinds/index.js";
 import { openStore } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
@@ -11,39 +12,46 @@ interface Row extends AccountEntry {
   stored: boolean | null;
 }
 
+/** A name as a shell word: quoted when it holds anything but letters, digits, `@._-`. */
+const shellWord = (name: string): string => (/^[\w@.-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`);
+
 const shortTime = (iso: string | undefined): string => (iso === undefined ? "never" : `${iso.slice(0, 16).replace("T", " ")} UTC`);
 
 function table(rows: Row[]): string {
   const cells = rows.map((r) => [
-    escapeText(r.apiLogin),
+    r.kind,
+    escapeText(r.account),
     r.env,
     r.store,
+    r.sellerIds === undefined ? "-" : r.sellerIds.join(","),
     shortTime(r.lastVerified),
     r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING",
   ]);
-  const all = [["API LOGIN", "ENV", "STORE", "LAST VERIFIED", "PASSWORD"], ...cells];
+  const all = [["KIND", "ACCOUNT", "ENV", "STORE", "SELLER IDS", "LAST VERIFIED", "SECRET"], ...cells];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
   return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
 }
 
 /**
- * `cdcreds list`: the accounts in the index, each checked against the store in use (the index is
- * not the truth). Never prints or keeps a secret: the store's answer is only tested for presence.
+ * `cdcreds list`: the accounts of every kind in the index, each checked against the store in use
+ * (the index is not the truth). Never prints or keeps a secret: the store's answer is only tested
+ * for presence.
  */
 export async function list(ctx: CommandContext): Promise<CommandResult> {
   const { accounts: entries, invalid } = await readAccountIndex({ processEnv: ctx.processEnv });
-  for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.apiLogin}) is ignored: ${bad.problem}`);
-  const kind = await kindOf(ctx);
+  for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.account}) is ignored: ${bad.problem}`);
+  const kinds = new Map(await Promise.all(KIND_IDS.map(async (id) => [id, await loadKind(id)] as const)));
   let store: SecretStore | undefined;
   let storeFailed = false;
   const rows: Row[] = [];
   for (const entry of entries) {
+    const kind = kinds.get(entry.kind)!;
     let stored: boolean | null = null;
     // Entries of the other store would need it opened too (a passphrase): they are not checked.
     if (entry.store === ctx.options.store && !storeFailed) {
       try {
         store ??= await openStore(ctx.options.store, storeDeps(ctx));
-        const secret = await store.get(kind.secretService(entry.env), entry.apiLogin);
+        const secret = await store.get(kind.secretService(entry.env), entry.account);
         if (secret !== undefined) ctx.ui.redact(secret);
         stored = secret !== undefined;
       } catch (error) {
@@ -53,9 +61,9 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
       }
     }
     if (stored === false) {
-      const args = `${entry.apiLogin}${entry.env === "prod" ? "" : ` --env ${entry.env}`}`;
+      const args = `${kind.id === "api-login" ? "" : `--kind ${kind.id} `}${shellWord(entry.account)}${entry.env === "prod" ? "" : ` --env ${entry.env}`}`;
       ctx.ui.warn(
-        `${entry.apiLogin} (${entry.env}) is in the account index but its password is gone: store it again with \`cdcreds set ${args}\`, or forget it with \`cdcreds delete ${args}\``,
+        `${entry.account} (${entry.env}) is in the account index but its ${kind.prompts.secret.toLowerCase()} is gone: store it again with \`cdcreds set ${args}\`, or forget it with \`cdcreds delete ${args}\``,
       );
     }
     rows.push({ ...entry, stored });
@@ -63,7 +71,15 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
   if (ctx.options.json) {
     return {
       stdout: jsonLine(
-        rows.map((r) => ({ apiLogin: r.apiLogin, env: r.env, store: r.store, lastVerified: r.lastVerified ?? null, stored: r.stored })),
+        rows.map((r) => ({
+          kind: r.kind,
+          [kinds.get(r.kind)!.jsonKeys.account]: r.account,
+          env: r.env,
+          store: r.store,
+          ...(kinds.get(r.kind)!.sellers === undefined ? {} : { sellerIds: r.sellerIds ?? [] }),
+          lastVerified: r.lastVerified ?? null,
+          stored: r.stored,
+        })),
       ),
     };
   }

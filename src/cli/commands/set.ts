@@ -1,6 +1,6 @@
 import { namedAccount } from "../../core/account.js";
 import { readAccounts, upsertAccount, type AccountEntry } from "../../core/account-index.js";
-import { fetchToken, replacedServiceNotice, tokenRequest } from "../../core/credentials.js";
+import { chooseSeller, fetchToken, replacedServiceNotice, tokenRequest } from "../../core/credentials.js";
 import { secretProblem } from "../../core/secret-rules.js";
 import { cacheToken } from "../../core/token-cache.js";
 import { RejectedError, ServiceError, UsageError } from "../../errors.js";
@@ -8,18 +8,27 @@ import type { CredentialKind, TokenAnswer } from "../../kinds/types.js";
 import { openStore, storeName } from "../../stores/index.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { startSpinner } from "../spinner.js";
-import { readPasswordFromStdin } from "../stdin.js";
+import { readSecretFromStdin } from "../stdin.js";
 
 /** The flags of `cdcreds set`. */
 export interface SetFlags {
+  /** `--secret-stdin`, or its alias `--password-stdin`. */
+  secretStdin?: boolean;
   passwordStdin?: boolean;
   /** False with `--no-verify`. */
   verify?: boolean;
+  /** The sellers the client acts for (kinds with sellers). */
+  sellerId?: string[];
 }
 
 /** Interactive tries before giving up on a rejected password (each try is a new password typed). */
 const TRIES = 3;
-const STDIN_HINT = 'printf %s "$PW" | cdcreds set --password-stdin bestshop';
+
+/** How to store a secret from a script, for hints. */
+const stdinHint = (kind: CredentialKind): string =>
+  kind.id === "api-login"
+    ? 'printf %s "$PW" | cdcreds set --secret-stdin bestshop'
+    : `printf %s "$SECRET" | cdcreds set --kind ${kind.id} --secret-stdin '<${kind.accountNoun}>'`;
 
 type Issued = Extract<TokenAnswer, { status: "valid" }>;
 
@@ -57,20 +66,20 @@ async function chooseAccount(
   const named = namedAccount(kind, argument, ctx.processEnv);
   if (named !== undefined) return named.account;
   if (!ctx.ui.interactive) {
-    throw new UsageError(`which login? none given, and ${ctx.ui.notInteractiveReason} to ask`, { hint: STDIN_HINT });
+    throw new UsageError(`which ${kind.accountNoun}? none given, and ${ctx.ui.notInteractiveReason} to ask`, { hint: stdinHint(kind) });
   }
-  const here = known.filter((a) => a.env === ctx.options.env && a.store === ctx.options.store);
+  const here = known.filter((a) => a.kind === kind.id && a.env === ctx.options.env && a.store === ctx.options.store);
   const { askText } = await import("../prompt.js");
   const problem = (value: string): string | undefined => {
     try {
       kind.accountName(value);
       return undefined;
     } catch (error) {
-      return (error as Error).message.replace(/^invalid login: /, "");
+      return (error as Error).message.replace(/^invalid (login|client ID): /, "");
     }
   };
   const answer = await askText(kind.prompts.account, {
-    default: here.length === 1 ? here[0]!.apiLogin : undefined,
+    default: here.length === 1 ? here[0]!.account : undefined,
     validate: (value) => problem(value) ?? true,
   });
   const account = kind.accountName(answer);
@@ -86,7 +95,7 @@ async function readSecret(
   fromStdin: boolean,
   rejected: Set<string>,
 ): Promise<string> {
-  if (fromStdin) return readPasswordFromStdin(ctx.stdin, "store", STDIN_HINT);
+  if (fromStdin) return readSecretFromStdin(ctx.stdin, "store", stdinHint(kind), kind.prompts.secret.toLowerCase());
   const { askSecret } = await import("../prompt.js");
   // Each refusal is said on its own line and asked again at a new, empty prompt: the prompt's own
   // validation would keep the masked text, and the next password typed would be appended to it.
@@ -95,33 +104,88 @@ async function readSecret(
     const problem = secretProblem(typed);
     // Sending a just-rejected password again only brings the account closer to a lock-out.
     if (problem === undefined && !rejected.has(typed)) return typed;
+    const noun = kind.prompts.secret.toLowerCase();
     ctx.ui.error(
       problem === undefined
-        ? `${kind.serviceName} just rejected this password: type the current one`
-        : `this password is refused: ${problem}`,
+        ? `${kind.serviceName} just rejected this ${noun}: type the current one`
+        : `this ${noun} is refused: ${problem}`,
     );
   }
 }
 
 /**
- * `cdcreds set [login]`: asks for the password (or reads `--password-stdin`), checks it with the
- * token service unless `--no-verify`, then stores it and records the account in the index. A
- * rejected password is never stored; interactively the user gets {@link TRIES} tries.
+ * The sellers to record: `--seller-id` (each checked), else, at a terminal, the answer to a prompt
+ * (optional; the stored ones offered); else undefined: the index keeps what it had.
+ */
+async function chooseSellers(
+  ctx: CommandContext,
+  kind: CredentialKind,
+  flags: SetFlags,
+  known: AccountEntry | undefined,
+): Promise<string[] | undefined> {
+  const sellers = kind.sellers;
+  if (flags.sellerId !== undefined && flags.sellerId.length > 0) {
+    return [...new Set(flags.sellerId.map((id) => chooseSeller(kind, id, [])!))];
+  }
+  if (sellers === undefined || !ctx.ui.interactive) return undefined;
+  const { askText } = await import("../prompt.js");
+  const split = (value: string): string[] => value.split(/[\s,]+/).filter((id) => id !== "");
+  const answer = await askText("Seller IDs, separated by commas (optional: Enter for none)", {
+    default: known?.sellerIds?.join(", "),
+    validate: (value) =>
+      split(value)
+        .map((id) => sellers.idProblem(id))
+        .find((p) => p !== undefined) ?? true,
+  });
+  return [...new Set(split(answer))];
+}
+
+/**
+ * Checks that the client may act for each seller, with the token just issued.
+ * @throws {RejectedError} (1) for a seller denied or unknown, {ServiceError} (4) when the API cannot answer.
+ */
+async function checkSellers(ctx: CommandContext, kind: CredentialKind, account: string, token: string, sellerIds: string[]): Promise<void> {
+  const sellers = kind.sellers!;
+  for (const sellerId of sellerIds) {
+    const spinner = startSpinner(`checking seller ${sellerId} for ${account}…`);
+    let answer;
+    try {
+      answer = await sellers.check(token, sellerId, tokenRequest(ctx.options, ctx.processEnv));
+    } finally {
+      spinner.stop();
+    }
+    if (answer.status !== "valid") {
+      const error = sellers.answerError(answer, sellers.apiUrl(ctx.options.env, ctx.options.apiUrl), account, sellerId);
+      const Type = error instanceof RejectedError ? RejectedError : ServiceError;
+      throw new Type(`${error.message}; nothing was stored`, { hint: error.hint, cause: error });
+    }
+  }
+}
+
+/**
+ * `cdcreds set [login]`: asks for the secret (or reads `--secret-stdin`), checks it with the
+ * token service (and each seller with the seller API) unless `--no-verify`, then stores it and
+ * records the account in the index. A rejected secret is never stored; interactively the user
+ * gets {@link TRIES} tries.
  */
 export async function set(ctx: CommandContext, argument: string | undefined, flags: SetFlags): Promise<CommandResult> {
   const { env, json } = ctx.options;
-  const fromStdin = flags.passwordStdin === true;
+  const fromStdin = flags.secretStdin === true || flags.passwordStdin === true;
+  const kind = await kindOf(ctx, argument);
+  const secretNoun = kind.prompts.secret.toLowerCase();
   if (!fromStdin && !ctx.ui.interactive) {
-    throw new UsageError(`a password is needed but ${ctx.ui.notInteractiveReason} to ask for it`, {
-      hint: `use --password-stdin: ${STDIN_HINT}`,
+    throw new UsageError(`a ${secretNoun} is needed but ${ctx.ui.notInteractiveReason} to ask for it`, {
+      hint: `use --secret-stdin: ${stdinHint(kind)}`,
     });
   }
-  const kind = await kindOf(ctx);
-  if (argument !== undefined) kind.accountName(argument); // a bad login fails before anything else
+  if (argument !== undefined) kind.accountName(argument); // a bad name fails before anything else
+  if (flags.sellerId !== undefined) for (const id of flags.sellerId) chooseSeller(kind, id, []);
   const store = await openStore(ctx.options.store, storeDeps(ctx));
-  // Fail before anyone types a password: a locked keyring or a damaged index would waste it.
+  // Fail before anyone types a secret: a locked keyring or a damaged index would waste it.
   await store.check();
-  const account = await chooseAccount(ctx, kind, argument, await readAccounts({ processEnv: ctx.processEnv }));
+  const known = await readAccounts({ processEnv: ctx.processEnv });
+  const account = await chooseAccount(ctx, kind, argument, known);
+  const stored = known.find((a) => a.kind === kind.id && a.account === account && a.env === env && a.store === ctx.options.store);
   const rejected = new Set<string>();
   let secret: string;
   let issued: Issued | undefined;
@@ -140,16 +204,21 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     ctx.ui.info(`try again (${attempt + 1} of ${TRIES}), or press Ctrl-C to stop`);
     rejected.add(secret);
   }
+  const sellerIds = await chooseSellers(ctx, kind, flags, stored);
+  if (issued !== undefined && sellerIds !== undefined && sellerIds.length > 0)
+    await checkSellers(ctx, kind, account, issued.token, sellerIds);
 
   await store.set(kind.secretService(env), account, secret);
   // A token cached with the previous secret must not outlive it; the one just issued may.
   if (issued === undefined) await store.delete(kind.tokenService(env), account);
   else await cacheToken(store, kind, env, account, issued);
   const entry: AccountEntry = {
-    apiLogin: account,
+    kind: kind.id,
+    account,
     env,
     store: ctx.options.store,
     ...(issued ? { lastVerified: issued.issuedAt.toISOString() } : {}),
+    ...(sellerIds === undefined ? {} : { sellerIds }),
   };
   try {
     await upsertAccount({ processEnv: ctx.processEnv }, entry);
@@ -158,10 +227,23 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     ctx.ui.warn(`the account index was not updated (\`cdcreds list\` will not show ${account}): ${(error as Error).message}`);
   }
   const checked = issued !== undefined;
+  const forSellers =
+    sellerIds === undefined || sellerIds.length === 0
+      ? ""
+      : ` (seller${sellerIds.length === 1 ? "" : "s"} ${sellerIds.join(", ")}${checked ? ", checked" : ""})`;
   ctx.ui.success(
-    `${account} (${env}): password ${checked ? "verified and " : ""}stored in ${storeName(ctx.options.store)}${checked ? "" : " without verification"}`,
+    `${account} (${env}): ${secretNoun} ${checked ? "verified and " : ""}stored in ${storeName(ctx.options.store)}${checked ? "" : " without verification"}${forSellers}`,
   );
   const notice = checked ? replacedServiceNotice(kind, ctx.options.authUrl) : undefined;
   if (notice !== undefined) ctx.ui.note(notice);
-  return { stdout: json ? `${JSON.stringify({ apiLogin: account, env, store: ctx.options.store, verified: checked })}\n` : "" };
+  if (!json) return { stdout: "" };
+  const record = {
+    kind: kind.id,
+    [kind.jsonKeys.account]: account,
+    env,
+    store: ctx.options.store,
+    verified: checked,
+    ...(kind.sellers === undefined ? {} : { sellerIds: sellerIds ?? stored?.sellerIds ?? [] }),
+  };
+  return { stdout: `${JSON.stringify(record)}\n` };
 }

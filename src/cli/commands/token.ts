@@ -1,18 +1,22 @@
-import { issueToken, openAccount, replacedServiceNotice } from "../../core/credentials.js";
+import { chooseSeller, issueToken, openAccount, replacedServiceNotice, sellerIdsOf } from "../../core/credentials.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /** The flags of `cdcreds token`. */
 export interface TokenFlags {
   refresh?: boolean;
+  /** The seller the `--json` headers act for (kinds with sellers). */
+  sellerId?: string;
 }
 
 /**
  * `cdcreds token [login]`: prints a valid token on stdout, from the cache while enough of it is
- * left, else a new one from the token service (cached for the next call).
+ * left, else a new one from the token service (cached for the next call). `--json` adds its expiry
+ * and, for a kind whose calls name a seller, the headers of a call.
  */
 export async function token(ctx: CommandContext, login: string | undefined, flags: TokenFlags): Promise<CommandResult> {
   const { options, ui } = ctx;
-  const kind = await kindOf(ctx);
+  const kind = await kindOf(ctx, login);
+  if (flags.sellerId !== undefined) chooseSeller(kind, flags.sellerId, []); // a bad seller ID fails before any request
   const opened = await openAccount({ kind, options, ...storeDeps(ctx), login });
   const { account, source } = opened;
   // The secret is read only when a new token is needed; from then on it is never shown.
@@ -34,11 +38,20 @@ export async function token(ctx: CommandContext, login: string | undefined, flag
   if (notice !== undefined) ui.note(notice);
   const expiresAt = issued.expiresAt.toISOString();
   ui.debug(
-    `${account} (${options.env}): ${issued.fromCache ? "cached token" : "new token"} from ${source === "environment" ? "environment credentials" : `the ${options.store} store`}, expires ${expiresAt}`,
+    `${account} (${kind.id}, ${options.env}): ${issued.fromCache ? "cached token" : "new token"} from ${source === "environment" ? "environment credentials" : `the ${options.store} store`}, expires ${expiresAt}`,
   );
-  return {
-    stdout: options.json
-      ? `${JSON.stringify({ apiLogin: account, env: options.env, token: issued.token, expiresAt })}\n`
-      : `${issued.token}\n`,
+  if (!options.json) return { stdout: `${issued.token}\n` };
+  const record: Record<string, unknown> = {
+    kind: kind.id,
+    [kind.jsonKeys.account]: account,
+    env: options.env,
+    token: issued.token,
+    expiresAt,
   };
+  if (kind.sellers !== undefined) {
+    const sellerId = chooseSeller(kind, flags.sellerId, await sellerIdsOf(kind, opened, options, ctx.processEnv));
+    record.sellerId = sellerId ?? null;
+    record.headers = kind.sellers.headers(issued.token, sellerId);
+  }
+  return { stdout: `${JSON.stringify(record)}\n` };
 }

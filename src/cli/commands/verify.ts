@@ -1,16 +1,21 @@
 import { resolveName } from "../../core/account.js";
-import { listAccounts, openAccount, replacedServiceNotice, tokenRequest } from "../../core/credentials.js";
+import { chooseSeller, listAccounts, openAccount, replacedServiceNotice, sellerIdsOf, tokenRequest } from "../../core/credentials.js";
 import { cacheToken } from "../../core/token-cache.js";
-import { ExitCode } from "../../errors.js";
-import type { CredentialKind, TokenAnswer } from "../../kinds/types.js";
+import { ExitCode, type CdcredsError } from "../../errors.js";
+import type { Kind } from "../../kinds/index.js";
+import type { CredentialKind, SellerAnswer, TokenAnswer } from "../../kinds/types.js";
 import type { SecretStore } from "../../stores/types.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
-import { readPasswordFromStdin } from "../stdin.js";
+import { readSecretFromStdin } from "../stdin.js";
 
 /** The flags of `cdcreds verify`. */
 export interface VerifyFlags {
+  /** `--secret-stdin`, or its alias `--password-stdin`. */
+  secretStdin?: boolean;
   passwordStdin?: boolean;
   quiet?: boolean;
+  /** The sellers to check (kinds with sellers); else the account's own. */
+  sellerId?: string[];
 }
 
 /** Credentials to check, where the secret came from, and the store holding it, if any. */
@@ -22,17 +27,17 @@ interface Checked {
 }
 
 /**
- * Which credentials to check: `--password-stdin` (for the account resolved as usual), else the
+ * Which credentials to check: `--secret-stdin` (for the account resolved as usual), else the
  * environment's, else the stored ones.
  */
 async function readCredentials(
   ctx: CommandContext,
   kind: CredentialKind,
   argument: string | undefined,
-  flags: VerifyFlags,
+  fromStdin: boolean,
 ): Promise<Checked> {
   const { options, processEnv: env } = ctx;
-  if (flags.passwordStdin === true) {
+  if (fromStdin) {
     const { account } = await resolveName({
       kind,
       argument,
@@ -41,7 +46,14 @@ async function readCredentials(
       store: options.store,
       listAccounts: () => listAccounts(env),
     });
-    const secret = await readPasswordFromStdin(ctx.stdin, "verify", 'printf %s "$PW" | cdcreds verify --password-stdin bestshop');
+    const secret = await readSecretFromStdin(
+      ctx.stdin,
+      "verify",
+      kind.id === "api-login"
+        ? 'printf %s "$PW" | cdcreds verify --secret-stdin bestshop'
+        : `printf %s "$SECRET" | cdcreds verify --kind ${kind.id} --secret-stdin '<${kind.accountNoun}>'`,
+      kind.prompts.secret.toLowerCase(),
+    );
     return { account, secret, source: "standard input", store: undefined };
   }
   const { account, source, secret, store } = await openAccount({ kind, options, ...storeDeps(ctx), login: argument });
@@ -49,68 +61,136 @@ async function readCredentials(
 }
 
 /**
- * Keeps what a successful check of stored credentials learnt: the token (cached for `token`) and
- * the time (for `list`). Neither is essential, so a failure is a warning, not the answer.
+ * Keeps what a successful check of stored credentials learnt: the token (cached for `token`) and,
+ * when every check passed, the time (for `list`). Neither is essential, so a failure is a warning.
  */
 async function recordCheck(
   ctx: CommandContext,
-  kind: CredentialKind,
+  kind: Kind,
   store: SecretStore,
   account: string,
   answer: Extract<TokenAnswer, { status: "valid" }>,
+  passed: boolean,
 ): Promise<void> {
   const { env } = ctx.options;
   try {
     await cacheToken(store, kind, env, account, answer);
+    if (!passed) return;
     const { upsertAccount } = await import("../../core/account-index.js");
     await upsertAccount(
       { processEnv: ctx.processEnv },
-      { apiLogin: account, env, store: ctx.options.store, lastVerified: answer.issuedAt.toISOString() },
+      { kind: kind.id, account, env, store: ctx.options.store, lastVerified: answer.issuedAt.toISOString() },
     );
   } catch (error) {
     ctx.ui.warn(`the check succeeded but its token or date was not saved: ${(error as Error).message}`);
   }
 }
 
-/** The `--json` form of an answer. */
-function json(account: string, env: string, answer: TokenAnswer): string {
-  const detail = answer.status === "valid" ? "credentials valid" : answer.detail;
-  return `${JSON.stringify({ apiLogin: account, env, valid: answer.status === "valid", status: answer.status, detail })}\n`;
+/** One seller's check, for the report. */
+interface SellerCheck {
+  sellerId: string;
+  answer: SellerAnswer;
 }
 
 /**
- * `cdcreds verify [login]`: asks the token service whether the credentials work. The exit status
- * is the answer (0 valid, 1 rejected, 4 unreachable or unexpected); one line on stderr says it.
+ * Checks each seller with the token just issued (a fresh token: a 401 then means "not for this
+ * seller"), one after the other: a client rarely acts for many, and the API limits rates.
+ */
+async function checkSellers(ctx: CommandContext, kind: CredentialKind, token: string, sellerIds: string[]): Promise<SellerCheck[]> {
+  const checks: SellerCheck[] = [];
+  for (const sellerId of sellerIds) {
+    const answer = await kind.sellers!.check(token, sellerId, tokenRequest(ctx.options, ctx.processEnv));
+    ctx.ui.debug(`seller ${sellerId}: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`);
+    checks.push({ sellerId, answer });
+    // A client the API does not answer for one seller will not be answered for the next.
+    if (answer.status === "unreachable") break;
+  }
+  return checks;
+}
+
+/**
+ * `cdcreds verify [login]`: asks the token service whether the credentials work, and for a kind
+ * whose calls name a seller, the seller API whether the client may act for each seller. The exit
+ * status is the answer (0 valid, 1 rejected or a seller denied or unknown, 4 unreachable or
+ * unexpected); one line on stderr says it.
  */
 export async function verify(ctx: CommandContext, argument: string | undefined, flags: VerifyFlags): Promise<CommandResult> {
-  const kind = await kindOf(ctx);
-  const { account, secret, source, store } = await readCredentials(ctx, kind, argument, flags);
+  const kind = await kindOf(ctx, argument);
+  const askedSellers = (flags.sellerId ?? []).map((id) => chooseSeller(kind, id, [])!);
+  const { account, secret, source, store } = await readCredentials(
+    ctx,
+    kind,
+    argument,
+    flags.secretStdin === true || flags.passwordStdin === true,
+  );
   ctx.ui.redact(secret);
   const { env, timeoutMs, retries } = ctx.options;
   const url = kind.tokenUrl(env, ctx.options.authUrl);
-  ctx.ui.debug(`verifying ${account} (${env}) with the password from the ${source}`);
+  ctx.ui.debug(`verifying ${account} (${kind.id}, ${env}) with the secret from the ${source}`);
   ctx.ui.debug(`token service ${url.protocol}//${url.host}, timeout ${timeoutMs / 1000} s, up to ${retries} retries`);
   const started = Date.now();
   const answer = await kind.requestToken(
     { account, secret },
     tokenRequest(ctx.options, ctx.processEnv, ({ attempt, delayMs, reason, elapsedMs }) => {
-      if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: GET ${url.host}`);
+      if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: ${url.host}`);
       else ctx.ui.debug(`attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
     }),
   );
   ctx.ui.debug(
     `answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`,
   );
-  if (answer.status === "valid") {
+  let sellers: SellerCheck[] = [];
+  let error: CdcredsError | undefined;
+  if (answer.status !== "valid") error = kind.answerError(answer, url, account);
+  else {
     ctx.ui.redact(answer.token);
-    if (source === "store" && store !== undefined) await recordCheck(ctx, kind, store, account, answer);
+    if (kind.sellers !== undefined) {
+      const sellerIds =
+        askedSellers.length > 0
+          ? askedSellers
+          : await sellerIdsOf(kind, { account, source: source === "environment" ? "environment" : "store" }, ctx.options, ctx.processEnv);
+      sellers = await checkSellers(ctx, kind, answer.token, sellerIds);
+      // A denied or unknown seller (exit 1) says more than one the API did not answer for (4).
+      const failed = sellers.filter((s) => s.answer.status !== "valid").sort((a, b) => rank(a.answer) - rank(b.answer))[0];
+      if (failed !== undefined && failed.answer.status !== "valid") {
+        error = kind.sellers.answerError(failed.answer, kind.sellers.apiUrl(env, ctx.options.apiUrl), account, failed.sellerId);
+      }
+    }
+    if (source === "store" && store !== undefined) await recordCheck(ctx, kind, store, account, answer, error === undefined);
   }
-  const error = answer.status === "valid" ? undefined : kind.answerError(answer, url, account);
   if (flags.quiet !== true) {
     if (error !== undefined) ctx.ui.error(error.message, error.hint);
-    else ctx.ui.success(`${account}: credentials valid (${env})`);
+    else {
+      const forSellers =
+        sellers.length === 0 ? "" : `, may act for seller${sellers.length === 1 ? "" : "s"} ${sellers.map((s) => s.sellerId).join(", ")}`;
+      ctx.ui.success(`${account}: credentials valid (${env})${forSellers}`);
+    }
     const notice = error === undefined ? replacedServiceNotice(kind, ctx.options.authUrl) : undefined;
     if (notice !== undefined) ctx.ui.note(notice);
   }
-  return { stdout: ctx.options.json ? json(account, env, answer) : "", exitCode: error?.exitCode ?? ExitCode.Ok };
+  return { stdout: ctx.options.json ? json(kind, account, env, answer, sellers) : "", exitCode: error?.exitCode ?? ExitCode.Ok };
+}
+
+/** Which failed seller check a report names first: a rejection, then the rest. */
+const rank = (answer: SellerAnswer): number => (answer.status === "seller-denied" || answer.status === "seller-unknown" ? 0 : 1);
+
+/** The `--json` form of the answers: the token's, then for a kind with sellers each seller's. */
+function json(kind: CredentialKind, account: string, env: string, answer: TokenAnswer, sellers: SellerCheck[]): string {
+  const failed =
+    sellers.find((s) => s.answer.status !== "valid" && rank(s.answer) === 0) ?? sellers.find((s) => s.answer.status !== "valid");
+  const status = answer.status !== "valid" ? answer.status : (failed?.answer.status ?? "valid");
+  const detailOf = (a: TokenAnswer | SellerAnswer): string => (a.status === "valid" ? "credentials valid" : a.detail);
+  const record: Record<string, unknown> = {
+    kind: kind.id,
+    [kind.jsonKeys.account]: account,
+    env,
+    valid: status === "valid",
+    status,
+    detail: failed === undefined ? detailOf(answer) : detailOf(failed.answer),
+  };
+  if (kind.sellers !== undefined) {
+    record.sellerId = failed?.sellerId ?? (sellers.length === 1 ? sellers[0]!.sellerId : null);
+    record.sellers = sellers.map((s) => ({ sellerId: s.sellerId, status: s.answer.status, detail: detailOf(s.answer) }));
+  }
+  return `${JSON.stringify(record)}\n`;
 }

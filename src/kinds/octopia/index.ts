@@ -6,6 +6,7 @@ import { isAccessToken } from "./answer.js";
 import { requestAccessToken } from "./client.js";
 import { TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
+import { apiUrl, checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
 
 export const kind: CredentialKind = {
   id: "octopia",
@@ -19,7 +20,17 @@ export const kind: CredentialKind = {
   variables: { account: "OCTOPIA_CLIENT_ID", secret: "OCTOPIA_CLIENT_SECRET", token: "OCTOPIA_ACCESS_TOKEN" },
   // Seen: 300 s and 7200 s. An expiry further than a day ahead was not written by cdcreds.
   maxTokenLifetimeMs: 24 * 60 * 60 * 1000,
-  minRemainingMs: 60 * 1000,
+  // Lifetimes vary (300 s, 7200 s): a token is renewed with a tenth of its life left, or a minute.
+  minRemainingMs: (lifetimeMs) => Math.max(60 * 1000, lifetimeMs / 10),
+  jsonKeys: { account: "clientId", secret: "clientSecret" },
+  sellers: {
+    variable: "OCTOPIA_SELLER_ID",
+    idProblem: sellerIdProblem,
+    apiUrl,
+    check: checkSeller,
+    headers: sellerHeaders,
+    answerError: sellerError,
+  },
   isToken: isAccessToken,
   serviceHosts: Object.values(TOKEN_URLS).map((url) => new URL(url).hostname),
   tokenUrl,

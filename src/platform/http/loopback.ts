@@ -47,7 +47,7 @@ export async function loopbackAddressOf(hostname: string): Promise<string> {
  */
 export function parseServiceUrl(value: string, source: string): URL {
   if (value.trim() === "") {
-    throw new UsageError(`${source} is empty`, { hint: "give a token URL, or unset it to use Cdiscount's own token service" });
+    throw new UsageError(`${source} is empty`, { hint: "give a URL, or unset it to use the service's own" });
   }
   let url: URL;
   try {

@@ -1,0 +1,114 @@
+// The Octopia seller API's cheapest call, `GET /seller/v2/sellers` with a `SellerId` header: it
+// says whether a client's token may act for a seller. Retried like the token request, only when
+// the API is unreachable (429 with Retry-After, 5xx, timeouts); a redirect is never followed.
+import { RejectedError, ServiceError, UsageError, type CdcredsError } from "../../errors.js";
+import { describeNetworkError } from "../../platform/http/network-error.js";
+import { dispatcherFromEnv } from "../../platform/http/proxy.js";
+import { headerValue, sendOnce } from "../../platform/http/request.js";
+import { parseRetryAfter, withRetries, type Outcome } from "../../platform/http/retry.js";
+import type { Environment, SellerAnswer, TokenRequestOptions } from "../types.js";
+
+/** The seller API's base, per environment; no preprod one is documented. */
+const API_URLS: Readonly<Partial<Record<Environment, string>>> = { prod: "https://api.octopia-io.net/seller/v2" };
+
+/** The seller API's base for an environment, or the validated override. @throws {UsageError} when there is none. */
+export function apiUrl(env: Environment, override?: URL): URL {
+  if (override !== undefined) return override;
+  const url = API_URLS[env];
+  if (url === undefined) {
+    throw new UsageError(`Octopia documents no ${env} seller API`, {
+      hint: "give its base with --api-url (and the token URL with --auth-url)",
+    });
+  }
+  return new URL(url);
+}
+
+// Octopia's seller IDs are numbers; letters, `-`, `_` and `.` are allowed in case others appear.
+// Nothing that could break out of an HTTP header.
+const SELLER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Why `id` cannot be a seller ID, or undefined when it can. */
+export const sellerIdProblem = (id: string): string | undefined =>
+  SELLER_ID.test(id) ? undefined : `"${id}" is not a seller ID (1 to 64 letters, digits, ".", "_" or "-")`;
+
+/** The headers of a seller API call: the token, and the seller it acts for when one is named. */
+export const sellerHeaders = (token: string, sellerId: string | undefined): Record<string, string> => ({
+  Authorization: `Bearer ${token}`,
+  ...(sellerId === undefined ? {} : { SellerId: sellerId }),
+});
+
+const sellersUrl = (base: URL): URL => {
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/sellers`;
+  return url;
+};
+
+/** Classifies an answer of `GET /sellers`. A 401 just after a new token was issued means "not for this seller". */
+function classifySellerAnswer(status: number, retryAfterMs?: number): Outcome<null> {
+  if (status >= 200 && status < 300) return { status: "valid", value: null };
+  // "rejected": never retried. A 404 (no such seller) is told apart by its status.
+  if (status === 403 || status === 401 || status === 404) return { status: "rejected", httpStatus: status, detail: `HTTP ${status}` };
+  if (status === 429 || status >= 500) {
+    const detail = `HTTP ${status}${status === 429 ? " (too many requests)" : ""}`;
+    return retryAfterMs === undefined
+      ? { status: "unreachable", httpStatus: status, detail }
+      : { status: "unreachable", httpStatus: status, detail, retryAfterMs };
+  }
+  if (status >= 300 && status < 400) return { status: "unexpected", httpStatus: status, detail: `HTTP ${status} redirect, not followed` };
+  return { status: "unexpected", httpStatus: status, detail: `HTTP ${status}` };
+}
+
+/** Asks the seller API whether `token` may act for `sellerId`; never throws for a service outcome. */
+export async function checkSeller(token: string, sellerId: string, options: TokenRequestOptions): Promise<SellerAnswer> {
+  const url = sellersUrl(apiUrl(options.env, options.apiUrl));
+  const now = options.now ?? (() => new Date());
+  const dispatcher = options.dispatcher ?? (await dispatcherFromEnv(options.proxyEnv, url));
+  try {
+    const outcome = await withRetries(async () => {
+      const answer = await sendOnce({
+        url,
+        method: "GET",
+        headers: { ...sellerHeaders(token, sellerId), accept: "application/json", "accept-encoding": "identity", "user-agent": "cdcreds" },
+        timeoutMs: options.timeoutMs,
+        dispatcher,
+        readBody: () => false, // the status says it all: the list itself is not needed
+        maxBodyBytes: 0,
+      });
+      if ("error" in answer)
+        return { status: "unreachable", detail: describeNetworkError(answer.error, answer.timedOut, options.timeoutMs) };
+      return classifySellerAnswer(answer.status, parseRetryAfter(headerValue(answer.headers["retry-after"]), now()));
+    }, options);
+    const { attempts } = outcome;
+    if (outcome.status === "valid") return { status: "valid", attempts };
+    const { detail, httpStatus } = outcome;
+    const status = outcome.status !== "rejected" ? outcome.status : httpStatus === 404 ? "seller-unknown" : "seller-denied";
+    return httpStatus === undefined ? { status, detail, attempts } : { status, detail, httpStatus, attempts };
+  } finally {
+    if (options.dispatcher === undefined) await dispatcher?.destroy();
+  }
+}
+
+/** The typed error of a seller check that failed: exit 1 for a denied or unknown seller, else 4. */
+export function sellerError(
+  answer: Exclude<SellerAnswer, { status: "valid" }>,
+  url: URL,
+  clientId: string,
+  sellerId: string,
+): CdcredsError {
+  switch (answer.status) {
+    case "seller-denied":
+      return new RejectedError(`${clientId}: not allowed to act for seller ${sellerId} (${answer.detail})`, {
+        hint: "the seller must authorise this client on the seller portal, or the seller ID is another account's",
+      });
+    case "seller-unknown":
+      return new RejectedError(`${clientId}: Octopia knows no seller ${sellerId} (${answer.detail})`, {
+        hint: "check the seller ID; an account Octopia has not validated yet has none",
+      });
+    default: {
+      const retried = answer.attempts > 1 ? ` (${answer.attempts} attempts)` : "";
+      return new ServiceError(
+        `cannot check seller ${sellerId} for ${clientId}: ${url.host} ${answer.status === "unexpected" ? "answered unexpectedly" : "unreachable"}: ${answer.detail}${retried}`,
+      );
+    }
+  }
+}
