@@ -49,12 +49,13 @@ const PYTHON = "/usr/bin/python3"; // Debian's, with python3-keyring (a pyenv py
 const SELLER = "benchshop";
 const API_LOGIN = `${SELLER}-api`;
 const PASSWORD = "b3nch=/ |.-_~^@!#€pässwörd";
+const CLIENT_ID = "Bench client@agency.example";
 
-/** The test suite's token-service emulator (TypeScript), bundled for this plain-JS bench. */
-async function loadEmulator(dir) {
-  const outfile = join(dir, "emulator.mjs");
+/** One of the test suite's token-service emulators (TypeScript), bundled for this plain-JS bench. */
+async function loadEmulator(dir, name = "emulator") {
+  const outfile = join(dir, `${name}.mjs`);
   await build({
-    entryPoints: [join(ROOT, "test/support/emulator.ts")],
+    entryPoints: [join(ROOT, `test/support/${name}.ts`)],
     outfile,
     bundle: true,
     platform: "node",
@@ -99,7 +100,9 @@ const fmt = (ms) => ms.toFixed(1);
 async function main() {
   const dir = await mkdtemp(join(tmpdir(), "cdcreds-bench-"));
   const { startEmulator } = await loadEmulator(dir);
+  const { startOctopiaEmulator } = await loadEmulator(dir, "octopia-emulator");
   const sts = await startEmulator();
+  const octopia = await startOctopiaEmulator();
   sts.setCredentials(API_LOGIN, PASSWORD); // a token for these credentials only, else 401
   const env = { ...process.env, NO_COLOR: "1" };
   delete env.FORCE_COLOR;
@@ -107,6 +110,9 @@ async function main() {
     // The account, and a cached token, as a user would have them.
     await mustRun(cdcreds("set", "--no-verify", "--password-stdin", SELLER), { input: PASSWORD, env });
     await mustRun(cdcreds("--auth-url", sts.url, "token", SELLER), { env }, `${sts.token}\n`);
+    // An Octopia client and its cached token (the kind told once: the index then knows it).
+    await mustRun(cdcreds("--kind", "octopia", "set", "--no-verify", "--secret-stdin", CLIENT_ID), { input: PASSWORD, env });
+    await mustRun(cdcreds("--auth-url", octopia.url, "token", CLIENT_ID), { env }, `${octopia.token}\n`);
 
     /** @type {{ name: string, argv: string[], input?: string, expect?: string }[]} */
     const cases = [
@@ -115,6 +121,7 @@ async function main() {
       { name: "cdcreds --help", argv: cdcreds("--help") },
       { name: `cdcreds get ${SELLER}`, argv: cdcreds("get", SELLER), expect: `${PASSWORD}\n` },
       { name: `cdcreds token ${SELLER} (cached)`, argv: cdcreds("token", SELLER), expect: `${sts.token}\n` },
+      { name: "cdcreds token <octopia client> (cached)", argv: cdcreds("token", CLIENT_ID), expect: `${octopia.token}\n` },
       { name: `cdcreds verify ${SELLER} (emulator)`, argv: cdcreds("--auth-url", sts.url, "verify", SELLER), expect: "" },
       // The same check with nothing read from or written to the store: the request alone.
       {
@@ -136,7 +143,7 @@ async function main() {
         expect: `${PASSWORD}\n`,
       },
     ];
-    const [node, derive, help, get, token, verify, verifyStdin, nodeHttp, secretTool, python] = cases;
+    const [node, derive, help, get, token, octopiaToken, verify, verifyStdin, nodeHttp, secretTool, python] = cases;
 
     // Each case once, checked: a figure for a command that failed would mean nothing.
     for (const c of cases) await mustRun(c.argv, { env, input: c.input }, c.expect);
@@ -206,6 +213,11 @@ async function main() {
       { what: "get ≤ 1.25× bare node", holds: m(get) <= 1.25 * base, detail: `${(m(get) / base).toFixed(3)}×` },
       { what: "cached token ≤ 1.25× bare node", holds: m(token) <= 1.25 * base, detail: `${(m(token) / base).toFixed(3)}×` },
       {
+        what: "cached Octopia token ≤ 1.25× bare node",
+        holds: m(octopiaToken) <= 1.25 * base,
+        detail: `${(m(octopiaToken) / base).toFixed(3)}×`,
+      },
+      {
         what: "get faster than Python's keyring",
         holds: m(get) < m(python),
         detail: `${fmt(m(get))} vs ${fmt(m(python))} ms (${(m(get) / m(python)).toFixed(2)}×)`,
@@ -239,6 +251,7 @@ async function main() {
     }
   } finally {
     await sts.close();
+    await octopia.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -67,7 +67,7 @@ describe("program conventions", () => {
     expect(result.stdout).toMatch(/^Usage: cdcreds \[options\] \[command\]/);
     expect(result.stdout).toContain("derive <seller-login>");
     expect(result.stdout).toContain("$ cdcreds derive bestshop");
-    expect(result.stdout).toContain("Exit status: 0 ok, 1 rejected (or a seller denied)");
+    expect(result.stdout).toContain("Exit status: 0 ok, 1 rejected by Cdiscount");
   });
 
   it("prints each command's help with examples", async () => {

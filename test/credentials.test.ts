@@ -61,8 +61,8 @@ describe("resolveName", () => {
       (e: unknown) => e,
     )) as UsageError;
     expect(none.exitCode).toBe(ExitCode.Usage);
-    expect(none.message).toBe("no API login given and no account is stored for prod in the keychain store");
-    expect(none.hint).toContain("stored elsewhere: p-api (api-login, preprod, keychain)");
+    expect(none.message).toBe("no login given and no account is stored for prod in the keychain store");
+    expect(none.hint).toContain("stored elsewhere: p-api (preprod, keychain)");
   });
 });
 

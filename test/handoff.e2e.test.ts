@@ -54,13 +54,7 @@ describe("cdcreds token", () => {
     expect(box.sts.requests).toHaveLength(1);
 
     const json = await cdcreds(["token", "--json", api]);
-    expect(JSON.parse(json.stdout)).toEqual({
-      kind: "api-login",
-      apiLogin: api,
-      env: "prod",
-      token: box.sts.token,
-      expiresAt: entry!.expiresAt,
-    });
+    expect(JSON.parse(json.stdout)).toEqual({ apiLogin: api, env: "prod", token: box.sts.token, expiresAt: entry!.expiresAt });
     expect(box.sts.requests).toHaveLength(1);
     for (const output of outputs) expect(output).not.toContain(password);
   });
@@ -195,7 +189,7 @@ describe("environment credentials", () => {
     expect(await cdcreds(["token"], { env })).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
     expect(await cdcreds(["get", "--json"], { env })).toMatchObject({
       code: 0,
-      stdout: `${JSON.stringify({ kind: "api-login", apiLogin: api, password, env: "prod" })}\n`,
+      stdout: `${JSON.stringify({ apiLogin: api, password, env: "prod" })}\n`,
     });
   });
 });

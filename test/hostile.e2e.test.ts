@@ -192,8 +192,8 @@ describe("text from outside reaches the terminal escaped", () => {
       result.stdout
         .split("\n")
         .filter(Boolean)
-        .map((line) => line.split(/\s+/)[1]),
-    ).toEqual(["ACCOUNT", good]);
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(["API", good]);
     expect(result.stderr).toContain(
       "warning: the account index's entry 1 (evil\\e]0;pwned\\x07-api) is ignored: the login contains a control character (U+001B)",
     );

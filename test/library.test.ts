@@ -111,9 +111,9 @@ await getToken({ env: "staging" });
     expect(stderr).toBe("");
     const expiresAt = (out as { first: { expiresAt: string } }).first.expiresAt;
     expect(out).toEqual({
-      credentials: { kind: "api-login", apiLogin: api, password, env: "prod", source: "store" },
-      first: { kind: "api-login", apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: false },
-      second: { kind: "api-login", apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: true },
+      credentials: { apiLogin: api, password, env: "prod", source: "store" },
+      first: { apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: false },
+      second: { apiLogin: api, env: "prod", token: box.sts.token, expiresAt, fromCache: true },
     });
     expect(box.sts.requests).toHaveLength(1);
   });
@@ -135,7 +135,7 @@ await getToken({ env: "staging" });
     const { out, stderr } = await tool(code, { CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: "right" });
     expect(stderr).toBe("");
     expect(out).toEqual({
-      credentials: { kind: "api-login", apiLogin: api, password: "right", env: "prod", source: "environment" },
+      credentials: { apiLogin: api, password: "right", env: "prod", source: "environment" },
       token: box.sts.token,
       fromCache: false,
       rejected: { rejected: true, exitCode: 1 },

@@ -104,3 +104,50 @@ describe("the octopia kind's token request", () => {
     expect(kind.tokenUrl("prod").href).toBe("https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token");
   });
 });
+
+describe("the seller check (GET /seller/v2/sellers)", () => {
+  const check = (sellerId: string, token = auth.token, retries = 2) =>
+    kind.sellers!.check(token, sellerId, {
+      env: "prod",
+      apiUrl: new URL(auth.apiUrl),
+      timeoutMs: 2000,
+      retries,
+      proxyEnv: {},
+      now: () => NOW,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+
+  it("sends the token and the seller, and reads each answer", async () => {
+    auth.sellers({ "1": 200, "2": 403, "3": 401 });
+    expect(await check("1")).toEqual({ status: "valid", attempts: 1 });
+    expect(auth.sellerRequests[0]).toEqual({ path: "/seller/v2/sellers", authorization: `Bearer ${auth.token}`, sellerId: "1" });
+    expect(await check("2")).toEqual({ status: "seller-denied", detail: "HTTP 403", httpStatus: 403, attempts: 1 });
+    expect(await check("3")).toEqual({ status: "seller-denied", detail: "HTTP 401", httpStatus: 401, attempts: 1 });
+    expect(await check("4")).toEqual({ status: "seller-unknown", detail: "HTTP 404", httpStatus: 404, attempts: 1 });
+    // A call naming no seller is refused by the API (400): not a verdict on the client, so exit 4.
+    expect(await check("")).toEqual({ status: "unexpected", detail: "HTTP 400", httpStatus: 400, attempts: 1 });
+    expect(auth.sellerRequests).toHaveLength(5); // a denied or unknown seller is asked once
+  });
+
+  it("retries 429 (after its Retry-After) and 5xx, never follows a redirect, and gives up on a hang", async () => {
+    auth.retryAfter("3");
+    auth.sellers({ "1": 200 });
+    auth.sellerAnswer("429", "503", "rules");
+    expect(await check("1")).toEqual({ status: "valid", attempts: 3 });
+    expect(sleeps).toEqual([3000, 3000]);
+    auth.sellerAnswer("redirect");
+    expect(await check("1")).toMatchObject({ status: "unexpected", detail: "HTTP 302 redirect, not followed" });
+    auth.sellerAnswer("hang");
+    const hung = await kind.sellers!.check(auth.token, "1", {
+      env: "prod",
+      apiUrl: new URL(auth.apiUrl),
+      timeoutMs: 300,
+      retries: 0,
+      proxyEnv: {},
+    });
+    expect(hung).toMatchObject({ status: "unreachable", detail: expect.stringMatching(/timed out/) as unknown });
+  });
+});

@@ -396,7 +396,7 @@ describe("list, doctor, the file store", () => {
         lastVerified: expect.any(String) as unknown,
         stored: true,
       },
-      { kind: "api-login", apiLogin, env: "prod", store: "keychain", lastVerified: null, stored: true },
+      { apiLogin, env: "prod", store: "keychain", lastVerified: null, stored: true }, // as before there were two kinds
     ]);
     const table = await cdcreds(["list"]);
     expect(table.stdout).toMatch(new RegExp(`^octopia +${clientId.replace(/[.]/g, "\\.")} +prod +keychain +12345,67890 +\\d{4}-`, "m"));
@@ -407,7 +407,7 @@ describe("list, doctor, the file store", () => {
     auth.answer("401");
     const result = await cdcreds(["--kind", "octopia", "doctor", "--online"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("✓ Octopia token service: answers (HTTP 401 invalid_client to made-up credentials, as expected)");
+    expect(result.stderr).toContain("✓ token service: answers (HTTP 401 invalid_client to a made-up login, as expected)");
     expect(auth.requests[0]!.form.client_id).toBe("cdcreds doctor check");
   });
 
@@ -466,6 +466,26 @@ describe("set --kind octopia in a terminal", () => {
     expect(await run.exited).toBe(130);
     expect(secretToolLookup("cdcreds-octopia:prod", clientId)).toBeUndefined();
     expect(auth.requests).toHaveLength(0);
+  });
+});
+
+describe("--debug", () => {
+  it("tells each step, never the secret or the token", async () => {
+    const { clientId, secret } = await storedClient("debug", ["12345"]);
+    const runs = [
+      await cdcreds(["--debug", "token", "--refresh", clientId], {}, { secretExpected: true }),
+      await cdcreds(["--debug", "verify", clientId]),
+      await cdcreds(["--debug", "--kind", "octopia", "verify", "--secret-stdin", clientId, "--seller-id", "12345"], { input: secret }),
+      await cdcreds(["--debug", "set", "--secret-stdin", clientId], { input: secret }),
+    ];
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(runs[1]!.stderr).toContain("debug: attempt 1: POST 127.0.0.1:");
+    expect(runs[1]!.stderr).toContain("debug: seller 12345: valid");
+    for (const run of runs) {
+      expect(run.stderr).not.toContain(secret);
+      expect(run.stderr).not.toContain(auth.token);
+      expect(run.stderr).not.toContain(encodeURIComponent(secret));
+    }
   });
 });
 

@@ -2,8 +2,8 @@
 // What reaches the screen is searched for the typed password; Ctrl-C is tried at every step.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import { spawn } from "@lydell/node-pty";
+import { describe, expect, it } from "vitest";
 import { BIN } from "./support/cli.js";
 import { ptyRun } from "./support/pty.js";
 import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
@@ -113,7 +113,7 @@ describe("set in a terminal", () => {
       const run = terminal([command, "--password-stdin", seller]);
       expect(await run.exited).toBe(2);
       expect(run.screen).toContain(
-        "error: --secret-stdin reads a pipe, but standard input is a terminal, where the password would be echoed",
+        "error: --password-stdin reads a pipe, but standard input is a terminal, where the password would be echoed",
       );
     }
     expect(box.sts.requests).toHaveLength(0);

@@ -50,7 +50,7 @@ describe("set then get", () => {
     const get = await cdcreds(["get", seller], { keepStdout: false });
     expect(get).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });
     const json = await cdcreds(["get", "--json", api], { keepStdout: false });
-    expect(JSON.parse(json.stdout)).toEqual({ kind: "api-login", apiLogin: api, password, env: "prod" });
+    expect(JSON.parse(json.stdout)).toEqual({ apiLogin: api, password, env: "prod" });
 
     expect(secretToolLookup("cdcreds:prod", api)).toBe(password);
     const python = pythonKeyring(`sys.stdout.write(keyring.get_password("cdcreds:prod", ${JSON.stringify(api)}))`);
@@ -60,13 +60,7 @@ describe("set then get", () => {
       accounts: { lastVerified?: string }[];
     };
     expect(index.accounts).toEqual([
-      {
-        kind: "api-login",
-        apiLogin: api,
-        env: "prod",
-        store: "keychain",
-        lastVerified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
-      },
+      { apiLogin: api, env: "prod", store: "keychain", lastVerified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown },
     ]);
     await expectNowhere(password);
   });
@@ -108,7 +102,7 @@ describe("set then get", () => {
     expect(secretToolLookup("cdcreds:prod", api)).toBe(password);
     const noTty = await cdcreds(["set", seller]);
     expect(noTty).toMatchObject({ code: 2, stdout: "" });
-    expect(noTty.stderr).toContain("--secret-stdin");
+    expect(noTty.stderr).toContain("--password-stdin");
     await expectNowhere(password);
   });
 
@@ -142,7 +136,7 @@ describe("which login", () => {
     const env = { CDISCOUNT_API_LOGIN: "envshop", CDISCOUNT_API_PASSWORD: "from-env", DBUS_SESSION_BUS_ADDRESS: undefined };
     expect(await cdcreds(["get", "--json"], { env, keepStdout: false })).toMatchObject({
       code: 0,
-      stdout: '{"kind":"api-login","apiLogin":"envshop-api","password":"from-env","env":"prod"}\n',
+      stdout: '{"apiLogin":"envshop-api","password":"from-env","env":"prod"}\n',
     });
   });
 });
@@ -157,19 +151,14 @@ describe("list, delete, verify, doctor", () => {
     spawnSync("secret-tool", ["clear", "service", "cdcreds:prod", "username", gone.api]);
     const json = await cdcreds(["list", "--json"]);
     expect(JSON.parse(json.stdout)).toEqual(
-      [kept.api, gone.api].sort().map((apiLogin) => ({
-        kind: "api-login",
-        apiLogin,
-        env: "prod",
-        store: "keychain",
-        lastVerified: null,
-        stored: apiLogin === kept.api,
-      })),
+      [kept.api, gone.api]
+        .sort()
+        .map((apiLogin) => ({ apiLogin, env: "prod", store: "keychain", lastVerified: null, stored: apiLogin === kept.api })),
     );
     const text = await cdcreds(["list"]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^KIND +ACCOUNT +ENV +STORE +SELLER IDS +LAST VERIFIED +SECRET\n`));
-    expect(text.stdout).toMatch(new RegExp(`${gone.api} +prod +keychain +- +never +MISSING\n`));
+    expect(text.stdout).toMatch(new RegExp(`^API LOGIN +ENV +STORE +LAST VERIFIED +PASSWORD\n`));
+    expect(text.stdout).toMatch(new RegExp(`${gone.api} +prod +keychain +never +MISSING\n`));
     expect(text.stderr).toContain(`warning: ${gone.api} (prod) is in the account index but its password is gone`);
     await expectNowhere(p1);
     await expectNowhere(p2);
@@ -208,7 +197,7 @@ describe("list, delete, verify, doctor", () => {
     const ok = await cdcreds(["doctor", "--online"]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain("✓ keychain reachable: connected\n✓ keychain unlocked: a test entry was written and removed\n");
-    expect(ok.stderr).toContain("✓ Cdiscount token service: answers (HTTP 401 to made-up credentials, as expected)");
+    expect(ok.stderr).toContain("✓ token service: answers (HTTP 401 to a made-up login, as expected)");
     expect(ok.stderr).toContain(`token URL: ${box.sts.url}`);
     box.sts.answer("503");
     const down = await cdcreds(["doctor", "--online", "--json"]);
@@ -216,7 +205,7 @@ describe("list, delete, verify, doctor", () => {
     expect(JSON.parse(down.stdout)).toMatchObject({
       store: "keychain",
       env: "prod",
-      checks: expect.arrayContaining([expect.objectContaining({ name: "Cdiscount token service", ok: false })]) as unknown,
+      checks: expect.arrayContaining([expect.objectContaining({ name: "token service", ok: false })]) as unknown,
     });
   });
 

@@ -133,18 +133,17 @@ describe.concurrent("cdcreds verify: output options", () => {
   it("--json prints one line of JSON on stdout, with the line on stderr", async ({ sts, expect }) => {
     expect(await verify(sts, ["--password-stdin", "--json", "bestshop-api", ...FAST])).toMatchObject({
       code: 0,
-      stdout: '{"kind":"api-login","apiLogin":"bestshop-api","env":"prod","valid":true,"status":"valid","detail":"credentials valid"}\n',
+      stdout: '{"apiLogin":"bestshop-api","env":"prod","valid":true,"status":"valid","detail":"credentials valid"}\n',
       stderr: "✓ bestshop-api: credentials valid (prod)\n",
     });
     sts.answer("401");
     expect(await verify(sts, ["--password-stdin", "--json", "--env", "preprod", "bestshop", ...FAST])).toMatchObject({
       code: 1,
-      stdout: '{"kind":"api-login","apiLogin":"bestshop-api","env":"preprod","valid":false,"status":"rejected","detail":"HTTP 401"}\n',
+      stdout: '{"apiLogin":"bestshop-api","env":"preprod","valid":false,"status":"rejected","detail":"HTTP 401"}\n',
     });
     sts.answer("challenge");
     const unexpected = await verify(sts, ["--password-stdin", "--json", "bestshop", ...FAST]);
     expect(JSON.parse(unexpected.stdout)).toEqual({
-      kind: "api-login",
       apiLogin: "bestshop-api",
       env: "prod",
       valid: false,
@@ -180,8 +179,8 @@ describe.concurrent("cdcreds verify: output options", () => {
     sts.answer("503", "token");
     const result = await verify(sts, ["--password-stdin", "--debug", "--retries", "1", "bestshop"]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain("debug: verifying bestshop-api (api-login, prod) with the secret from the standard input\n");
-    expect(result.stderr).toContain(`debug: attempt 1: ${host}\n`);
+    expect(result.stderr).toContain("debug: verifying bestshop-api (prod) with the password from the standard input\n");
+    expect(result.stderr).toContain(`debug: attempt 1: GET ${host}\n`);
     expect(result.stderr).toMatch(/debug: attempt 1 failed after \d+ ms \(HTTP 503\); retrying in 500 ms\n/);
     expect(result.stderr).toMatch(/debug: answer after 2 attempt\(s\), \d+ ms: valid\n/);
     expect(result.stderr).not.toContain(sts.token);
@@ -203,7 +202,7 @@ describe.concurrent("cdcreds verify: where the credentials come from", () => {
   ])("refuses standard input %j with exit 2, before any request", async ([input, message], { sts, expect }) => {
     const result = await verify(sts, ["--password-stdin", "bestshop", ...FAST], { input });
     expect(result).toMatchObject({ code: 2, stdout: "" });
-    expect(result.stderr).toBe(`${message}hint: pipe the password in: printf %s "$PW" | cdcreds verify --secret-stdin bestshop\n`);
+    expect(result.stderr).toBe(`${message}hint: pipe the password in: printf %s "$PW" | cdcreds verify --password-stdin bestshop\n`);
     expect(sts.requests).toHaveLength(0);
   });
 
@@ -242,7 +241,7 @@ describe.concurrent("cdcreds verify: where the credentials come from", () => {
       code: 2,
       stdout: "",
       stderr:
-        "error: no API login given and no account is stored for prod in the keychain store\nhint: store one with `cdcreds set`, or give the API login as an argument or in CDCREDS_LOGIN\n",
+        "error: no login given and no account is stored for prod in the keychain store\nhint: store one with `cdcreds set`, or give the login as an argument or in CDCREDS_LOGIN\n",
     });
     expect(sts.requests).toHaveLength(0);
   });
@@ -324,7 +323,7 @@ describe.concurrent("cdcreds verify: where the password may travel", () => {
       }),
     );
     for (const output of outputs) {
-      expect(output).toContain("debug: attempt 1: ");
+      expect(output).toContain("debug: attempt 1: GET");
       expect(output).not.toContain(SENTINEL);
       expect(output).not.toContain(encoded);
       expect(output).not.toMatch(/authorization/i);

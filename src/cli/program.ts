@@ -169,7 +169,7 @@ export function buildProgram(outcome: Outcome = {}): Command {
     .addHelpText(
       "after",
       `${examples("cdcreds derive bestshop             # -> bestshop-api", "cdcreds completion bash > ~/.local/share/bash-completion/completions/cdcreds")}
-Exit status: 0 ok, 1 rejected (or a seller denied), 2 usage error, 3 no stored credentials,
+Exit status: 0 ok, 1 rejected by Cdiscount or Octopia (or a seller denied), 2 usage error, 3 no stored credentials,
 4 token service unreachable or unexpected, 5 secret store unavailable, 70 internal error,
 130 interrupted.
 `,

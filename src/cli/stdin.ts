@@ -1,8 +1,16 @@
 import { UsageError } from "../errors.js";
+import { kindField } from "../kinds/index.js";
 import { MAX_SECRET_LENGTH, secretProblem } from "../core/secret-rules.js";
 
 /** Reading stops past this many bytes: far more than any password, far less than memory. */
 const MAX_STDIN_BYTES = 64 * 1024;
+
+/** The `--secret-stdin` flag as given (`--password-stdin` is its alias), or undefined. */
+export const stdinFlagGiven = (flags: { secretStdin?: boolean; passwordStdin?: boolean }): string | undefined =>
+  flags.passwordStdin === true ? "--password-stdin" : flags.secretStdin === true ? "--secret-stdin" : undefined;
+
+/** The flag a kind's hints name: `--password-stdin` for API logins (its first name), else `--secret-stdin`. */
+export const stdinFlag = (kindId: string): string => (kindField(kindId).kind === undefined ? "--password-stdin" : "--secret-stdin");
 
 /**
  * Reads a password (or another secret, `noun`) piped on standard input: all of it, minus ONE trailing newline (`\n` or
@@ -17,12 +25,12 @@ export async function readSecretFromStdin(
   stdin: NodeJS.ReadableStream & { isTTY?: boolean },
   purpose: string,
   example: string,
-  noun = "password",
+  { noun = "password", flag = "--password-stdin" }: { noun?: string; flag?: string } = {},
 ): Promise<string> {
   const hint = `pipe the ${noun} in: ${example}`;
   if (stdin.isTTY === true) {
-    throw new UsageError(`--secret-stdin reads a pipe, but standard input is a terminal, where the ${noun} would be echoed`, {
-      hint: purpose === "store" ? `leave out --secret-stdin to type it at a masked prompt, or ${hint}` : hint,
+    throw new UsageError(`${flag} reads a pipe, but standard input is a terminal, where the ${noun} would be echoed`, {
+      hint: purpose === "store" ? `leave out ${flag} to type it at a masked prompt, or ${hint}` : hint,
     });
   }
   const chunks: Buffer[] = [];

@@ -5,7 +5,7 @@ import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { ENVIRONMENTS } from "../kinds/environment.js";
 import { errnoText, StoreError } from "../errors.js";
-import { indexKeyOf, KIND_IDS, loadKind, type KindId } from "../kinds/index.js";
+import { indexKeyOf, KIND_IDS, kindField, loadKind, type KindId } from "../kinds/index.js";
 import { STORE_IDS } from "../stores/index.js";
 import { configDir } from "../platform/paths.js";
 import { accountsPath, type AccountsDeps } from "./account-peek.js";
@@ -53,7 +53,7 @@ export const sameAccount = (a: AccountKey, b: AccountKey): boolean =>
 
 /** The entry as the file holds it: the account under its kind's key. */
 const toFile = ({ kind, account, env, store, lastVerified, sellerIds }: AccountEntry): Record<string, unknown> => ({
-  kind,
+  ...kindField(kind),
   [indexKeyOf(kind)]: account,
   env,
   store,

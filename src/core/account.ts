@@ -2,6 +2,7 @@
 // CDCREDS_LOGIN, then the only account stored for the environment; and environment credentials
 // (CDISCOUNT_API_LOGIN + CDISCOUNT_API_PASSWORD for api-login) before the store, as GH_TOKEN works for gh.
 import { NotFoundError, UsageError } from "../errors.js";
+import { kindField } from "../kinds/index.js";
 import type { CredentialKind, Environment } from "../kinds/types.js";
 import { storeName, type StoreId } from "../stores/index.js";
 import type { SecretStore } from "../stores/types.js";
@@ -56,13 +57,15 @@ export async function resolveName(inputs: AccountInputs): Promise<{ account: str
   const all = await inputs.listAccounts();
   const here = all.filter((a) => a.kind === inputs.kind.id && a.env === env && a.store === store);
   if (here.length === 1) return { account: here[0]!.account, source: "index" };
-  const give = `give the ${inputs.kind.accountNoun} as an argument or in CDCREDS_LOGIN`;
+  const give = "give the login as an argument or in CDCREDS_LOGIN";
   const kind = inputs.kind.id === "api-login" ? "" : ` ${inputs.kind.id}`;
   if (here.length > 1) {
     throw new UsageError(`several${kind} accounts are stored for ${env}: ${here.map((a) => a.account).join(", ")}`, { hint: give });
   }
-  const elsewhere = all.filter((a) => !here.includes(a)).map((a) => `${a.account} (${a.kind}, ${a.env}, ${a.store})`);
-  throw new UsageError(`no ${inputs.kind.accountNoun} given and no${kind} account is stored for ${env} in the ${store} store`, {
+  const elsewhere = all
+    .filter((a) => !here.includes(a))
+    .map((a) => `${a.account} (${[kindField(a.kind).kind, a.env, a.store].filter(Boolean).join(", ")})`);
+  throw new UsageError(`no login given and no${kind} account is stored for ${env} in the ${store} store`, {
     hint:
       elsewhere.length > 0
         ? `stored elsewhere: ${elsewhere.join(", ")}; use --kind, --env or --store, or ${give}`

@@ -56,7 +56,7 @@ export async function openAccount({ kind, options, processEnv: env, interactive,
 
 /**
  * The sellers an account acts for, for a kind with seller access: the seller-ID variable's
- * (`OCTOPIA_SELLER_ID`) with environment credentials, else those the account index keeps for it.
+ * (its `sellers.variable`) with environment credentials, else those the account index keeps for it.
  * @throws {UsageError} (exit 2) for an invalid seller ID in the variable.
  */
 export async function sellerIdsOf(

@@ -74,8 +74,8 @@ async function chooseKind(inputs: KindInputs): Promise<Kind> {
 
 /**
  * The kind for these options and that name, by {@link chooseKind}, with the index at a glance;
- * its endpoints are checked at once, so a kind with no endpoint for the environment (Octopia has
- * no documented preprod) is refused before anything is read or asked.
+ * its endpoints are checked at once, so a kind with no endpoint for the environment (none is
+ * documented for some kinds' preprod) is refused before anything is read or asked.
  * @throws {UsageError} (exit 2).
  */
 export async function resolveKind(options: GlobalOptions, processEnv: NodeJS.ProcessEnv, argument: string | undefined): Promise<Kind> {

@@ -5,11 +5,10 @@
 import type { CredentialKind, Environment } from "../kinds/types.js";
 import type { SecretStore } from "../stores/types.js";
 
-/** A token, when it stops working, and (when known) when it was issued. */
+/** A token and when it stops working. */
 export interface Token {
   token: string;
   expiresAt: Date;
-  issuedAt?: Date;
 }
 
 /** What {@link obtainToken} needs. */
@@ -19,8 +18,8 @@ export interface TokenSource {
   account: string;
   /** Where the token is cached; undefined for environment credentials, whose tokens are never stored. */
   cache: SecretStore | undefined;
-  /** Asks the token service for a new token; throws the typed error when it cannot. */
-  fetchToken: () => Promise<Token>;
+  /** Asks the token service for a new token (and when it was issued); throws the typed error when it cannot. */
+  fetchToken: () => Promise<Token & { issuedAt?: Date }>;
   now: () => Date;
   /** Ignore the cache and get a new token. */
   refresh?: boolean;
@@ -38,7 +37,7 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2
 export function parseCachedToken(raw: string | undefined, kind: CredentialKind): Token | undefined {
   if (raw === undefined) return undefined;
   try {
-    const value = JSON.parse(raw) as { token?: unknown; expiresAt?: unknown; issuedAt?: unknown };
+    const value = JSON.parse(raw) as { token?: unknown; expiresAt?: unknown };
     if (
       typeof value.token !== "string" ||
       !kind.isToken(value.token) ||
@@ -47,11 +46,7 @@ export function parseCachedToken(raw: string | undefined, kind: CredentialKind):
     )
       return undefined;
     const expiresAt = new Date(value.expiresAt);
-    if (Number.isNaN(expiresAt.getTime())) return undefined;
-    const issuedAt = typeof value.issuedAt === "string" && ISO_8601.test(value.issuedAt) ? new Date(value.issuedAt) : undefined;
-    // An issue time that is not before the expiry says nothing of the lifetime.
-    const lifetimeKnown = issuedAt !== undefined && issuedAt.getTime() < expiresAt.getTime();
-    return lifetimeKnown ? { token: value.token, expiresAt, issuedAt } : { token: value.token, expiresAt };
+    return Number.isNaN(expiresAt.getTime()) ? undefined : { token: value.token, expiresAt };
   } catch {
     return undefined;
   }
@@ -62,22 +57,39 @@ export function parseCachedToken(raw: string | undefined, kind: CredentialKind):
  * can live: an expiry further ahead was not written by cdcreds (or the clock went back) and is not
  * trusted, or an entry saying "9999" would be served forever.
  */
-function isFresh(token: Token, now: Date, kind: CredentialKind): boolean {
+function isFresh(token: Token, now: Date, kind: CredentialKind, lifetimeMs: number): boolean {
   const left = token.expiresAt.getTime() - now.getTime();
-  const lifetime = token.issuedAt === undefined ? 0 : token.expiresAt.getTime() - token.issuedAt.getTime();
-  return left > kind.minRemainingMs(lifetime) && left <= kind.maxTokenLifetimeMs;
+  return left > Math.max(kind.minRemainingMs, kind.minRemainingShare * lifetimeMs) && left <= kind.maxTokenLifetimeMs;
+}
+
+/** The lifetime a cached entry's `issuedAt` tells (0 when it has none, or one after the expiry). */
+function cachedLifetimeMs(raw: string, expiresAt: Date): number {
+  try {
+    const { issuedAt } = JSON.parse(raw) as { issuedAt?: unknown };
+    if (typeof issuedAt !== "string" || !ISO_8601.test(issuedAt)) return 0;
+    return Math.max(0, expiresAt.getTime() - new Date(issuedAt).getTime()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Stores a token just issued, under the kind's public layout. */
-export async function cacheToken(store: SecretStore, kind: CredentialKind, env: Environment, account: string, token: Token): Promise<void> {
+export async function cacheToken(
+  store: SecretStore,
+  kind: CredentialKind,
+  env: Environment,
+  account: string,
+  token: Token & { issuedAt?: Date },
+): Promise<void> {
   const entry = { token: token.token, expiresAt: token.expiresAt.toISOString(), issuedAt: token.issuedAt?.toISOString() };
   await store.set(kind.tokenService(env), account, JSON.stringify(entry));
 }
 
 async function readFresh(source: TokenSource): Promise<Token | undefined> {
   if (source.cache === undefined || source.refresh === true) return undefined;
-  const cached = parseCachedToken(await source.cache.get(source.kind.tokenService(source.env), source.account), source.kind);
-  return cached !== undefined && isFresh(cached, source.now(), source.kind) ? cached : undefined;
+  const raw = await source.cache.get(source.kind.tokenService(source.env), source.account);
+  const cached = parseCachedToken(raw, source.kind);
+  return cached !== undefined && isFresh(cached, source.now(), source.kind, cachedLifetimeMs(raw!, cached.expiresAt)) ? cached : undefined;
 }
 
 /**
@@ -94,7 +106,7 @@ export async function obtainToken(source: TokenSource): Promise<Token & { fromCa
     if (again !== undefined) return { ...again, fromCache: true };
     const fresh = await source.fetchToken();
     if (source.cache !== undefined) await cacheToken(source.cache, source.kind, source.env, source.account, fresh);
-    return { token: fresh.token, expiresAt: fresh.expiresAt, issuedAt: fresh.issuedAt, fromCache: false };
+    return { token: fresh.token, expiresAt: fresh.expiresAt, fromCache: false };
   };
   return source.exclusive === undefined ? refresh() : source.exclusive(refresh);
 }

@@ -28,6 +28,12 @@ export type Kind = CredentialKind & { readonly id: KindId };
 /** Every kind's id, the default (`api-login`) first. */
 export const KIND_IDS = Object.keys(KINDS) as [KindId, ...KindId[]];
 
+/**
+ * The `kind` field of JSON output and of the account index: none for the default kind, whose
+ * output predates kinds and keeps its shape (`{"apiLogin",...}`), so scripts written for it still work.
+ */
+export const kindField = (id: string): { kind?: string } => (id === KIND_IDS[0] ? {} : { kind: id });
+
 /** The account index's field naming an account of that kind. */
 export const indexKeyOf = (id: KindId): string => KINDS[id].indexKey;
 

@@ -78,8 +78,12 @@ export interface CredentialKind {
   readonly variables: { account: string; secret: string; token: string };
   /** The longest a token lives: a cached expiry further ahead is not trusted. */
   readonly maxTokenLifetimeMs: number;
-  /** A cached token is handed out only while more than this is left of it (its whole lifetime given, 0 when unknown). */
-  minRemainingMs(lifetimeMs: number): number;
+  /** A cached token is handed out only while more than this is left of it... */
+  readonly minRemainingMs: number;
+  /** ...and more than this share of its lifetime (0 to 1), when the lifetime is known. */
+  readonly minRemainingShare: number;
+  /** How its token service is asked, for `--debug`. */
+  readonly tokenMethod: "GET" | "POST";
   /** How `--json` output names the account and its secret: "apiLogin" and "password". */
   readonly jsonKeys: { account: string; secret: string };
   /** Present when accounts act for sellers named by ID. */

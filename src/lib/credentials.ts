@@ -34,7 +34,8 @@ type Source = "environment" | "store";
 
 /** An API login and its password, as {@link getCredentials} returns them. */
 export interface ApiCredentials {
-  kind: "api-login";
+  /** Absent: API logins came first, and their shape is kept (an Octopia client's says `"octopia"`). */
+  kind?: undefined;
   apiLogin: string;
   password: string;
   env: Environment;
@@ -54,7 +55,8 @@ export interface OctopiaCredentials {
 
 /** A token as {@link getToken} returns it for an API login. */
 export interface ApiToken {
-  kind: "api-login";
+  /** Absent, as in {@link ApiCredentials}. */
+  kind?: undefined;
   apiLogin: string;
   env: Environment;
   token: string;
@@ -102,7 +104,7 @@ export async function getCredentials(options: CredentialOptions = {}): Promise<A
   const opened = await openAccount(request);
   const secret = await opened.secret();
   const { env } = request.options;
-  if (request.kind.id === "api-login") return { kind: "api-login", apiLogin: opened.account, password: secret, env, source: opened.source };
+  if (request.kind.sellers === undefined) return { apiLogin: opened.account, password: secret, env, source: opened.source };
   const sellerIds = await sellerIdsOf(request.kind, opened, request.options, request.processEnv);
   return { kind: "octopia", clientId: opened.account, clientSecret: secret, sellerIds, env, source: opened.source };
 }
@@ -128,7 +130,7 @@ export async function getToken(
   const opened = await openAccount(request);
   const { token, expiresAt, fromCache } = await issueToken(request, opened, { refresh: refresh === true });
   const { env } = request.options;
-  if (kind.sellers === undefined) return { kind: "api-login", apiLogin: opened.account, env, token, expiresAt, fromCache };
+  if (kind.sellers === undefined) return { apiLogin: opened.account, env, token, expiresAt, fromCache };
   const sellerId = chooseSeller(kind, asked, await sellerIdsOf(kind, opened, request.options, request.processEnv));
   return {
     kind: "octopia",

@@ -97,7 +97,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
         return void res.writeHead(302, { location: "/elsewhere" }).end();
       case "rules": {
         if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { message: "Unauthorized" });
-        if (sellerId === undefined) return json(res, 400, { message: "The SellerId header is required" });
+        if (sellerId === undefined || sellerId === "") return json(res, 400, { message: "The SellerId header is required" });
         const status = sellerStatuses[sellerId] ?? 404;
         return json(res, status, status === 200 ? { items: [{ sellerId, name: "Best Shop" }] } : { message: `HTTP ${status}` });
       }

@@ -1,6 +1,7 @@
 import { removeAccount } from "../../core/account-index.js";
 import { NotFoundError } from "../../errors.js";
 import { openStore, storeName } from "../../stores/index.js";
+import { kindField } from "../../kinds/index.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /**
@@ -27,7 +28,7 @@ export async function deleteAccount(ctx: CommandContext, argument: string): Prom
   else ctx.ui.success(`${account} (${env}): removed the ${removed} from ${where}`);
   return {
     stdout: json
-      ? `${JSON.stringify({ kind: kind.id, [kind.jsonKeys.account]: account, env, store: ctx.options.store, [kind.jsonKeys.secret]: secret, token, indexed })}\n`
+      ? `${JSON.stringify({ ...kindField(kind.id), [kind.jsonKeys.account]: account, env, store: ctx.options.store, [kind.jsonKeys.secret]: secret, token, indexed })}\n`
       : "",
   };
 }

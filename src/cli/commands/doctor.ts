@@ -46,11 +46,10 @@ async function indexCheck(ctx: CommandContext): Promise<Check> {
 }
 
 /** Asks a token service about made-up credentials: a rejection proves it answers, without any real account. */
-async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL): Promise<Check> {
+async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL, name: string): Promise<Check> {
   const answer = await kind.requestToken(kind.madeUpCredentials(), tokenRequest(ctx.options, ctx.processEnv));
-  const name = `${kind.serviceName} token service`;
-  if (answer.status === "rejected") return { name, ok: true, detail: `answers (${answer.detail} to made-up credentials, as expected)` };
-  if (answer.status === "valid") return { name, ok: true, detail: "answers (it even accepted made-up credentials)" };
+  if (answer.status === "rejected") return { name, ok: true, detail: `answers (${answer.detail} to a made-up login, as expected)` };
+  if (answer.status === "valid") return { name, ok: true, detail: "answers (it even accepted a made-up login)" };
   return {
     name,
     ok: false,
@@ -62,7 +61,7 @@ async function onlineCheck(ctx: CommandContext, kind: CredentialKind, url: URL):
 /**
  * The kinds whose token services doctor looks at, with their URLs: the one asked for (`--kind`),
  * or the one a replaced URL is for (the kind rule's); else every kind with a service for the
- * environment (Octopia documents no preprod one).
+ * environment (a kind may document none for preprod).
  */
 async function kindsToCheck(ctx: CommandContext): Promise<{ kind: CredentialKind; url: URL }[]> {
   const { env, authUrl } = ctx.options;
@@ -90,7 +89,10 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   const services = await kindsToCheck(ctx);
   const { description, checks } = await storeChecks(ctx);
   const index = await indexCheck(ctx);
-  const online = flags.online === true ? await Promise.all(services.map(({ kind, url }) => onlineCheck(ctx, kind, url))) : undefined;
+  // One service is "the token service"; with several, each is named by whose it is.
+  const nameOf = (kind: CredentialKind) => (services.length === 1 ? "token service" : `${kind.serviceName} token service`);
+  const online =
+    flags.online === true ? await Promise.all(services.map(({ kind, url }) => onlineCheck(ctx, kind, url, nameOf(kind)))) : undefined;
   const allKinds = await Promise.all(KIND_IDS.map(loadKind));
   const fromEnv = allKinds.flatMap((kind) => {
     const credentials = environmentCredentials(kind, ctx.processEnv);
@@ -126,7 +128,8 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   }
   ui.info(`environment: ${env}`);
   const replaced = ctx.options.authUrl === undefined ? "" : " (replaced by --auth-url or CDCREDS_AUTH_URL)";
-  for (const { kind, url } of services) ui.info(`${kind.serviceName} token URL: ${url.href}${replaced}`);
+  for (const { kind, url } of services)
+    ui.info(`${services.length === 1 ? "token URL" : `${kind.serviceName} token URL`}: ${url.href}${replaced}`);
   for (const { kind, account } of fromEnv) {
     ui.note(
       `${kind.variables.account} and ${kind.variables.secret} are set (${account}): get, verify, token and exec use them, not the store`,

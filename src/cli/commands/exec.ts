@@ -18,7 +18,7 @@ export interface ExecFlags {
 /**
  * `cdcreds exec [--login L] -- <command> [args...]`: runs the command with the account's
  * credentials in its environment (CDISCOUNT_API_LOGIN, CDISCOUNT_API_PASSWORD, CDISCOUNT_API_TOKEN,
- * or the OCTOPIA_* of a client: the only place cdcreds ever puts a secret in an environment), and
+ * or another kind's variables: the only place cdcreds ever puts a secret in an environment), and
  * exits with its status.
  */
 export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags): Promise<CommandResult> {

@@ -1,4 +1,5 @@
 import { openAccount, sellerIdsOf } from "../../core/credentials.js";
+import { kindField } from "../../kinds/index.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /**
@@ -18,7 +19,7 @@ export async function get(ctx: CommandContext, argument: string | undefined): Pr
   if (!ctx.options.json) return { stdout: `${secret}\n` };
   const sellerIds = kind.sellers === undefined ? undefined : await sellerIdsOf(kind, opened, ctx.options, ctx.processEnv);
   const record = {
-    kind: kind.id,
+    ...kindField(kind.id),
     [kind.jsonKeys.account]: opened.account,
     [kind.jsonKeys.secret]: secret,
     ...(sellerIds && { sellerIds }),

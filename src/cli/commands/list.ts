@@ -1,7 +1,7 @@
 import { type CommandContext, type CommandResult, storeDeps } from "../context.js";
 import { CdcredsError } from "../../errors.js";
 import { readAccountIndex, type AccountEntry } from "../../core/account-index.js";
-import { KIND_IDS, loadKind } from "../../kinds/index.js";
+import { KIND_IDS, kindField, loadKind } from "../../kinds/index.js";
 import { openStore } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
@@ -17,17 +17,25 @@ const shellWord = (name: string): string => (/^[\w@.-]+$/.test(name) ? name : `'
 
 const shortTime = (iso: string | undefined): string => (iso === undefined ? "never" : `${iso.slice(0, 16).replace("T", " ")} UTC`);
 
+/**
+ * The table. With API logins only, it is the one cdcreds printed before there were two kinds;
+ * with another kind, KIND and SELLER IDS columns are added.
+ */
 function table(rows: Row[]): string {
+  const mixed = rows.some((r) => r.kind !== KIND_IDS[0]);
   const cells = rows.map((r) => [
-    r.kind,
+    ...(mixed ? [r.kind] : []),
     escapeText(r.account),
     r.env,
     r.store,
-    r.sellerIds === undefined ? "-" : r.sellerIds.join(","),
+    ...(mixed ? [r.sellerIds === undefined ? "-" : r.sellerIds.join(",")] : []),
     shortTime(r.lastVerified),
     r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING",
   ]);
-  const all = [["KIND", "ACCOUNT", "ENV", "STORE", "SELLER IDS", "LAST VERIFIED", "SECRET"], ...cells];
+  const header = mixed
+    ? ["KIND", "ACCOUNT", "ENV", "STORE", "SELLER IDS", "LAST VERIFIED", "SECRET"]
+    : ["API LOGIN", "ENV", "STORE", "LAST VERIFIED", "PASSWORD"];
+  const all = [header, ...cells];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
   return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
 }
@@ -72,7 +80,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     return {
       stdout: jsonLine(
         rows.map((r) => ({
-          kind: r.kind,
+          ...kindField(r.kind),
           [kinds.get(r.kind)!.jsonKeys.account]: r.account,
           env: r.env,
           store: r.store,

@@ -6,9 +6,10 @@ import { cacheToken } from "../../core/token-cache.js";
 import { RejectedError, ServiceError, UsageError } from "../../errors.js";
 import type { CredentialKind, TokenAnswer } from "../../kinds/types.js";
 import { openStore, storeName } from "../../stores/index.js";
+import { kindField } from "../../kinds/index.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { startSpinner } from "../spinner.js";
-import { readSecretFromStdin } from "../stdin.js";
+import { readSecretFromStdin, stdinFlag, stdinFlagGiven } from "../stdin.js";
 
 /** The flags of `cdcreds set`. */
 export interface SetFlags {
@@ -27,7 +28,7 @@ const TRIES = 3;
 /** How to store a secret from a script, for hints. */
 const stdinHint = (kind: CredentialKind): string =>
   kind.id === "api-login"
-    ? 'printf %s "$PW" | cdcreds set --secret-stdin bestshop'
+    ? 'printf %s "$PW" | cdcreds set --password-stdin bestshop'
     : `printf %s "$SECRET" | cdcreds set --kind ${kind.id} --secret-stdin '<${kind.accountNoun}>'`;
 
 type Issued = Extract<TokenAnswer, { status: "valid" }>;
@@ -92,10 +93,11 @@ async function readSecret(
   ctx: CommandContext,
   kind: CredentialKind,
   account: string,
-  fromStdin: boolean,
+  fromStdin: string | undefined,
   rejected: Set<string>,
 ): Promise<string> {
-  if (fromStdin) return readSecretFromStdin(ctx.stdin, "store", stdinHint(kind), kind.prompts.secret.toLowerCase());
+  if (fromStdin !== undefined)
+    return readSecretFromStdin(ctx.stdin, "store", stdinHint(kind), { noun: kind.prompts.secret.toLowerCase(), flag: fromStdin });
   const { askSecret } = await import("../prompt.js");
   // Each refusal is said on its own line and asked again at a new, empty prompt: the prompt's own
   // validation would keep the masked text, and the next password typed would be appended to it.
@@ -170,12 +172,12 @@ async function checkSellers(ctx: CommandContext, kind: CredentialKind, account: 
  */
 export async function set(ctx: CommandContext, argument: string | undefined, flags: SetFlags): Promise<CommandResult> {
   const { env, json } = ctx.options;
-  const fromStdin = flags.secretStdin === true || flags.passwordStdin === true;
+  const fromStdin = stdinFlagGiven(flags);
   const kind = await kindOf(ctx, argument);
   const secretNoun = kind.prompts.secret.toLowerCase();
-  if (!fromStdin && !ctx.ui.interactive) {
+  if (fromStdin === undefined && !ctx.ui.interactive) {
     throw new UsageError(`a ${secretNoun} is needed but ${ctx.ui.notInteractiveReason} to ask for it`, {
-      hint: `use --secret-stdin: ${stdinHint(kind)}`,
+      hint: `use ${stdinFlag(kind.id)}: ${stdinHint(kind)}`,
     });
   }
   if (argument !== undefined) kind.accountName(argument); // a bad name fails before anything else
@@ -199,7 +201,8 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
       ctx.ui.redact(issued.token);
       break;
     }
-    if (fromStdin || attempt >= TRIES) throw new RejectedError(`${answer.message}; nothing was stored`, { hint: answer.hint });
+    if (fromStdin !== undefined || attempt >= TRIES)
+      throw new RejectedError(`${answer.message}; nothing was stored`, { hint: answer.hint });
     ctx.ui.error(answer.message, answer.hint);
     ctx.ui.info(`try again (${attempt + 1} of ${TRIES}), or press Ctrl-C to stop`);
     rejected.add(secret);
@@ -238,7 +241,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   if (notice !== undefined) ctx.ui.note(notice);
   if (!json) return { stdout: "" };
   const record = {
-    kind: kind.id,
+    ...kindField(kind.id),
     [kind.jsonKeys.account]: account,
     env,
     store: ctx.options.store,

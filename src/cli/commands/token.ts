@@ -1,4 +1,5 @@
 import { chooseSeller, issueToken, openAccount, replacedServiceNotice, sellerIdsOf } from "../../core/credentials.js";
+import { kindField } from "../../kinds/index.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /** The flags of `cdcreds token`. */
@@ -42,7 +43,7 @@ export async function token(ctx: CommandContext, login: string | undefined, flag
   );
   if (!options.json) return { stdout: `${issued.token}\n` };
   const record: Record<string, unknown> = {
-    kind: kind.id,
+    ...kindField(kind.id),
     [kind.jsonKeys.account]: account,
     env: options.env,
     token: issued.token,

@@ -2,11 +2,11 @@ import { resolveName } from "../../core/account.js";
 import { chooseSeller, listAccounts, openAccount, replacedServiceNotice, sellerIdsOf, tokenRequest } from "../../core/credentials.js";
 import { cacheToken } from "../../core/token-cache.js";
 import { ExitCode, type CdcredsError } from "../../errors.js";
-import type { Kind } from "../../kinds/index.js";
+import { kindField, type Kind } from "../../kinds/index.js";
 import type { CredentialKind, SellerAnswer, TokenAnswer } from "../../kinds/types.js";
 import type { SecretStore } from "../../stores/types.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
-import { readSecretFromStdin } from "../stdin.js";
+import { readSecretFromStdin, stdinFlagGiven } from "../stdin.js";
 
 /** The flags of `cdcreds verify`. */
 export interface VerifyFlags {
@@ -34,10 +34,10 @@ async function readCredentials(
   ctx: CommandContext,
   kind: CredentialKind,
   argument: string | undefined,
-  fromStdin: boolean,
+  fromStdin: string | undefined,
 ): Promise<Checked> {
   const { options, processEnv: env } = ctx;
-  if (fromStdin) {
+  if (fromStdin !== undefined) {
     const { account } = await resolveName({
       kind,
       argument,
@@ -50,9 +50,9 @@ async function readCredentials(
       ctx.stdin,
       "verify",
       kind.id === "api-login"
-        ? 'printf %s "$PW" | cdcreds verify --secret-stdin bestshop'
+        ? 'printf %s "$PW" | cdcreds verify --password-stdin bestshop'
         : `printf %s "$SECRET" | cdcreds verify --kind ${kind.id} --secret-stdin '<${kind.accountNoun}>'`,
-      kind.prompts.secret.toLowerCase(),
+      { noun: kind.prompts.secret.toLowerCase(), flag: fromStdin },
     );
     return { account, secret, source: "standard input", store: undefined };
   }
@@ -117,22 +117,17 @@ async function checkSellers(ctx: CommandContext, kind: CredentialKind, token: st
 export async function verify(ctx: CommandContext, argument: string | undefined, flags: VerifyFlags): Promise<CommandResult> {
   const kind = await kindOf(ctx, argument);
   const askedSellers = (flags.sellerId ?? []).map((id) => chooseSeller(kind, id, [])!);
-  const { account, secret, source, store } = await readCredentials(
-    ctx,
-    kind,
-    argument,
-    flags.secretStdin === true || flags.passwordStdin === true,
-  );
+  const { account, secret, source, store } = await readCredentials(ctx, kind, argument, stdinFlagGiven(flags));
   ctx.ui.redact(secret);
   const { env, timeoutMs, retries } = ctx.options;
   const url = kind.tokenUrl(env, ctx.options.authUrl);
-  ctx.ui.debug(`verifying ${account} (${kind.id}, ${env}) with the secret from the ${source}`);
+  ctx.ui.debug(`verifying ${account} (${env}) with the ${kind.prompts.secret.toLowerCase()} from the ${source}`);
   ctx.ui.debug(`token service ${url.protocol}//${url.host}, timeout ${timeoutMs / 1000} s, up to ${retries} retries`);
   const started = Date.now();
   const answer = await kind.requestToken(
     { account, secret },
     tokenRequest(ctx.options, ctx.processEnv, ({ attempt, delayMs, reason, elapsedMs }) => {
-      if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: ${url.host}`);
+      if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: ${kind.tokenMethod} ${url.host}`);
       else ctx.ui.debug(`attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
     }),
   );
@@ -181,7 +176,7 @@ function json(kind: CredentialKind, account: string, env: string, answer: TokenA
   const status = answer.status !== "valid" ? answer.status : (failed?.answer.status ?? "valid");
   const detailOf = (a: TokenAnswer | SellerAnswer): string => (a.status === "valid" ? "credentials valid" : a.detail);
   const record: Record<string, unknown> = {
-    kind: kind.id,
+    ...kindField(kind.id),
     [kind.jsonKeys.account]: account,
     env,
     valid: status === "valid",

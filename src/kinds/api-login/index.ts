@@ -22,7 +22,9 @@ export const kind: CredentialKind = {
   variables: { account: "CDISCOUNT_API_LOGIN", secret: "CDISCOUNT_API_PASSWORD", token: "CDISCOUNT_API_TOKEN" },
   maxTokenLifetimeMs: 48 * 60 * 60 * 1000,
   // A token lives 48 hours: it is replaced with an hour left, so a caller never gets one about to die.
-  minRemainingMs: () => 60 * 60 * 1000,
+  minRemainingMs: 60 * 60 * 1000,
+  minRemainingShare: 0,
+  tokenMethod: "GET",
   jsonKeys: { account: "apiLogin", secret: "password" },
   isToken: (token) => TOKEN.test(token),
   serviceHosts: Object.values(TOKEN_URLS).map((url) => new URL(url).hostname),

@@ -21,7 +21,9 @@ export const kind: CredentialKind = {
   // Seen: 300 s and 7200 s. An expiry further than a day ahead was not written by cdcreds.
   maxTokenLifetimeMs: 24 * 60 * 60 * 1000,
   // Lifetimes vary (300 s, 7200 s): a token is renewed with a tenth of its life left, or a minute.
-  minRemainingMs: (lifetimeMs) => Math.max(60 * 1000, lifetimeMs / 10),
+  minRemainingMs: 60 * 1000,
+  minRemainingShare: 0.1,
+  tokenMethod: "POST",
   jsonKeys: { account: "clientId", secret: "clientSecret" },
   sellers: {
     variable: "OCTOPIA_SELLER_ID",
