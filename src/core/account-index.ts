@@ -8,12 +8,12 @@ import { errnoText, StoreError } from "../errors.js";
 import { indexKeyOf, KIND_IDS, kindField, loadKind, type KindId } from "../kinds/index.js";
 import { STORE_IDS } from "../stores/index.js";
 import { configDir } from "../platform/paths.js";
-import { accountsPath, type AccountsDeps } from "./account-peek.js";
-
-export { accountsPath, type AccountsDeps } from "./account-peek.js";
 import { ensurePrivateDir, writeFileAtomic } from "../platform/atomic-write.js";
 import { acquireLock } from "../platform/file-lock.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../platform/own-files.js";
+import { accountsPath, type AccountsDeps } from "./account-peek.js";
+
+export { accountsPath, type AccountsDeps } from "./account-peek.js";
 
 // zod's tree-shakable form: the bundle keeps only what these schemas use, about 45 kB, where the
 // whole of zod measured ~60 ms to load. Its messages come from the English locale.
@@ -119,10 +119,14 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
       throw notAnIndex([{ path: [key], message: `expected the ${id} account's name, a non-empty string` }], ["accounts", String(i)]);
     }
     const kind = kinds.get(id)!;
-    const problem =
-      kind.storedNameProblem(account) ??
-      sellerIds?.map((s) => kind.sellers?.idProblem(s) ?? undefined).find((p) => p !== undefined) ??
-      (sellerIds !== undefined && kind.sellers === undefined ? `a ${id} account has no seller IDs` : undefined);
+    const { sellers } = kind;
+    const sellerProblem =
+      sellerIds === undefined
+        ? undefined
+        : sellers === undefined
+          ? `a ${id} account has no seller IDs`
+          : sellerIds.map((s) => sellers.idProblem(s)).find((p) => p !== undefined);
+    const problem = kind.storedNameProblem(account) ?? sellerProblem;
     if (problem !== undefined) {
       invalid.push({ position: i + 1, account, problem, raw });
       return;

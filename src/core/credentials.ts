@@ -59,12 +59,12 @@ export async function openAccount({ kind, options, processEnv: env, interactive,
  * (its `sellers.variable`) with environment credentials, else those the account index keeps for it.
  * @throws {UsageError} (exit 2) for an invalid seller ID in the variable.
  */
-export async function sellerIdsOf(
+export function sellerIdsOf(
   kind: CredentialKind,
   { account, source }: Pick<Account, "account" | "source">,
   options: GlobalOptions,
   processEnv: NodeJS.ProcessEnv,
-): Promise<string[]> {
+): string[] {
   const sellers = kind.sellers;
   if (sellers === undefined) return [];
   if (source === "environment") {
@@ -74,7 +74,7 @@ export async function sellerIdsOf(
     if (problem !== undefined) throw new UsageError(`${sellers.variable}: ${problem}`);
     return [id];
   }
-  const entry = (await peekAccounts({ processEnv })).find(
+  const entry = peekAccounts({ processEnv }).find(
     (a) => a.kind === kind.id && a.account === account && a.env === options.env && a.store === options.store,
   );
   return (entry?.sellerIds ?? []).filter((id) => sellers.idProblem(id) === undefined);

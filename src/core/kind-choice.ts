@@ -18,7 +18,7 @@ interface KindInputs {
   env: Environment;
   store: StoreId;
   /** The stored accounts, at a glance (account-peek.ts). */
-  stored: () => Promise<PeekedAccount[]>;
+  stored: () => PeekedAccount[];
 }
 
 /** True when both credential variables of the kind are set. */
@@ -44,10 +44,10 @@ async function chooseKind(inputs: KindInputs): Promise<Kind> {
   const kinds = await Promise.all(KIND_IDS.map(loadKind));
   const fromLogin = inputs.processEnv.CDCREDS_LOGIN;
   const name = inputs.argument ?? (fromLogin === "" ? undefined : fromLogin);
-  const here = async () => (await inputs.stored()).filter((a) => a.env === inputs.env && a.store === inputs.store);
+  const here = () => inputs.stored().filter((a) => a.env === inputs.env && a.store === inputs.store);
   const choose = "say which with --kind (or CDCREDS_KIND)";
   if (name !== undefined) {
-    const accounts = await here();
+    const accounts = here();
     const storedAs = kinds.filter((kind) => {
       const account = nameIn(kind, name);
       return account !== undefined && accounts.some((a) => a.kind === kind.id && a.account === account);
@@ -66,7 +66,7 @@ async function chooseKind(inputs: KindInputs): Promise<Kind> {
   }
   if (fromEnv.length === 1) return fromEnv[0]!;
   if (name === undefined) {
-    const storedKinds = new Set((await here()).map((a) => a.kind));
+    const storedKinds = new Set(here().map((a) => a.kind));
     if (storedKinds.size === 1) return loadKind([...storedKinds][0]!);
   }
   return kinds[0]!;

@@ -105,7 +105,7 @@ export async function getCredentials(options: CredentialOptions = {}): Promise<A
   const secret = await opened.secret();
   const { env } = request.options;
   if (request.kind.sellers === undefined) return { apiLogin: opened.account, password: secret, env, source: opened.source };
-  const sellerIds = await sellerIdsOf(request.kind, opened, request.options, request.processEnv);
+  const sellerIds = sellerIdsOf(request.kind, opened, request.options, request.processEnv);
   return { kind: "octopia", clientId: opened.account, clientSecret: secret, sellerIds, env, source: opened.source };
 }
 
@@ -131,7 +131,7 @@ export async function getToken(
   const { token, expiresAt, fromCache } = await issueToken(request, opened, { refresh: refresh === true });
   const { env } = request.options;
   if (kind.sellers === undefined) return { apiLogin: opened.account, env, token, expiresAt, fromCache };
-  const sellerId = chooseSeller(kind, asked, await sellerIdsOf(kind, opened, request.options, request.processEnv));
+  const sellerId = chooseSeller(kind, asked, sellerIdsOf(kind, opened, request.options, request.processEnv));
   return {
     kind: "octopia",
     clientId: opened.account,

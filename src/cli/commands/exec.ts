@@ -48,7 +48,7 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
     delete childEnv[name];
   Object.assign(childEnv, kind.exports({ account: opened.account, secret }, token));
   if (sellerVariable !== undefined) {
-    const sellerId = chooseSeller(kind, flags.sellerId, await sellerIdsOf(kind, opened, options, env));
+    const sellerId = chooseSeller(kind, flags.sellerId, sellerIdsOf(kind, opened, options, env));
     if (sellerId !== undefined) childEnv[sellerVariable] = sellerId;
   }
   ui.debug(`running ${command} as ${opened.account} (${kind.id}, ${options.env})`);

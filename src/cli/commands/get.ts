@@ -17,7 +17,7 @@ export async function get(ctx: CommandContext, argument: string | undefined): Pr
     `${opened.account} (${kind.id}, ${env}): secret from the ${opened.source === "environment" ? `${accountVariable}/${secretVariable} variables` : `${store} store`}`,
   );
   if (!ctx.options.json) return { stdout: `${secret}\n` };
-  const sellerIds = kind.sellers === undefined ? undefined : await sellerIdsOf(kind, opened, ctx.options, ctx.processEnv);
+  const sellerIds = kind.sellers === undefined ? undefined : sellerIdsOf(kind, opened, ctx.options, ctx.processEnv);
   const record = {
     ...kindField(kind.id),
     [kind.jsonKeys.account]: opened.account,

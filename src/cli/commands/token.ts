@@ -50,7 +50,7 @@ export async function token(ctx: CommandContext, login: string | undefined, flag
     expiresAt,
   };
   if (kind.sellers !== undefined) {
-    const sellerId = chooseSeller(kind, flags.sellerId, await sellerIdsOf(kind, opened, options, ctx.processEnv));
+    const sellerId = chooseSeller(kind, flags.sellerId, sellerIdsOf(kind, opened, options, ctx.processEnv));
     record.sellerId = sellerId ?? null;
     record.headers = kind.sellers.headers(issued.token, sellerId);
   }

@@ -143,7 +143,7 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
       const sellerIds =
         askedSellers.length > 0
           ? askedSellers
-          : await sellerIdsOf(kind, { account, source: source === "environment" ? "environment" : "store" }, ctx.options, ctx.processEnv);
+          : sellerIdsOf(kind, { account, source: source === "environment" ? "environment" : "store" }, ctx.options, ctx.processEnv);
       sellers = await checkSellers(ctx, kind, answer.token, sellerIds);
       // A denied or unknown seller (exit 1) says more than one the API did not answer for (4).
       const failed = sellers.filter((s) => s.answer.status !== "valid").sort((a, b) => rank(a.answer) - rank(b.answer))[0];
