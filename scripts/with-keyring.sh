@@ -5,13 +5,13 @@
 set -euo pipefail
 
 missing=()
-for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
+for tool in dbus-run-session gnome-keyring-daemon secret-tool pass gpg git; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 /usr/bin/python3 -c 'import keyring' 2>/dev/null || missing+=("python3-keyring")
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "error: missing for the keychain tests: ${missing[*]}" >&2
-  echo "hint: apt-get install -y --no-install-recommends gnome-keyring dbus libsecret-tools python3-keyring" >&2
+  echo "error: missing for the keychain and pass tests: ${missing[*]}" >&2
+  echo "hint: apt-get install -y --no-install-recommends gnome-keyring dbus libsecret-tools python3-keyring pass git" >&2
   exit 1
 fi
 

@@ -50,7 +50,7 @@ describe.each([
     "a CDCREDS_STORE that does not exist",
     { CDCREDS_STORE: "vault" },
     [],
-    /^error: unknown store "vault" from CDCREDS_STORE: use keychain or file$/m,
+    /^error: unknown store "vault" from CDCREDS_STORE: use keychain, file or pass$/m,
   ],
   ["a --timeout that is not a number", {}, ["--timeout", "soon"], /^error: --timeout must be a number from 0.001 to 600, not "soon"$/m],
   ["a negative --retries", {}, ["--retries", "-1"], /^error: --retries must be an integer from 0 to 10, not "-1"$/m],

@@ -61,6 +61,10 @@ const CLI_NAMES: OptionNames = {
   retries: "--retries",
 };
 
+/** "a or b", "a, b or c". */
+const orList = (items: readonly string[]): string =>
+  items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+
 const DEFAULT_TIMEOUT_MS = 20_000;
 const MAX_TIMEOUT_MS = 600_000;
 const DEFAULT_RETRIES = 2;
@@ -78,11 +82,11 @@ export function resolveOptions(values: OptionValues, processEnv: NodeJS.ProcessE
   const kind = values.kind ?? processEnv.CDCREDS_KIND;
   if (kind !== undefined && kind !== "" && !(KIND_IDS as readonly string[]).includes(kind)) {
     const source = values.kind === undefined ? "CDCREDS_KIND" : names.kind;
-    throw new UsageError(`unknown kind "${kind}" from ${source}: use ${KIND_IDS.join(" or ")}`);
+    throw new UsageError(`unknown kind "${kind}" from ${source}: use ${orList(KIND_IDS)}`);
   }
   if (store !== undefined && store !== "" && !(STORE_IDS as readonly string[]).includes(store)) {
     const source = values.store === undefined ? "CDCREDS_STORE" : names.store;
-    throw new UsageError(`unknown store "${store}" from ${source}: use ${STORE_IDS.join(" or ")}`);
+    throw new UsageError(`unknown store "${store}" from ${source}: use ${orList(STORE_IDS)}`);
   }
   const { timeoutMs = DEFAULT_TIMEOUT_MS, retries = DEFAULT_RETRIES } = values;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {

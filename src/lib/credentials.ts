@@ -6,6 +6,7 @@ import { resolveKind } from "../core/kind-choice.js";
 import { resolveOptions } from "../core/options.js";
 import type { Environment } from "../kinds/environment.js";
 import type { KindId } from "../kinds/index.js";
+import type { StoreId } from "../stores/index.js";
 
 /** Options shared by {@link getCredentials} and {@link getToken}; each falls back as the CLI does. */
 export interface CredentialOptions {
@@ -15,8 +16,8 @@ export interface CredentialOptions {
   login?: string;
   /** `prod` or `preprod`; else CDCREDS_ENV, else `prod`. */
   env?: Environment;
-  /** `keychain` or `file`; else CDCREDS_STORE, else `keychain`. */
-  store?: "keychain" | "file";
+  /** `keychain`, `file` or `pass`; else CDCREDS_STORE, else `keychain`. */
+  store?: StoreId;
   /** Replacement token URL: `https:`, or `http:` to a loopback host; else CDCREDS_AUTH_URL. */
   authUrl?: string | URL;
   /** Replacement Octopia seller API base, same rule; else CDCREDS_API_URL. */

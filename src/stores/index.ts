@@ -12,6 +12,7 @@ interface StoreEntry {
 const STORES = {
   keychain: { label: "the keychain", load: () => import("./keychain/index.js") },
   file: { label: "the encrypted file", load: () => import("./file/index.js") },
+  pass: { label: "the pass store", load: () => import("./pass/index.js") },
 } satisfies Record<string, StoreEntry>;
 
 export type StoreId = keyof typeof STORES;

@@ -31,6 +31,11 @@ export interface SecretStore {
   set(service: string, account: string, secret: string): Promise<void>;
   /** Removes the secret; resolves false when there was none. @throws {StoreError} when the store fails. */
   delete(service: string, account: string): Promise<boolean>;
+  /**
+   * Every secret the store holds, for a store others write too (a team's): there the store, not
+   * this machine's account index, says which accounts exist. Absent for a store of one machine.
+   */
+  entries?(): Promise<{ service: string; account: string }[]>;
 }
 
 /** What opening a store may need from its caller. */

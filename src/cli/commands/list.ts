@@ -1,7 +1,9 @@
 import { type CommandContext, type CommandResult, storeDeps } from "../context.js";
 import { CdcredsError } from "../../errors.js";
 import { readAccountIndex, type AccountEntry } from "../../core/account-index.js";
-import { KIND_IDS, kindField, loadKind } from "../../kinds/index.js";
+import { KIND_IDS, kindField, loadKind, type KindId } from "../../kinds/index.js";
+import { ENVIRONMENTS } from "../../kinds/environment.js";
+import type { CredentialKind } from "../../kinds/types.js";
 import { openStore } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
@@ -41,6 +43,34 @@ function table(rows: Row[]): string {
 }
 
 /**
+ * The accounts a shared store holds that this machine's index does not (a teammate stored them):
+ * there the store says which accounts exist.
+ */
+async function sharedRows(ctx: CommandContext, known: Row[], kinds: CredentialKind[]): Promise<Row[]> {
+  const store = await openStore(ctx.options.store, storeDeps(ctx));
+  if (store.entries === undefined) return [];
+  let entries;
+  try {
+    entries = await store.entries();
+  } catch (error) {
+    if (!(error instanceof CdcredsError)) throw error;
+    ctx.ui.warn(`cannot list the ${ctx.options.store} store: ${error.message}`);
+    return [];
+  }
+  const sorted = entries.sort((a, b) => a.account.localeCompare(b.account) || a.service.localeCompare(b.service));
+  return sorted.flatMap(({ service, account }) => {
+    for (const kind of kinds) {
+      const env = ENVIRONMENTS.find((e) => kind.secretService(e) === service);
+      if (env === undefined || kind.storedNameProblem(account) !== undefined) continue;
+      const id = kind.id as KindId;
+      if (known.some((r) => r.kind === id && r.account === account && r.env === env && r.store === ctx.options.store)) return [];
+      return [{ kind: id, account, env, store: ctx.options.store, stored: true }];
+    }
+    return [];
+  });
+}
+
+/**
  * `cdcreds list`: the accounts of every kind in the index, each checked against the store in use
  * (the index is not the truth). Never prints or keeps a secret: the store's answer is only tested
  * for presence.
@@ -76,6 +106,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     }
     rows.push({ ...entry, stored });
   }
+  rows.push(...(await sharedRows(ctx, rows, [...kinds.values()])));
   if (ctx.options.json) {
     return {
       stdout: jsonLine(

@@ -1,0 +1,163 @@
+// `--store pass` against a real `pass` and `gpg` (no mock of either): throwaway keys, a store
+// encrypted to two recipients, a git remote, and a teammate's clone that holds only one key.
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { entryOf, entryPath, openPassStore } from "../src/stores/pass/index.js";
+import { runCli } from "./support/cli.js";
+import { startPassSandbox, type PassSandbox } from "./support/pass-store.js";
+import { describeSecretStore } from "./support/store-contract.js";
+import { filesUnder, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+
+let pass: PassSandbox;
+beforeAll(async () => {
+  pass = await startPassSandbox();
+}, 60_000);
+afterAll(() => pass.remove());
+
+describeSecretStore("pass", () =>
+  Promise.resolve(openPassStore({ processEnv: { ...process.env, ...pass.env }, interactive: () => false })),
+);
+
+const commits = (): number => Number(pass.sh("git", ["-C", pass.storeDir, "rev-list", "--count", "HEAD"]).trim());
+
+describe("the pass store's layout", () => {
+  it("is cdcreds/<env>/<account> and cdcreds/<name>/<env>/<account>; tokens are told apart", () => {
+    const path = (service: string, account: string) => entryPath(service, account).path;
+    expect(path("cdcreds:prod", "bestshop-api")).toBe("cdcreds/prod/bestshop-api");
+    expect(path("cdcreds-octopia:preprod", "My client@agency")).toBe("cdcreds/octopia/preprod/My client@agency");
+    expect(path("cdcreds:prod", "a/b%c")).toBe("cdcreds/prod/a%2Fb%25c");
+    expect(path("cdcreds:prod", ".hidden")).toBe("cdcreds/prod/%2Ehidden");
+    expect(entryPath("cdcreds:prod", "bestshop-api").token).toBe(false);
+    expect(entryPath("cdcreds-token:prod", "bestshop-api")).toEqual({ path: "cdcreds/token/prod/bestshop-api", token: true });
+    expect(entryPath("cdcreds-octopia-token:prod", "x").token).toBe(true);
+    for (const [service, account] of [
+      ["cdcreds:prod", "a/b%c"],
+      ["cdcreds-octopia:preprod", ".x @y%2F"],
+    ] as const) {
+      expect(entryOf(entryPath(service, account).path)).toEqual({ service, account });
+    }
+  });
+});
+
+describe("cdcreds --store pass", () => {
+  let config: Awaited<ReturnType<typeof tempConfig>>;
+  beforeAll(async () => {
+    config = await tempConfig();
+  });
+  afterAll(() => config.remove());
+  const cdcreds = (args: string[], input?: string, env: Record<string, string | undefined> = {}) =>
+    runCli(["--store", "pass", "--retries", "0", ...args], {
+      input,
+      env: { ...pass.env, XDG_CONFIG_HOME: config.dir, XDG_CACHE_HOME: join(config.dir, "cache"), ...env },
+    });
+
+  it("stores a password that `pass show` reads, encrypted to both recipients, one commit per change", async () => {
+    const seller = uniqueLogin("pass");
+    const password = sentinel();
+    const before = commits();
+    expect(await cdcreds(["set", "--no-verify", "--password-stdin", seller], password)).toMatchObject({ code: 0, stdout: "" });
+    expect(pass.sh("pass", ["show", `cdcreds/prod/${seller}-api`])).toBe(`${password}\n`);
+    expect(commits()).toBe(before + 1);
+    const packets = pass.sh("gpg", ["--batch", "--list-packets", join(pass.storeDir, "cdcreds", "prod", `${seller}-api.gpg`)]);
+    expect(packets.match(/:pubkey enc packet:/g)).toHaveLength(2);
+    expect(await cdcreds(["get", seller])).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });
+    const client = `Client ${seller}@agency`;
+    expect((await cdcreds(["--kind", "octopia", "set", "--no-verify", "--secret-stdin", client], password)).code).toBe(0);
+    expect(pass.sh("pass", ["show", `cdcreds/octopia/prod/${client}`])).toBe(`${password}\n`);
+    expect(await cdcreds(["delete", seller])).toMatchObject({ code: 0 });
+    expect(commits()).toBe(before + 3);
+    expect((await cdcreds(["get", seller])).code).toBe(3);
+    // Nothing in clear anywhere: the store holds GPG files, the config folder no secret.
+    for (const [path, content] of [...(await filesUnder(pass.storeDir)), ...(await filesUnder(config.dir))]) {
+      expect(content, path).not.toContain(password);
+    }
+  });
+
+  it("a teammate's clone with only the other key reads what was stored, with no local index", async () => {
+    const seller = uniqueLogin("team");
+    const password = sentinel();
+    expect((await cdcreds(["set", "--no-verify", "--password-stdin", seller], password)).code).toBe(0);
+    pass.sh("pass", ["git", "push", "-q", "origin", "HEAD"]);
+    const mate = await mkdtemp(join(tmpdir(), "cdcreds-mate-"));
+    try {
+      const mateEnv = { GNUPGHOME: join(mate, "gnupg"), PASSWORD_STORE_DIR: join(mate, "store") };
+      spawnSync("mkdir", ["-m", "700", mateEnv.GNUPGHOME]);
+      const key = pass.sh("gpg", [
+        "--batch",
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        "",
+        "--export-secret-keys",
+        "--armor",
+        "server@example.test",
+      ]);
+      spawnSync("gpg", ["--batch", "--import"], { input: key, env: { ...process.env, ...mateEnv } });
+      pass.sh("git", ["clone", "-q", pass.remote, mateEnv.PASSWORD_STORE_DIR]);
+      const mateConfig = await tempConfig();
+      const asMate = (args: string[]) =>
+        runCli(["--store", "pass", ...args], { env: { ...pass.env, ...mateEnv, XDG_CONFIG_HOME: mateConfig.dir } });
+      const got = await asMate(["get", seller]);
+      const listed = await asMate(["list", "--json"]);
+      await mateConfig.remove();
+      spawnSync("gpgconf", ["--kill", "gpg-agent"], { env: { ...process.env, ...mateEnv } });
+      expect(got).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout)).toContainEqual({
+        apiLogin: `${seller}-api`,
+        env: "prod",
+        store: "pass",
+        lastVerified: null,
+        stored: true,
+      });
+    } finally {
+      await rm(mate, { recursive: true, force: true });
+    }
+  });
+
+  it("says what to do when pass is missing, the store is not initialised, or no key can decrypt (exit 5)", async () => {
+    const seller = uniqueLogin("fail");
+    expect((await cdcreds(["set", "--no-verify", "--password-stdin", seller], sentinel())).code).toBe(0);
+    const noPass = await cdcreds(["get", seller], undefined, { PATH: "/nonexistent" });
+    expect(noPass.stderr).toContain("error: the pass command is not installed\nhint: install it (Debian: apt-get install pass)");
+    expect(noPass.code).toBe(5);
+    const empty = await mkdtemp(join(tmpdir(), "cdcreds-nostore-"));
+    const uninitialised = await cdcreds(["get", seller], undefined, { PASSWORD_STORE_DIR: join(empty, "store") });
+    expect(uninitialised.code).toBe(5);
+    expect(uninitialised.stderr).toMatch(/is not initialised\nhint: run `pass init/);
+    spawnSync("mkdir", ["-m", "700", join(empty, "gnupg")]);
+    const noKey = await cdcreds(["get", seller], undefined, { GNUPGHOME: join(empty, "gnupg") });
+    expect(noKey.code).toBe(5);
+    expect(noKey.stderr).toContain(`cannot decrypt cdcreds/prod/${seller}-api: no secret key of its recipients`);
+    await rm(empty, { recursive: true, force: true });
+    const doctor = await cdcreds(["doctor"], undefined, { PATH: "/nonexistent" });
+    expect(doctor.code).toBe(5);
+    expect(doctor.stderr).toContain("password store: the pass command is not installed");
+  });
+
+  it("never commits a token: it is cached in a local pass store, encrypted to the same recipients", async () => {
+    const seller = uniqueLogin("token");
+    expect((await cdcreds(["set", "--no-verify", "--password-stdin", seller], sentinel())).code).toBe(0);
+    const before = commits();
+    const { startEmulator } = await import("./support/emulator.js");
+    const sts = await startEmulator();
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect(await cdcreds(["--auth-url", sts.url, "token", seller])).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
+      }
+      expect(sts.requests).toHaveLength(1); // the second run was served from the cache
+      const cached = join(config.dir, "cache", "cdcreds", "pass-tokens", "cdcreds", "token", "prod", `${seller}-api.gpg`);
+      const packets = pass.sh("gpg", ["--batch", "--list-packets", cached]);
+      expect(packets.match(/:pubkey enc packet:/g)).toHaveLength(2);
+      for (const [path, content] of await filesUnder(config.dir)) expect(content, path).not.toContain(sts.token);
+      expect(commits()).toBe(before);
+      for (const [path, content] of await filesUnder(pass.storeDir)) expect(content, path).not.toContain(sts.token);
+      expect(await readFile(join(pass.storeDir, ".gpg-id"), "utf8")).toBe("alice@example.test\nserver@example.test\n");
+    } finally {
+      await sts.close();
+    }
+  });
+});

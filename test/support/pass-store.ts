@@ -1,0 +1,68 @@
+// A real `pass` store for tests (recipe: shared/PASS.md): throwaway GPG keys with no passphrase in
+// a temp GNUPGHOME, a store encrypted to two recipients, git-initialised, with a bare remote in a
+// temp folder. Nothing of the user's own keys, store or git config is touched.
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface PassSandbox {
+  /** The variables that point pass, gpg and git at the sandbox. */
+  env: Record<string, string>;
+  storeDir: string;
+  remote: string;
+  /** Runs a command with the sandbox's variables; its stdout. */
+  sh: (command: string, args: string[], input?: string) => string;
+  remove: () => Promise<void>;
+}
+
+/** Makes the sandbox: keys for alice and server, `pass init` to both, `pass git init`, a remote. */
+export async function startPassSandbox(): Promise<PassSandbox> {
+  const root = await mkdtemp(join(tmpdir(), "cdcreds-pass-"));
+  const env = {
+    GNUPGHOME: join(root, "gnupg"),
+    PASSWORD_STORE_DIR: join(root, "store"),
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@example.test",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@example.test",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
+  };
+  const sh = (command: string, args: string[], input?: string): string =>
+    execFileSync(command, args, { env: { ...process.env, ...env }, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+  execFileSync("mkdir", ["-m", "700", env.GNUPGHOME]);
+  for (const who of ["alice", "server"]) {
+    sh("gpg", [
+      "--batch",
+      "--pinentry-mode",
+      "loopback",
+      "--passphrase",
+      "",
+      "--quick-gen-key",
+      `${who} <${who}@example.test>`,
+      "default",
+      "default",
+      "never",
+    ]);
+  }
+  sh("pass", ["init", "alice@example.test", "server@example.test"]);
+  sh("pass", ["git", "init"]);
+  const remote = join(root, "remote.git");
+  sh("git", ["init", "-q", "--bare", remote]);
+  sh("pass", ["git", "remote", "add", "origin", remote]);
+  return {
+    env,
+    storeDir: env.PASSWORD_STORE_DIR,
+    remote,
+    sh,
+    remove: async () => {
+      try {
+        sh("gpgconf", ["--kill", "gpg-agent"]);
+      } catch {
+        // no agent was started
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
