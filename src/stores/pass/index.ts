@@ -62,9 +62,11 @@ const firstLine = (text: string): string => text.trim().split("\n")[0]?.slice(0,
 /** Opens the pass store; nothing runs until its first use. */
 export function openPassStore({ processEnv }: StoreDeps): SecretStore {
   const dir = storeDir(processEnv);
-  // `pass` and gpg get the caller's environment, minus cdcreds' own secrets.
-  const childEnv: NodeJS.ProcessEnv = { ...processEnv };
-  delete childEnv.CDCREDS_PASSPHRASE;
+  // `pass` and gpg get the caller's environment (PASSWORD_STORE_*, GNUPGHOME, GIT_*), minus any
+  // secret in it: cdcreds' passphrase, and credentials or tokens in variables.
+  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(processEnv).filter(([name]) => !/(_PASSWORD|_SECRET|_TOKEN|_PASSPHRASE)$/.test(name)),
+  );
 
   const run = (args: string[], input?: string, env: NodeJS.ProcessEnv = childEnv): Promise<PassRun> =>
     new Promise((resolve, reject) => {
