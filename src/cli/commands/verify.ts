@@ -145,8 +145,7 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
           ? askedSellers
           : sellerIdsOf(kind, { account, source: source === "environment" ? "environment" : "store" }, ctx.options, ctx.processEnv);
       sellers = await checkSellers(ctx, kind, answer.token, sellerIds);
-      // A denied or unknown seller (exit 1) says more than one the API did not answer for (4).
-      const failed = sellers.filter((s) => s.answer.status !== "valid").sort((a, b) => rank(a.answer) - rank(b.answer))[0];
+      const failed = failedSeller(sellers);
       if (failed !== undefined && failed.answer.status !== "valid") {
         error = kind.sellers.answerError(failed.answer, kind.sellers.apiUrl(env, ctx.options.apiUrl), account, failed.sellerId);
       }
@@ -166,13 +165,14 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
   return { stdout: ctx.options.json ? json(kind, account, env, answer, sellers) : "", exitCode: error?.exitCode ?? ExitCode.Ok };
 }
 
-/** Which failed seller check a report names first: a rejection, then the rest. */
-const rank = (answer: SellerAnswer): number => (answer.status === "seller-denied" || answer.status === "seller-unknown" ? 0 : 1);
+/** The failed seller check a report names: a denied or unknown seller (exit 1) says more than one the API did not answer for (4). */
+const failedSeller = (sellers: SellerCheck[]): SellerCheck | undefined =>
+  sellers.find((s) => s.answer.status === "seller-denied" || s.answer.status === "seller-unknown") ??
+  sellers.find((s) => s.answer.status !== "valid");
 
 /** The `--json` form of the answers: the token's, then for a kind with sellers each seller's. */
 function json(kind: CredentialKind, account: string, env: string, answer: TokenAnswer, sellers: SellerCheck[]): string {
-  const failed =
-    sellers.find((s) => s.answer.status !== "valid" && rank(s.answer) === 0) ?? sellers.find((s) => s.answer.status !== "valid");
+  const failed = failedSeller(sellers);
   const status = answer.status !== "valid" ? answer.status : (failed?.answer.status ?? "valid");
   const detailOf = (a: TokenAnswer | SellerAnswer): string => (a.status === "valid" ? "credentials valid" : a.detail);
   const record: Record<string, unknown> = {
