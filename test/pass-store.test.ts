@@ -132,6 +132,14 @@ describe("cdcreds --store pass", () => {
     const noKey = await cdcreds(["get", seller], undefined, { GNUPGHOME: join(empty, "gnupg") });
     expect(noKey.code).toBe(5);
     expect(noKey.stderr).toContain(`cannot decrypt cdcreds/prod/${seller}-api: no secret key of its recipients`);
+    const doctorNoKey = await cdcreds(["doctor"], undefined, { GNUPGHOME: join(empty, "gnupg") });
+    expect(doctorNoKey.code).toBe(5);
+    expect(doctorNoKey.stderr).toContain(
+      "error: secret key: no secret key of the store's recipients (alice@example.test, server@example.test) in this GnuPG home",
+    );
+    const doctorOk = await cdcreds(["doctor"]);
+    expect(doctorOk.code, doctorOk.stderr).toBe(0);
+    expect(doctorOk.stderr).toContain("✓ secret key: this GnuPG home holds a recipient's secret key");
     await rm(empty, { recursive: true, force: true });
     const doctor = await cdcreds(["doctor"], undefined, { PATH: "/nonexistent" });
     expect(doctor.code).toBe(5);

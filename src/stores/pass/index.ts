@@ -68,9 +68,10 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
     Object.entries(processEnv).filter(([name]) => !/(_PASSWORD|_SECRET|_TOKEN|_PASSPHRASE)$/.test(name)),
   );
 
-  const run = (args: string[], input?: string, env: NodeJS.ProcessEnv = childEnv): Promise<PassRun> =>
+  /** Runs `pass` (or, for doctor, `gpg`) with the secret, if any, on standard input. */
+  const run = (args: string[], input?: string, env: NodeJS.ProcessEnv = childEnv, command = "pass"): Promise<PassRun> =>
     new Promise((resolve, reject) => {
-      const child = spawn("pass", args, { env, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -78,10 +79,10 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
       child.on("error", (error: NodeJS.ErrnoException) =>
         reject(
           error.code === "ENOENT"
-            ? new StoreError("the pass command is not installed", {
-                hint: "install it (Debian: apt-get install pass), or use another --store",
+            ? new StoreError(`the ${command} command is not installed`, {
+                hint: `install it (Debian: apt-get install ${command === "gpg" ? "gnupg" : "pass"}), or use another --store`,
               })
-            : new StoreError(`cannot run pass: ${error.message}`, { cause: error }),
+            : new StoreError(`cannot run ${command}: ${error.message}`, { cause: error }),
         ),
       );
       child.on("close", (code) => resolve({ code, stdout, stderr }));
@@ -114,6 +115,17 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
     if (version.code !== 0) throw failure("its version check", version);
   };
 
+  /** Resolves when gpg holds the secret key of one of the store's recipients: else nothing can be read. */
+  const checkKey = async (): Promise<void> => {
+    const ids = (await recipients(dir)).split("\n").filter((id) => id !== "");
+    const listed = await run(["--batch", "--list-secret-keys", "--with-colons", ...ids], undefined, childEnv, "gpg");
+    if (listed.code !== 0 || !listed.stdout.includes("sec:")) {
+      throw new StoreError(`no secret key of the store's recipients (${ids.join(", ")}) in this GnuPG home`, {
+        hint: "import your key (gpg --import), or ask a member to add yours to .gpg-id and run `pass init` again",
+      });
+    }
+  };
+
   // The token cache: a pass store of its own, made on first use for the shared store's recipients
   // (and made again when they change). Any failure there only costs a new token.
   const tokens = tokenDir(processEnv);
@@ -140,7 +152,11 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
   return {
     id: "pass",
     description: `pass, the standard Unix password store, in ${dir}`,
-    probe: () => probeByCheck({ check }, "password store", `initialised in ${dir}`),
+    probe: async () => {
+      const steps = await probeByCheck({ check }, "password store", `initialised in ${dir}`);
+      if (!steps.every((step) => step.ok)) return steps;
+      return [...steps, ...(await probeByCheck({ check: checkKey }, "secret key", "this GnuPG home holds a recipient's secret key"))];
+    },
     check,
     async get(service, account) {
       const { path, token } = entryPath(service, account);
