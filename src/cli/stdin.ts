@@ -9,6 +9,12 @@ const MAX_STDIN_BYTES = 64 * 1024;
 export const stdinFlagGiven = (flags: { secretStdin?: boolean; passwordStdin?: boolean }): string | undefined =>
   flags.passwordStdin === true ? "--password-stdin" : flags.secretStdin === true ? "--secret-stdin" : undefined;
 
+/** A command piping a kind's secret in, for hints: `printf %s "$PW" | cdcreds set --password-stdin bestshop`. */
+export const stdinExample = (kind: { id: string; accountNoun: string }, command: "set" | "verify"): string =>
+  kindField(kind.id).kind === undefined
+    ? `printf %s "$PW" | cdcreds ${command} --password-stdin bestshop`
+    : `printf %s "$SECRET" | cdcreds ${command} --kind ${kind.id} --secret-stdin '<${kind.accountNoun}>'`;
+
 /** The flag a kind's hints name: `--password-stdin` for API logins (its first name), else `--secret-stdin`. */
 export const stdinFlag = (kindId: string): string => (kindField(kindId).kind === undefined ? "--password-stdin" : "--secret-stdin");
 

@@ -9,7 +9,7 @@ import { openStore, storeName } from "../../stores/index.js";
 import { kindField } from "../../kinds/index.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { startSpinner } from "../spinner.js";
-import { readSecretFromStdin, stdinFlag, stdinFlagGiven } from "../stdin.js";
+import { readSecretFromStdin, stdinExample, stdinFlag, stdinFlagGiven } from "../stdin.js";
 
 /** The flags of `cdcreds set`. */
 export interface SetFlags {
@@ -26,10 +26,7 @@ export interface SetFlags {
 const TRIES = 3;
 
 /** How to store a secret from a script, for hints. */
-const stdinHint = (kind: CredentialKind): string =>
-  kind.id === "api-login"
-    ? 'printf %s "$PW" | cdcreds set --password-stdin bestshop'
-    : `printf %s "$SECRET" | cdcreds set --kind ${kind.id} --secret-stdin '<${kind.accountNoun}>'`;
+const stdinHint = (kind: CredentialKind): string => stdinExample(kind, "set");
 
 type Issued = Extract<TokenAnswer, { status: "valid" }>;
 

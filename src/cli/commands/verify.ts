@@ -6,7 +6,7 @@ import { kindField, type Kind } from "../../kinds/index.js";
 import type { CredentialKind, SellerAnswer, TokenAnswer } from "../../kinds/types.js";
 import type { SecretStore } from "../../stores/types.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
-import { readSecretFromStdin, stdinFlagGiven } from "../stdin.js";
+import { readSecretFromStdin, stdinExample, stdinFlagGiven } from "../stdin.js";
 
 /** The flags of `cdcreds verify`. */
 export interface VerifyFlags {
@@ -46,14 +46,10 @@ async function readCredentials(
       store: options.store,
       listAccounts: () => listAccounts(env),
     });
-    const secret = await readSecretFromStdin(
-      ctx.stdin,
-      "verify",
-      kind.id === "api-login"
-        ? 'printf %s "$PW" | cdcreds verify --password-stdin bestshop'
-        : `printf %s "$SECRET" | cdcreds verify --kind ${kind.id} --secret-stdin '<${kind.accountNoun}>'`,
-      { noun: kind.prompts.secret.toLowerCase(), flag: fromStdin },
-    );
+    const secret = await readSecretFromStdin(ctx.stdin, "verify", stdinExample(kind, "verify"), {
+      noun: kind.prompts.secret.toLowerCase(),
+      flag: fromStdin,
+    });
     return { account, secret, source: "standard input", store: undefined };
   }
   const { account, source, secret, store } = await openAccount({ kind, options, ...storeDeps(ctx), login: argument });

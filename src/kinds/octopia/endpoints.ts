@@ -6,14 +6,27 @@ export const TOKEN_URLS: Readonly<Partial<Record<Environment, string>>> = {
   prod: "https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token",
 };
 
-/** The token URL for an environment, or the validated override. @throws {UsageError} when there is none. */
-export function tokenUrl(env: Environment, override?: URL): URL {
+/** The seller API's base; no preprod one is documented either. */
+const API_URLS: Readonly<Partial<Record<Environment, string>>> = { prod: "https://api.octopia-io.net/seller/v2" };
+
+/** An environment's URL from a table, or the validated override. @throws {UsageError} naming `what` when there is none. */
+function endpoint(
+  urls: Readonly<Partial<Record<Environment, string>>>,
+  env: Environment,
+  override: URL | undefined,
+  what: string,
+  hint: string,
+): URL {
   if (override !== undefined) return override;
-  const url = TOKEN_URLS[env];
-  if (url === undefined) {
-    throw new UsageError(`Octopia documents no ${env} token endpoint`, {
-      hint: "give one with --auth-url (and the seller API's with --api-url)",
-    });
-  }
+  const url = urls[env];
+  if (url === undefined) throw new UsageError(`Octopia documents no ${env} ${what}`, { hint });
   return new URL(url);
 }
+
+/** The token URL for an environment, or the validated override. @throws {UsageError} when there is none. */
+export const tokenUrl = (env: Environment, override?: URL): URL =>
+  endpoint(TOKEN_URLS, env, override, "token endpoint", "give one with --auth-url (and the seller API's with --api-url)");
+
+/** The seller API's base for an environment, or the validated override. @throws {UsageError} when there is none. */
+export const apiUrl = (env: Environment, override?: URL): URL =>
+  endpoint(API_URLS, env, override, "seller API", "give its base with --api-url (and the token URL with --auth-url)");

@@ -4,9 +4,9 @@ import { RejectedError, ServiceError } from "../../errors.js";
 import type { CredentialKind } from "../types.js";
 import { isAccessToken } from "./answer.js";
 import { requestAccessToken } from "./client.js";
-import { TOKEN_URLS, tokenUrl } from "./endpoints.js";
+import { apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
-import { apiUrl, checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
+import { checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
 
 export const kind: CredentialKind = {
   id: "octopia",

@@ -1,27 +1,13 @@
 // The Octopia seller API's cheapest call, `GET /seller/v2/sellers` with a `SellerId` header: it
 // says whether a client's token may act for a seller. Retried like the token request, only when
 // the API is unreachable (429 with Retry-After, 5xx, timeouts); a redirect is never followed.
-import { RejectedError, ServiceError, UsageError, type CdcredsError } from "../../errors.js";
+import { RejectedError, ServiceError, type CdcredsError } from "../../errors.js";
 import { describeNetworkError } from "../../platform/http/network-error.js";
 import { dispatcherFromEnv } from "../../platform/http/proxy.js";
 import { headerValue, sendOnce } from "../../platform/http/request.js";
 import { parseRetryAfter, withRetries, type Outcome } from "../../platform/http/retry.js";
-import type { Environment, SellerAnswer, TokenRequestOptions } from "../types.js";
-
-/** The seller API's base, per environment; no preprod one is documented. */
-const API_URLS: Readonly<Partial<Record<Environment, string>>> = { prod: "https://api.octopia-io.net/seller/v2" };
-
-/** The seller API's base for an environment, or the validated override. @throws {UsageError} when there is none. */
-export function apiUrl(env: Environment, override?: URL): URL {
-  if (override !== undefined) return override;
-  const url = API_URLS[env];
-  if (url === undefined) {
-    throw new UsageError(`Octopia documents no ${env} seller API`, {
-      hint: "give its base with --api-url (and the token URL with --auth-url)",
-    });
-  }
-  return new URL(url);
-}
+import type { SellerAnswer, TokenRequestOptions } from "../types.js";
+import { apiUrl } from "./endpoints.js";
 
 // Octopia's seller IDs are numbers; letters, `-`, `_` and `.` are allowed in case others appear.
 // Nothing that could break out of an HTTP header.
