@@ -98,7 +98,7 @@ describe("file store round trip", () => {
     const stronger = await fileStore(path, { kdf: { ...FAST_KDF, log2N: 11 } });
     await stronger.set("cdcreds:prod", "b-api", "two");
     const after = parseHeader(await readFile(path), path).header;
-    expect(after.kdf.log2N).toBe(11);
+    expect(after.kdf?.log2N).toBe(11);
     expect(after.salt.equals(before.salt)).toBe(false);
     expect(await stronger.get("cdcreds:prod", "a-api")).toBe("one");
   });
@@ -347,5 +347,106 @@ describe("the passphrase", () => {
     const dir = await tempDir();
     await (await fileStore(join(dir, "sub", "secrets.enc"))).check();
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe("a key file instead of a passphrase (CDCREDS_KEY_FILE, systemd credentials)", () => {
+  const KEY = Buffer.from("0123456789abcdef0123456789abcdef", "latin1");
+  /** A key file of that content, mode 0600, in a folder of its own. */
+  async function keyFile(content: Buffer | string = KEY, name = "cdcreds.key"): Promise<string> {
+    const path = join(await tempDir(), name);
+    await writeFile(path, content, { mode: 0o600 });
+    return path;
+  }
+  const keyed = (path: string, env: NodeJS.ProcessEnv) => fileStore(path, { processEnv: { HOME: "/nonexistent-home", ...env } });
+  const failure = (promise: Promise<unknown>): Promise<unknown> =>
+    promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+  it("stores and reads with no passphrase and no scrypt; the header says hkdf-sha256 and no cost", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const env = { CDCREDS_KEY_FILE: await keyFile() };
+    derivations.count = 0;
+    await (await keyed(path, env)).set("cdcreds:prod", "bestshop-api", SECRET);
+    expect(await (await keyed(path, env)).get("cdcreds:prod", "bestshop-api")).toBe(SECRET);
+    expect(await (await keyed(path, env)).accounts("cdcreds:prod")).toEqual(["bestshop-api"]);
+    expect(derivations.count).toBe(0);
+    const bytes = await readFile(path);
+    expect(parseHeader(bytes, path).header.kdf).toBeUndefined();
+    expect(bytes.subarray(8, 9 + 1 + "hkdf-sha256".length).toString("latin1")).toBe("\x01\x0bhkdf-sha256");
+    expect(bytes.includes(KEY)).toBe(false);
+    expect(bytes.includes(Buffer.from(SECRET))).toBe(false);
+  });
+
+  it("reads the same key written as raw bytes, base64 or hex (a trailing newline allowed)", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    await (await keyed(path, { CDCREDS_KEY_FILE: await keyFile(KEY) })).set("cdcreds:prod", "a-api", "one");
+    for (const text of [`${KEY.toString("base64")}\n`, KEY.toString("hex"), `${KEY.toString("hex")}\n`]) {
+      expect(await (await keyed(path, { CDCREDS_KEY_FILE: await keyFile(text) })).get("cdcreds:prod", "a-api")).toBe("one");
+    }
+  });
+
+  it("uses $CREDENTIALS_DIRECTORY/cdcreds.key (systemd LoadCredential=) when no CDCREDS_KEY_FILE is set", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const credentials = join(await keyFile(), "..");
+    await (await keyed(path, { CREDENTIALS_DIRECTORY: credentials })).set("cdcreds:prod", "a-api", "one");
+    expect(await (await keyed(path, { CDCREDS_KEY_FILE: join(credentials, "cdcreds.key") })).get("cdcreds:prod", "a-api")).toBe("one");
+    // A credentials folder without cdcreds.key leaves the passphrase in charge.
+    const other = join(await tempDir(), "secrets.enc");
+    await (
+      await fileStore(other, { processEnv: { CDCREDS_PASSPHRASE: PASSPHRASE, CREDENTIALS_DIRECTORY: await tempDir() } })
+    ).set("s", "a", "x");
+    expect(parseHeader(await readFile(other), other).header.kdf).toEqual(FAST_KDF);
+  });
+
+  it("refuses each mode's file in the other mode (exit 5), and a wrong key, leaving the file untouched", async () => {
+    const passFile = (await filled()).path;
+    const keyPath = join(await tempDir(), "secrets.enc");
+    const env = { CDCREDS_KEY_FILE: await keyFile() };
+    await (await keyed(keyPath, env)).set("cdcreds:prod", "a-api", "one");
+    const before = [await freeze(passFile), await freeze(keyPath)];
+    const cases: [string, NodeJS.ProcessEnv, RegExp][] = [
+      [passFile, { ...env, CDCREDS_PASSPHRASE: PASSPHRASE }, /was made with a passphrase, but a key file is set \(CDCREDS_KEY_FILE\)$/],
+      [keyPath, { CDCREDS_PASSPHRASE: PASSPHRASE }, /was made with a key file, and none is set$/],
+      [keyPath, { CDCREDS_KEY_FILE: await keyFile(Buffer.alloc(32, 7)) }, /^cannot decrypt .*: wrong key or damaged file$/],
+    ];
+    for (const [path, processEnv, message] of cases) {
+      const store = await keyed(path, processEnv);
+      for (const attempt of [
+        () => store.get("cdcreds:prod", "a-api"),
+        () => store.set("cdcreds:prod", "b-api", "two"),
+        () => store.check(),
+      ]) {
+        const error = await failure(attempt());
+        expect(error).toBeInstanceOf(StoreError);
+        expect(error).toMatchObject({ exitCode: 5, message: expect.stringMatching(message) as unknown });
+      }
+    }
+    expect([await snapshot(passFile), await snapshot(keyPath)]).toEqual(before);
+  });
+
+  it("refuses a key file others can read, one of the wrong size, and a missing one (exit 5), naming the fix", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const open = await keyFile();
+    await chmod(open, 0o644);
+    const cases: [string, RegExp, RegExp][] = [
+      [open, /can be read or written by other users \(mode 644\)$/, /chmod 600/],
+      [await keyFile("too short"), /is not a 256-bit key/, /head -c 32 \/dev\/urandom/],
+      [join(await tempDir(), "absent.key"), /does not exist$/, /CDCREDS_KEY_FILE/],
+      [await tempDir(), /is not a regular file$/, /head -c 32/],
+    ];
+    for (const [keyPath, message, hint] of cases) {
+      const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: keyPath })).set("cdcreds:prod", "a-api", "one"));
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({
+        exitCode: 5,
+        message: expect.stringMatching(message) as unknown,
+        hint: expect.stringMatching(hint) as unknown,
+      });
+      expect((error as StoreError).message).toContain(keyPath);
+    }
+    await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" }); // nothing was created
   });
 });

@@ -121,6 +121,8 @@ describe("keychainError", () => {
       /^no Secret Service is reachable/,
     ],
     ["Couldn't access platform storage: Secret Service: unlock prompt was dismissed", /^the keyring is locked$/],
+    // what a search (list) meets on a locked item: a D-Bus error name, yet not a missing bus
+    ["zbus error: org.freedesktop.Secret.Error.IsLocked: Cannot get secret of a locked object", /^the keyring is locked$/],
     ["Couldn't access platform storage: Secret Service: no result found", /never created or unlocked/],
     ["Couldn't access platform storage: AccessDenied", /failed: Couldn't access platform storage: AccessDenied$/],
   ])("maps %j to a StoreError (exit 5) that says what to do", (message, expected) => {

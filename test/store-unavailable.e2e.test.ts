@@ -64,7 +64,7 @@ describe("no Secret Service (no D-Bus session bus)", () => {
 });
 
 describe("a locked keyring", () => {
-  it("refuses set, get and delete with exit 5, and doctor says it is reachable but locked", async () => {
+  it("refuses set, get, delete and list with exit 5 (list still shows the index), and doctor says it is reachable but locked", async () => {
     const keyring = await startPrivateKeyring({ unlock: true });
     try {
       const env = keyring.env;
@@ -82,6 +82,14 @@ describe("a locked keyring", () => {
       expect(get.stderr).toContain("the keyring is locked");
       const del = await cdcreds(["delete", seller], { env });
       expect(del.code, del.stderr).toBe(5);
+      // list still shows what the index knows, each secret marked unknown, and exits as get does.
+      const list = await cdcreds(["list"], { env });
+      expect(list.code, list.stderr).toBe(5);
+      expect(list.stdout).toMatch(new RegExp(`^${seller}-api +prod +keychain +\\S.* unknown$`, "m"));
+      expect(list.stderr).toMatch(/^error: cannot check the keychain store: the keyring is locked\nhint: unlock it/m);
+      const listJson = await cdcreds(["list", "--json"], { env });
+      expect(listJson.code).toBe(5);
+      expect(JSON.parse(listJson.stdout)).toEqual([expect.objectContaining({ apiLogin: `${seller}-api`, stored: null })]);
       const doctor = await cdcreds(["doctor"], { env });
       expect(doctor.code).toBe(5);
       expect(doctor.stderr).toContain("✓ keychain reachable: connected\nerror: keychain unlocked: the keyring is locked\n");

@@ -21,6 +21,11 @@ export interface SecretStore {
   readonly id: string;
   /** A short description for `doctor` and messages, e.g. "Secret Service on the D-Bus session bus". */
   readonly description: string;
+  /**
+   * True for a store others write too (a team's): there the store, not this machine's account
+   * index, says which accounts exist, so `list` shows what a teammate stored.
+   */
+  readonly shared: boolean;
   /** Its health check, step by step, each answered; never throws. */
   probe(): Promise<ProbeStep[]>;
   /** Resolves when the store can be read and written; else throws StoreError (exit 5) saying what to do. */
@@ -32,10 +37,11 @@ export interface SecretStore {
   /** Removes the secret; resolves false when there was none. @throws {StoreError} when the store fails. */
   delete(service: string, account: string): Promise<boolean>;
   /**
-   * Every secret the store holds, for a store others write too (a team's): there the store, not
-   * this machine's account index, says which accounts exist. Absent for a store of one machine.
+   * The accounts holding a secret under a service, found in one pass over the store (one keychain
+   * connection, one decryption of the file), for `list` and `verify --all` at an agency's scale.
+   * Never hands out the secrets. @throws {StoreError} when the store fails (a locked keychain).
    */
-  entries?(): Promise<{ service: string; account: string }[]>;
+  accounts(service: string): Promise<string[]>;
 }
 
 /** What opening a store may need from its caller. */

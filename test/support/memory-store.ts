@@ -9,6 +9,7 @@ export function memoryStore(secrets: Record<string, string> = {}, id = "memory")
   return {
     id,
     description: "memory",
+    shared: false,
     asked,
     probe: () => Promise.resolve([{ name: "memory", ok: true, detail: "always there" }]),
     check: () => Promise.resolve(),
@@ -21,5 +22,7 @@ export function memoryStore(secrets: Record<string, string> = {}, id = "memory")
       return Promise.resolve();
     },
     delete: (service, account) => Promise.resolve(entries.delete(key(service, account))),
+    accounts: (service) =>
+      Promise.resolve([...entries.keys()].filter((k) => k.startsWith(`${service}/`)).map((k) => k.slice(service.length + 1))),
   };
 }

@@ -59,6 +59,17 @@ export function describeSecretStore(name: string, open: () => Promise<SecretStor
       expect([await store.get(service, "twice-api"), await store.get(other, "twice-api")]).toEqual(["one", "two"]);
     });
 
+    it("lists the accounts of a service in one pass: those set, under that service only, names kept exactly", async () => {
+      const store = await open();
+      const names = ["listed-api", "a/b%c d", ".hidden @x%2F"];
+      for (const account of names) await set(store, service, account, `secret of ${account}`);
+      await set(store, other, "elsewhere-api", "other");
+      expect((await (await open()).accounts(service)).sort()).toEqual([...names].sort());
+      await store.delete(service, "listed-api");
+      expect((await store.accounts(service)).sort()).toEqual(names.slice(1).sort());
+      expect(await store.accounts(`${service}-none`)).toEqual([]);
+    });
+
     it("passes its own health check, every step answered", async () => {
       const store = await open();
       const steps = await store.probe();

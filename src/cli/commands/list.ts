@@ -5,13 +5,13 @@ import { KIND_IDS, kindField, loadKind, type KindId } from "../../kinds/index.js
 import { ENVIRONMENTS } from "../../kinds/environment.js";
 import type { CredentialKind } from "../../kinds/types.js";
 import { openStore } from "../../stores/index.js";
-import type { SecretStore } from "../../stores/types.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
 
 /** One line of `list`: the index entry, and whether its secret is really there. */
 interface Row extends AccountEntry {
-  /** True/false as the store answered; null when not checked (another store, or it failed). */
+  /** True/false as the store answered; null when not checked: another store, or "unknown" when it failed. */
   stored: boolean | null;
+  unknown?: boolean;
 }
 
 /** A name as a shell word: quoted when it holds anything but letters, digits, `@._-`. */
@@ -32,7 +32,7 @@ function table(rows: Row[]): string {
     r.store,
     ...(mixed ? [r.sellerIds === undefined ? "-" : r.sellerIds.join(",")] : []),
     shortTime(r.lastVerified),
-    r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING",
+    r.unknown === true ? "unknown" : r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING",
   ]);
   const header = mixed
     ? ["KIND", "ACCOUNT", "ENV", "STORE", "SELLER IDS", "LAST VERIFIED", "SECRET"]
@@ -42,32 +42,46 @@ function table(rows: Row[]): string {
   return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
 }
 
+/** The accounts holding a secret, by service (one pass over the store per service), and whether a team shares the store. */
+interface Held {
+  services: Map<string, Set<string>>;
+  shared: boolean;
+}
+
+/**
+ * Asks the store once per service for the accounts it holds: the services of the index's entries
+ * in this store, and for a shared store every kind's services (a teammate's accounts count too).
+ * @throws {CdcredsError} when the store cannot be opened or read.
+ */
+async function heldAccounts(ctx: CommandContext, entries: AccountEntry[], kinds: CredentialKind[]): Promise<Held> {
+  const wanted = new Set(
+    entries.filter((e) => e.store === ctx.options.store).map((e) => kinds.find((k) => k.id === e.kind)!.secretService(e.env)),
+  );
+  const store = await openStore(ctx.options.store, storeDeps(ctx)); // opening reads nothing yet
+  if (store.shared) for (const kind of kinds) for (const env of ENVIRONMENTS) wanted.add(kind.secretService(env));
+  const services = new Map<string, Set<string>>();
+  for (const service of wanted) services.set(service, new Set(await store.accounts(service)));
+  return { services, shared: store.shared };
+}
+
 /**
  * The accounts a shared store holds that this machine's index does not (a teammate stored them):
  * there the store says which accounts exist.
  */
-async function sharedRows(ctx: CommandContext, known: Row[], kinds: CredentialKind[]): Promise<Row[]> {
-  const store = await openStore(ctx.options.store, storeDeps(ctx));
-  if (store.entries === undefined) return [];
-  let entries;
-  try {
-    entries = await store.entries();
-  } catch (error) {
-    if (!(error instanceof CdcredsError)) throw error;
-    ctx.ui.warn(`cannot list the ${ctx.options.store} store: ${error.message}`);
-    return [];
-  }
-  const sorted = entries.sort((a, b) => a.account.localeCompare(b.account) || a.service.localeCompare(b.service));
-  return sorted.flatMap(({ service, account }) => {
-    for (const kind of kinds) {
-      const env = ENVIRONMENTS.find((e) => kind.secretService(e) === service);
-      if (env === undefined || kind.storedNameProblem(account) !== undefined) continue;
+function sharedRows(ctx: CommandContext, held: Held, known: Row[], kinds: CredentialKind[]): Row[] {
+  const rows: Row[] = [];
+  if (!held.shared) return rows;
+  for (const kind of kinds) {
+    for (const env of ENVIRONMENTS) {
       const id = kind.id as KindId;
-      if (known.some((r) => r.kind === id && r.account === account && r.env === env && r.store === ctx.options.store)) return [];
-      return [{ kind: id, account, env, store: ctx.options.store, stored: true }];
+      for (const account of held.services.get(kind.secretService(env)) ?? []) {
+        if (kind.storedNameProblem(account) !== undefined) continue;
+        if (known.some((r) => r.kind === id && r.account === account && r.env === env && r.store === ctx.options.store)) continue;
+        rows.push({ kind: id, account, env, store: ctx.options.store, stored: true });
+      }
     }
-    return [];
-  });
+  }
+  return rows.sort((a, b) => a.account.localeCompare(b.account) || a.env.localeCompare(b.env) || a.kind.localeCompare(b.kind));
 }
 
 /**
@@ -79,34 +93,31 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
   const { accounts: entries, invalid } = await readAccountIndex({ processEnv: ctx.processEnv });
   for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.account}) is ignored: ${bad.problem}`);
   const kinds = new Map(await Promise.all(KIND_IDS.map(async (id) => [id, await loadKind(id)] as const)));
-  let store: SecretStore | undefined;
-  let storeFailed = false;
-  const rows: Row[] = [];
-  for (const entry of entries) {
+  let held: Held = { services: new Map(), shared: false };
+  let failure: CdcredsError | undefined;
+  try {
+    held = await heldAccounts(ctx, entries, [...kinds.values()]);
+  } catch (error) {
+    if (!(error instanceof CdcredsError)) throw error;
+    failure = error; // the index is still worth showing, its rows marked unknown; exit as the store says
+  }
+  const rows: Row[] = entries.map((entry) => {
     const kind = kinds.get(entry.kind)!;
-    let stored: boolean | null = null;
     // Entries of the other store would need it opened too (a passphrase): they are not checked.
-    if (entry.store === ctx.options.store && !storeFailed) {
-      try {
-        store ??= await openStore(ctx.options.store, storeDeps(ctx));
-        const secret = await store.get(kind.secretService(entry.env), entry.account);
-        if (secret !== undefined) ctx.ui.redact(secret);
-        stored = secret !== undefined;
-      } catch (error) {
-        if (!(error instanceof CdcredsError)) throw error;
-        storeFailed = true; // the index is still worth showing; say why it is unchecked
-        ctx.ui.warn(`cannot check the ${ctx.options.store} store: ${error.message}`);
-      }
-    }
-    if (stored === false) {
+    if (entry.store !== ctx.options.store) return { ...entry, stored: null };
+    if (failure !== undefined) return { ...entry, stored: null, unknown: true };
+    const stored = held.services.get(kind.secretService(entry.env))?.has(entry.account) === true;
+    if (!stored) {
       const args = `${kind.id === "api-login" ? "" : `--kind ${kind.id} `}${shellWord(entry.account)}${entry.env === "prod" ? "" : ` --env ${entry.env}`}`;
       ctx.ui.warn(
         `${entry.account} (${entry.env}) is in the account index but its ${kind.prompts.secret.toLowerCase()} is gone: store it again with \`cdcreds set ${args}\`, or forget it with \`cdcreds delete ${args}\``,
       );
     }
-    rows.push({ ...entry, stored });
-  }
-  rows.push(...(await sharedRows(ctx, rows, [...kinds.values()])));
+    return { ...entry, stored };
+  });
+  rows.push(...sharedRows(ctx, held, rows, [...kinds.values()]));
+  if (failure !== undefined) ctx.ui.error(`cannot check the ${ctx.options.store} store: ${failure.message}`, failure.hint);
+  const exitCode = failure?.exitCode;
   if (ctx.options.json) {
     return {
       stdout: jsonLine(
@@ -120,11 +131,12 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
           stored: r.stored,
         })),
       ),
+      exitCode,
     };
   }
   if (rows.length === 0) {
-    ctx.ui.note("no stored accounts: store one with `cdcreds set`");
-    return {};
+    if (failure === undefined) ctx.ui.note("no stored accounts: store one with `cdcreds set`");
+    return { exitCode };
   }
-  return { stdout: table(rows) };
+  return { stdout: table(rows), exitCode };
 }

@@ -1,9 +1,12 @@
 // The bytes of the encrypted file store (`--store file`), with no I/O beyond the CPU: header layout,
 // sealing and opening (the key derivation: kdf.ts). Layout of format version 1 (integers big-endian):
 //
-//   magic "CDCREDS\0" (8) | version (1) | KDF name length (1) | KDF name "scrypt" | log2 N (1) | r (1)
-//   | p (1) | salt length (1) | salt | nonce length (1) | nonce | ciphertext length (4)
+//   magic "CDCREDS\0" (8) | version (1) | KDF name length (1) | KDF name | [scrypt only: log2 N (1)
+//   | r (1) | p (1)] | salt length (1) | salt | nonce length (1) | nonce | ciphertext length (4)
 //   | AES-256-GCM ciphertext | GCM tag (16)
+//
+// The KDF name is the file's mode: "scrypt" for a passphrase, "hkdf-sha256" for a key file's
+// 256-bit key (CDCREDS_KEY_FILE). A file is only ever opened in the mode it was made with.
 //
 // The whole header is the GCM additional data, so changing any parameter fails authentication just
 // like a wrong passphrase does. The version sits right after the magic so a future format may change
@@ -16,7 +19,8 @@ import { scryptParamsOk, type ScryptParams } from "./kdf.js";
 /** What a file header says, besides the magic. */
 export interface Header {
   version: number;
-  kdf: ScryptParams;
+  /** The scrypt cost of a passphrase file; undefined for a key file's (HKDF-SHA256, nothing to tune). */
+  kdf: ScryptParams | undefined;
   salt: Buffer;
   nonce: Buffer;
   ciphertextLength: number;
@@ -28,6 +32,7 @@ export type Entries = Map<string, Map<string, string>>;
 const FORMAT_VERSION = 1;
 const MAGIC = Buffer.from("CDCREDS\0", "latin1");
 const KDF_NAME = "scrypt";
+const KEY_KDF_NAME = "hkdf-sha256";
 const SALT_BYTES = 16;
 const NONCE_BYTES = 12; // the GCM standard nonce size; random, fresh on every write
 const TAG_BYTES = 16;
@@ -56,14 +61,15 @@ export function assertScryptParams(kdf: ScryptParams, path: string): void {
 export const newSalt = (): Buffer => randomBytes(SALT_BYTES);
 
 function encodeHeader(h: Header): Buffer {
-  const name = Buffer.from(KDF_NAME, "ascii");
+  const name = Buffer.from(h.kdf === undefined ? KEY_KDF_NAME : KDF_NAME, "ascii");
   const length = Buffer.alloc(4);
   length.writeUInt32BE(h.ciphertextLength);
   return Buffer.concat([
     MAGIC,
     Buffer.from([h.version, name.length]),
     name,
-    Buffer.from([h.kdf.log2N, h.kdf.r, h.kdf.p, h.salt.length]),
+    Buffer.from(h.kdf === undefined ? [] : [h.kdf.log2N, h.kdf.r, h.kdf.p]),
+    Buffer.from([h.salt.length]),
     h.salt,
     Buffer.from([h.nonce.length]),
     h.nonce,
@@ -97,13 +103,14 @@ export function parseHeader(bytes: Buffer, path: string): { header: Header; head
   };
   const byte = (): number => take(1)[0]!;
   const name = take(byte()).toString("latin1");
-  if (name !== KDF_NAME) throw damaged(path, `uses the key derivation "${name}", which this cdcreds does not know`);
-  const kdf = { log2N: byte(), r: byte(), p: byte() };
+  if (name !== KDF_NAME && name !== KEY_KDF_NAME)
+    throw damaged(path, `uses the key derivation "${name}", which this cdcreds does not know`);
+  const kdf = name === KDF_NAME ? { log2N: byte(), r: byte(), p: byte() } : undefined;
   const salt = take(byte());
   const nonce = take(byte());
   const ciphertextLength = take(4).readUInt32BE(0);
   if (salt.length < SALT_BYTES || nonce.length !== NONCE_BYTES) throw damaged(path, "has a damaged header (salt or nonce size)");
-  assertScryptParams(kdf, path);
+  if (kdf !== undefined) assertScryptParams(kdf, path);
   const expected = at + ciphertextLength + TAG_BYTES;
   if (bytes.length < expected) throw damaged(path, `is truncated (${bytes.length} bytes of ${expected})`);
   if (bytes.length > expected) throw damaged(path, `has ${bytes.length - expected} unexpected bytes at its end`);
@@ -113,8 +120,8 @@ export function parseHeader(bytes: Buffer, path: string): { header: Header; head
   };
 }
 
-/** Encrypts the entries under the key, with a fresh random nonce. */
-export function seal(entries: Entries, key: Buffer, kdf: ScryptParams, salt: Buffer): Buffer {
+/** Encrypts the entries under the key, with a fresh random nonce; `kdf` undefined for a key file's. */
+export function seal(entries: Entries, key: Buffer, kdf: ScryptParams | undefined, salt: Buffer): Buffer {
   const triples = [...entries].flatMap(([service, accounts]) => [...accounts].map(([account, secret]) => [service, account, secret]));
   const plaintext = Buffer.from(JSON.stringify({ entries: triples }), "utf8");
   const nonce = randomBytes(NONCE_BYTES);
@@ -141,9 +148,13 @@ export function unseal(bytes: Buffer, parsed: { header: Header; headerBytes: Buf
     plaintext = Buffer.concat([decipher.update(bytes.subarray(start, end)), decipher.final()]);
   } catch {
     // No cause attached: it would only say "Unsupported state or unable to authenticate data".
-    throw new StoreError(`cannot decrypt ${path}: wrong passphrase or damaged file`, {
-      hint: "check CDCREDS_PASSPHRASE (or what you typed); the file was left untouched",
-    });
+    throw parsed.header.kdf === undefined
+      ? new StoreError(`cannot decrypt ${path}: wrong key or damaged file`, {
+          hint: "check that the key file is the one this file was made with; the file was left untouched",
+        })
+      : new StoreError(`cannot decrypt ${path}: wrong passphrase or damaged file`, {
+          hint: "check CDCREDS_PASSPHRASE (or what you typed); the file was left untouched",
+        });
   }
   let json: unknown;
   try {

@@ -14,6 +14,7 @@ import { DEFAULT_SCRYPT, deriveKey, type ScryptParams } from "./kdf.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
 import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 import { obtainPassphrase, passphraseFromEnv } from "./passphrase.js";
+import { fileKey, keySource, readKey, type KeySource } from "./key-file.js";
 
 /** What the file store needs from its caller: the environment, whether it may prompt, and options. */
 export interface FileStoreDeps {
@@ -32,8 +33,25 @@ export interface FileStoreDeps {
 /** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
 export const fileStorePath = (processEnv: NodeJS.ProcessEnv): string => join(configDir(processEnv), "secrets.enc");
 
-const keyId = (salt: Buffer, kdf: ScryptParams): string => `${salt.toString("hex")}/${kdf.log2N}/${kdf.r}/${kdf.p}`;
-const weaker = (a: ScryptParams, b: ScryptParams): boolean => a.log2N < b.log2N || a.r < b.r || a.p < b.p;
+// A key file's files have no cost (`undefined`): HKDF of a random key needs none.
+const keyId = (salt: Buffer, kdf: ScryptParams | undefined): string =>
+  `${salt.toString("hex")}/${kdf === undefined ? "key" : `${kdf.log2N}/${kdf.r}/${kdf.p}`}`;
+const weaker = (a: ScryptParams | undefined, b: ScryptParams | undefined): boolean =>
+  a !== undefined && b !== undefined && (a.log2N < b.log2N || a.r < b.r || a.p < b.p);
+
+/** Refuses a file made in the other mode (a passphrase's, a key file's), leaving it untouched. */
+function assertMode(header: Header, key: KeySource | undefined, shown: string): void {
+  if (header.kdf === undefined && key === undefined) {
+    throw new StoreError(`the encrypted file ${shown} was made with a key file, and none is set`, {
+      hint: "set CDCREDS_KEY_FILE to that key file (or run under systemd with LoadCredential=cdcreds.key:...); the file was left untouched",
+    });
+  }
+  if (header.kdf !== undefined && key !== undefined) {
+    throw new StoreError(`the encrypted file ${shown} was made with a passphrase, but a key file is set (${key.origin})`, {
+      hint: "unset CDCREDS_KEY_FILE to use the passphrase, or store the credentials again in a file of its own (--store file with another XDG_CONFIG_HOME); the file was left untouched",
+    });
+  }
+}
 
 /**
  * Opens the encrypted file store. Nothing is read and no passphrase is asked until first use; the
@@ -45,10 +63,12 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   const dir = dirname(path);
   const home = deps.processEnv.HOME || homedir();
   const shown = path.startsWith(home + sep) ? `~${path.slice(home.length)}` : path;
-  const wanted = deps.kdf ?? DEFAULT_SCRYPT;
-  assertScryptParams(wanted, shown);
+  const key = keySource(deps.processEnv);
+  const wanted = key === undefined ? (deps.kdf ?? DEFAULT_SCRYPT) : undefined;
+  if (wanted !== undefined) assertScryptParams(wanted, shown);
   const source = { ...deps, shown };
   let passphrase: Promise<string> | undefined;
+  let rawKey: Promise<Buffer> | undefined;
   const keys = new Map<string, Promise<Buffer>>();
 
   /** The passphrase, asked at most once at a time (concurrent callers share one prompt). */
@@ -63,15 +83,18 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     return passphrase;
   }
 
-  function keyFor(salt: Buffer, kdf: ScryptParams, creating: boolean): Promise<Buffer> {
+  function keyFor(salt: Buffer, kdf: ScryptParams | undefined, creating: boolean): Promise<Buffer> {
     const id = keyId(salt, kdf);
-    let key = keys.get(id);
-    if (key === undefined) {
-      key = getPassphrase(creating).then((p) => deriveKey(p, salt, kdf));
-      keys.set(id, key);
-      key.catch(() => keys.delete(id)); // a failed prompt or derivation must not stick
+    let derived = keys.get(id);
+    if (derived === undefined) {
+      derived =
+        kdf === undefined
+          ? (rawKey ??= readKey(key!)).then((raw) => fileKey(raw, salt))
+          : getPassphrase(creating).then((p) => deriveKey(p, salt, kdf));
+      keys.set(id, derived);
+      derived.catch(() => keys.delete(id)); // a failed prompt or derivation must not stick
     }
-    return key;
+    return derived;
   }
 
   async function readBytes(): Promise<Buffer | undefined> {
@@ -92,6 +115,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     const bytes = await readBytes();
     if (bytes === undefined) return { entries: new Map(), header: undefined };
     const parsed = parseHeader(bytes, shown); // before any prompt: a future version is refused at once
+    assertMode(parsed.header, key, shown);
     try {
       return { entries: unseal(bytes, parsed, await keyFor(parsed.header.salt, parsed.header.kdf, false), shown), header: parsed.header };
     } catch (error) {
@@ -108,7 +132,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   async function update(change: (entries: Entries) => boolean, createIfMissing: boolean): Promise<boolean> {
     const before = await readBytes();
     if (before === undefined && !createIfMissing) return false;
-    if (before === undefined) await getPassphrase(true);
+    if (before === undefined) await (key === undefined ? getPassphrase(true) : (rawKey ??= readKey(key)));
     else await load(); // a wrong passphrase or damaged file fails here, before anything is locked
     await ensurePrivateDir(dir).catch((error: unknown) => {
       throw new StoreError(`cannot create the directory of ${shown}: ${errnoText(error)}`, { cause: error });
@@ -131,11 +155,14 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
 
   const store: SecretStore = {
     id: "file",
-    description: `encrypted file ${shown}`,
+    shared: false,
+    description: `encrypted file ${shown}${key === undefined ? "" : `, key from ${key.origin}`}`,
     probe: () => probeByCheck(store, "store usable", "opened"),
     async check() {
       if ((await readBytes()) === undefined) {
-        passphraseFromEnv(source); // throws when no passphrase could be had; nothing to decrypt yet
+        // Nothing to decrypt yet: throws when no passphrase or key could be had.
+        if (key === undefined) passphraseFromEnv(source);
+        else await (rawKey ??= readKey(key));
         // A directory that does not exist yet is created on the first write; one we cannot write is a problem now.
         await access(dir, constants.W_OK).catch((error: unknown) => {
           if (errnoOf(error) !== "ENOENT") throw new StoreError(`cannot write in ${dirname(shown)}: ${errnoText(error)}`, { cause: error });
@@ -146,6 +173,9 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     },
     async get(service, account) {
       return (await load()).entries.get(service)?.get(account);
+    },
+    async accounts(service) {
+      return [...((await load()).entries.get(service)?.keys() ?? [])];
     },
     async set(service, account, secret) {
       await update((entries) => {

@@ -30,7 +30,7 @@ export function passphraseFromEnv(source: PassphraseSource): string | undefined 
     throw new UsageError(
       `the encrypted file ${source.shown} needs a passphrase: set CDCREDS_PASSPHRASE (there is no terminal to ask for it)`,
       {
-        hint: "pass CDCREDS_PASSPHRASE in the environment of the service or job, or run the command in a terminal",
+        hint: "pass CDCREDS_PASSPHRASE in the environment of the service or job, or run the command in a terminal; a service that runs it often is better off with a key file (CDCREDS_KEY_FILE)",
       },
     );
   }

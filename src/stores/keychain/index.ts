@@ -6,7 +6,7 @@ import { requireNow } from "../../platform/require.js";
 import type { ProbeStep, SecretStore, StoreDeps } from "../types.js";
 
 /** The part of the native binding this store uses. */
-export type KeyringBinding = Pick<typeof import("@napi-rs/keyring"), "Entry">;
+export type KeyringBinding = Pick<typeof import("@napi-rs/keyring"), "Entry" | "findCredentials">;
 
 /** What the keychain store depends on; tests replace the binding to see how it is called. */
 export interface KeychainDeps {
@@ -36,6 +36,13 @@ function describe(platform: NodeJS.Platform): string {
  */
 export function keychainError(error: unknown, platform: NodeJS.Platform = process.platform): StoreError {
   const detail = error instanceof Error ? error.message : String(error);
+  // First: a search meeting a locked item says so in D-Bus words ("org.freedesktop.Secret.Error.IsLocked").
+  if (/unlock prompt was dismissed|locked/i.test(detail)) {
+    return new StoreError("the keyring is locked", {
+      hint: `unlock it (log in to the desktop session, or pipe its password to \`gnome-keyring-daemon --replace --unlock\`), ${WAYS_OUT}`,
+      cause: error,
+    });
+  }
   if (platform === "linux" && /dbus|d-bus|org\.freedesktop/i.test(detail) && !/Secret Service:/.test(detail)) {
     return new StoreError(
       "no Secret Service is reachable: there is no D-Bus session bus, or nothing on it provides org.freedesktop.secrets",
@@ -44,12 +51,6 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
         cause: error,
       },
     );
-  }
-  if (/unlock prompt was dismissed|is locked|locked/i.test(detail)) {
-    return new StoreError("the keyring is locked", {
-      hint: `unlock it (log in to the desktop session, or pipe its password to \`gnome-keyring-daemon --replace --unlock\`), ${WAYS_OUT}`,
-      cause: error,
-    });
   }
   if (/no result found/i.test(detail)) {
     // gnome-keyring started without --unlock has no default collection to write into.
@@ -113,10 +114,15 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
 
   const store: SecretStore = {
     id: "keychain",
+    shared: false,
     description: describe(platform),
     get: (service, account) => attempt((b) => entry(b, service, account).getPassword() ?? undefined),
     set: (service, account, secret) => attempt((b) => entry(b, service, account).setPassword(secret)),
     delete: (service, account) => attempt((b) => entry(b, service, account).deleteCredential()),
+    // One search and one connection for the whole service, where an Entry per account opens a
+    // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
+    // Service: it has no kernel-keyring fallback to pin away. A locked item fails the whole search.
+    accounts: (service) => attempt((b) => b.findCredentials(service).map((credential) => credential.account)),
 
     // A read alone cannot tell a locked keyring (it answers "nothing there" for a missing entry),
     // so the probe writes and removes an entry: the one check that proves a later `set` can work.

@@ -30,16 +30,6 @@ const encodeName = (name: string): string =>
 
 const decodeName = (name: string): string => name.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
 
-/** The service and account of a path under `cdcreds/` (without `.gpg`), the reverse of {@link entryPath}. */
-export function entryOf(path: string): { service: string; account: string } | undefined {
-  const parts = path.split("/");
-  if (parts[0] !== "cdcreds" || parts.length < 3 || parts.length > 4) return undefined;
-  const [, ...rest] = parts.map(decodeName);
-  const account = rest.pop()!;
-  const env = rest.pop()!;
-  return { service: rest.length === 0 ? `cdcreds:${env}` : `cdcreds-${rest[0]}:${env}`, account };
-}
-
 /** The entry's path for a service and an account, and whether it is a token (kept off the shared store). */
 export function entryPath(service: string, account: string): { path: string; token: boolean } {
   const [name = "", ...rest] = service.split(":");
@@ -151,6 +141,7 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
 
   return {
     id: "pass",
+    shared: true,
     description: `pass, the standard Unix password store, in ${dir}`,
     probe: async () => {
       const steps = await probeByCheck({ check }, "password store", `initialised in ${dir}`);
@@ -185,10 +176,11 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
       if (removed.code !== 0) throw failure(path, removed);
       return true;
     },
-    async entries() {
-      await check();
-      const files = await readdir(join(dir, "cdcreds"), { recursive: true }).catch(() => []);
-      return files.filter((file) => file.endsWith(".gpg")).flatMap((file) => entryOf(`cdcreds/${file.slice(0, -".gpg".length)}`) ?? []);
+    async accounts(service) {
+      const { path, token } = entryPath(service, "");
+      const files = await readdir(join(token ? tokens : dir, path), { withFileTypes: true }).catch(() => undefined);
+      if (files === undefined && !token) await check(); // a store that is not there is exit 5, not "nothing stored"
+      return (files ?? []).filter((f) => f.isFile() && f.name.endsWith(".gpg")).map((f) => decodeName(f.name.slice(0, -".gpg".length)));
     },
   };
 }
