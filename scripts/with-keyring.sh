@@ -26,13 +26,38 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_
   OCTOPIA_CLIENT_ID OCTOPIA_CLIENT_SECRET OCTOPIA_SELLER_ID
 
 # The password only unlocks this throwaway keyring; an empty one would make the daemon prompt.
+# The daemon runs in the foreground under a loop that starts it again, unlocked, should it ever
+# end: left to D-Bus activation, a new daemon would come up with the keyring locked, and every
+# test after it would fail for that. Each end is logged and reported after the run.
 exec dbus-run-session -- bash -c '
-  printf %s cdcreds-throwaway-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  for _ in $(seq 50); do   # the daemon needs a moment after --unlock to own its bus name
+  log="$XDG_RUNTIME_DIR/gnome-keyring.log"
+  (
+    while :; do
+      printf %s cdcreds-throwaway-keyring |
+        gnome-keyring-daemon --replace --foreground --unlock --components=secrets >/dev/null 2>>"$log"
+      echo "cdcreds test setup: gnome-keyring-daemon ended with status $?; starting it again, unlocked" >>"$log"
+      sleep 0.05
+    done
+  ) 2>>"$log" &
+  supervisor=$!
+  # Wait for the daemon to own its bus name (NameHasOwner activates nothing), then for it to answer.
+  owned() {
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"
+  }
+  for _ in $(seq 100); do owned && break; sleep 0.05; done
+  for _ in $(seq 50); do
     if printf ok | secret-tool store --label=probe cdcreds-probe probe 2>/dev/null &&
       [ "$(secret-tool lookup cdcreds-probe probe 2>/dev/null)" = ok ]; then ready=1; break; fi
     sleep 0.1
   done
-  if [ -z "${ready:-}" ]; then echo "error: gnome-keyring did not start on the private D-Bus session" >&2; exit 1; fi
+  if [ -z "${ready:-}" ]; then echo "error: gnome-keyring did not start on the private D-Bus session" >&2; cat "$log" >&2; exit 1; fi
   secret-tool clear cdcreds-probe probe
-  exec "$@"' bash "$@" 2> >(grep -v "Failed to set fd limit" >&2)
+  status=0
+  "$@" || status=$?
+  kill "$supervisor" 2>/dev/null
+  if grep -q "^cdcreds test setup:" "$log"; then
+    echo "warning: the test keyring daemon ended during the run (tests running then may have failed for it); its log:" >&2
+    grep -v "Failed to set fd limit" "$log" >&2
+  fi
+  exit "$status"' bash "$@" 2> >(grep -v "Failed to set fd limit" >&2)
