@@ -45,9 +45,16 @@ const COMMANDS: CommandSpec[] = [
     name: "verify",
     description: "check the credentials with the token service (and an Octopia client's sellers); the exit status is the answer",
     args: [["[login]", "seller or API login, or client ID (default: the environment credentials' account, else CDCREDS_LOGIN)"]],
-    options: [...SECRET_STDIN, SELLER_IDS, ["--quiet", "print nothing on stderr: the exit status is the answer"]],
+    options: [
+      ...SECRET_STDIN,
+      SELLER_IDS,
+      ["--quiet", "print nothing on stderr: the exit status is the answer"],
+      ["--all", "check every stored account of the environment (all kinds, or --kind's)"],
+      ["--jobs <n>", "with --all: accounts checked at the same time, 1 to 32, default 4"],
+    ],
     examples: [
       "cdcreds verify bestshop && run-my-sync",
+      "cdcreds verify --all --jobs 8 --json > report.json   # the nightly check of every account",
       'printf %s "$PW" | cdcreds verify --secret-stdin bestshop',
       "cdcreds verify --kind octopia 'My client' --seller-id 12345",
       "CDISCOUNT_API_LOGIN=bestshop-api CDISCOUNT_API_PASSWORD=... cdcreds verify --json",

@@ -17,6 +17,8 @@ export interface Ui {
   /** A note the user may want to act on. */
   note(message: string): void;
   success(message: string): void;
+  /** One failed item of a batch (`verify --all`, `import`): a red ✗, no "error:" and no hint. */
+  failure(message: string): void;
   warn(message: string): void;
   error(message: string, hint?: string): void;
   /** Shown with --debug only. */
@@ -102,6 +104,7 @@ export function createUi({ processEnv: env, debug, stderr, stdinIsTTY }: UiOptio
     info: (message) => write(escapeText(message)),
     note: (message) => write(`${color().cyan("note:")} ${escapeText(message)}`),
     success: (message) => write(`${color().green("✓")} ${escapeText(message)}`),
+    failure: (message) => write(`${color().red("✗")} ${escapeText(message)}`),
     warn: (message) => write(`${color().yellow("warning:")} ${escapeText(message)}`),
     error: (message, hint) => {
       write(`${color().red("error:")} ${escapeText(message)}`);

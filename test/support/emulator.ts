@@ -62,6 +62,10 @@ export interface Emulator {
   retryAfter(value: string | undefined): void;
   /** Accepts only these credentials (token), anything else gets 401; switches to "check". */
   setCredentials(login: string, password: string): void;
+  /** Accepts these credentials too, beside the others accepted (a batch of accounts); answers "check". */
+  addCredentials(login: string, password: string): void;
+  /** Answers every request for that login so, whatever the queue says (a batch with a mix of answers). */
+  answerFor(login: string, mode: EmulatorMode): void;
   /** Lets the requests held by "gate" through (they get a token), and every later "gate" one. */
   openGate(): void;
   /** Resolves once the emulator has received `count` requests in all. */
@@ -107,6 +111,8 @@ export async function startEmulator(): Promise<Emulator> {
   const requests: RecordedRequest[] = [];
   let queue: EmulatorMode[] = ["token"];
   let credentials: { login: string; password: string } | undefined;
+  const accepted = new Map<string, string>();
+  const perLogin = new Map<string, EmulatorMode>();
   let retryAfter: string | undefined;
   let gateOpen = false;
   const held: (() => void)[] = [];
@@ -120,6 +126,7 @@ export async function startEmulator(): Promise<Emulator> {
       case "check":
         if (credentials !== undefined && req.login === credentials.login && req.password === credentials.password)
           return respond("token", req, res);
+        if (req.login !== undefined && accepted.has(req.login) && accepted.get(req.login) === req.password) return respond("token", req, res);
         return respond("401", req, res);
       case "401":
         return send(res, 401, "text/html", "<html><body>401 - Unauthorized</body></html>", { "www-authenticate": 'Basic realm="sts"' });
@@ -194,7 +201,8 @@ export async function startEmulator(): Promise<Emulator> {
     req.resume();
     res.on("close", () => (recorded.finished = res.writableFinished));
     if (recorded.url === REDIRECT_PATH) return respond("token", recorded, res);
-    const mode = queue.length > 1 ? queue.shift()! : queue[0]!;
+    const fixed = recorded.login === undefined ? undefined : perLogin.get(recorded.login);
+    const mode = fixed ?? (queue.length > 1 ? queue.shift()! : queue[0]!);
     respond(mode, recorded, res);
   });
   const { port, close } = await listenOnLoopback(server);
@@ -214,6 +222,13 @@ export async function startEmulator(): Promise<Emulator> {
     setCredentials: (login, password) => {
       credentials = { login, password };
       queue = ["check"];
+    },
+    addCredentials: (login, password) => {
+      accepted.set(login, password);
+      queue = ["check"];
+    },
+    answerFor: (login, mode) => {
+      perLogin.set(login, mode);
     },
     openGate: () => {
       gateOpen = true;

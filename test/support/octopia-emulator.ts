@@ -57,6 +57,7 @@ export interface OctopiaEmulator {
   /** The access token every "token" answer carries. */
   readonly token: string;
   answer(...modes: [OctopiaMode, ...OctopiaMode[]]): void;
+  /** Accepts these credentials (besides those accepted before) and answers "check". */
   accept(clientId: string, secret: string): void;
   /** The `expires_in` of the next tokens, in seconds. */
   expiresIn(seconds: number): void;
@@ -74,7 +75,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   const token = `${part()}.${part()}.${part()}`;
   const requests: OctopiaRequest[] = [];
   let queue: OctopiaMode[] = ["token"];
-  let accepted: { clientId: string; secret: string } | undefined;
+  const accepted = new Map<string, string>(); // client ID → secret
   let expiresIn = 7200;
   let retryAfter: string | undefined;
   const sellerRequests: SellerRequest[] = [];
@@ -118,7 +119,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
         });
       case "check":
         return respond(
-          accepted !== undefined && req.form.client_id === accepted.clientId && req.form.client_secret === accepted.secret
+          req.form.client_id !== undefined && accepted.get(req.form.client_id) === req.form.client_secret
             ? "token"
             : "401",
           req,
@@ -183,7 +184,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
       queue = [...modes];
     },
     accept: (clientId, secret) => {
-      accepted = { clientId, secret };
+      accepted.set(clientId, secret);
       queue = ["check"];
     },
     expiresIn: (seconds) => {

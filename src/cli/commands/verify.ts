@@ -1,7 +1,7 @@
 import { resolveName } from "../../core/account.js";
 import { chooseSeller, listAccounts, openAccount, replacedServiceNotice, sellerIdsOf, tokenRequest } from "../../core/credentials.js";
 import { cacheToken } from "../../core/token-cache.js";
-import { ExitCode, type CdcredsError } from "../../errors.js";
+import { ExitCode, UsageError, type CdcredsError } from "../../errors.js";
 import { kindField, type Kind } from "../../kinds/index.js";
 import type { CredentialKind, SellerAnswer, TokenAnswer } from "../../kinds/types.js";
 import type { SecretStore } from "../../stores/types.js";
@@ -16,6 +16,9 @@ export interface VerifyFlags {
   quiet?: boolean;
   /** The sellers to check (kinds with sellers); else the account's own. */
   sellerId?: string[];
+  /** `--all`: every stored account of the environment, `--jobs` at a time. */
+  all?: boolean;
+  jobs?: string;
 }
 
 /** Credentials to check, where the secret came from, and the store holding it, if any. */
@@ -83,7 +86,7 @@ async function recordCheck(
 }
 
 /** One seller's check, for the report. */
-interface SellerCheck {
+export interface SellerCheck {
   sellerId: string;
   answer: SellerAnswer;
 }
@@ -104,13 +107,71 @@ async function checkSellers(ctx: CommandContext, kind: CredentialKind, token: st
   return checks;
 }
 
+/** What checking one account's credentials found. */
+export interface CheckResult {
+  answer: TokenAnswer;
+  sellers: SellerCheck[];
+  /** Why they do not work, with its exit code; undefined when they do. */
+  error: CdcredsError | undefined;
+}
+
+/**
+ * Asks the token service whether the credentials work and, for a kind whose calls name a seller,
+ * the seller API whether the client may act for each seller. Stored credentials that work have
+ * their token cached, and their check dated unless `recordDate` is false (a batch dates them all at once).
+ */
+export async function checkCredentials(
+  ctx: CommandContext,
+  kind: Kind,
+  { account, secret, store }: { account: string; secret: string; store: SecretStore | undefined },
+  sellerIds: string[],
+  { recordDate = true, batch = false }: { recordDate?: boolean; batch?: boolean } = {},
+): Promise<CheckResult> {
+  const label = batch ? `${account}: ` : ""; // debug lines of a batch interleave: each names its account
+  const { env } = ctx.options;
+  const url = kind.tokenUrl(env, ctx.options.authUrl);
+  const started = Date.now();
+  const answer = await kind.requestToken(
+    { account, secret },
+    tokenRequest(ctx.options, ctx.processEnv, ({ attempt, delayMs, reason, elapsedMs }) => {
+      if (delayMs === undefined) ctx.ui.debug(`${label}attempt ${attempt}: ${kind.tokenMethod} ${url.host}`);
+      else ctx.ui.debug(`${label}attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
+    }),
+  );
+  ctx.ui.debug(
+    `${label}answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`,
+  );
+  if (answer.status !== "valid") return { answer, sellers: [], error: kind.answerError(answer, url, account) };
+  ctx.ui.redact(answer.token);
+  let sellers: SellerCheck[] = [];
+  let error: CdcredsError | undefined;
+  if (kind.sellers !== undefined) {
+    sellers = await checkSellers(ctx, kind, answer.token, sellerIds);
+    const failed = failedSeller(sellers);
+    if (failed !== undefined && failed.answer.status !== "valid") {
+      error = kind.sellers.answerError(failed.answer, kind.sellers.apiUrl(env, ctx.options.apiUrl), account, failed.sellerId);
+    }
+  }
+  if (store !== undefined) await recordCheck(ctx, kind, store, account, answer, error === undefined && recordDate);
+  return { answer, sellers, error };
+}
+
+/** How a check's success reads: "bestshop-api: credentials valid (prod)", with the sellers. */
+export function validLine(account: string, env: string, sellers: SellerCheck[]): string {
+  const forSellers =
+    sellers.length === 0 ? "" : `, may act for seller${sellers.length === 1 ? "" : "s"} ${sellers.map((s) => s.sellerId).join(", ")}`;
+  return `${account}: credentials valid (${env})${forSellers}`;
+}
+
 /**
  * `cdcreds verify [login]`: asks the token service whether the credentials work, and for a kind
  * whose calls name a seller, the seller API whether the client may act for each seller. The exit
  * status is the answer (0 valid, 1 rejected or a seller denied or unknown, 4 unreachable or
- * unexpected); one line on stderr says it.
+ * unexpected); one line on stderr says it. `--all` checks every stored account (verify-all.ts).
  */
 export async function verify(ctx: CommandContext, argument: string | undefined, flags: VerifyFlags): Promise<CommandResult> {
+  if (flags.all === true) return (await import("./verify-all.js")).verifyAll(ctx, argument, flags);
+  if (flags.jobs !== undefined) throw new UsageError("--jobs is for `verify --all`");
   const kind = await kindOf(ctx, argument);
   const askedSellers = (flags.sellerId ?? []).map((id) => chooseSeller(kind, id, [])!);
   const { account, secret, source, store } = await readCredentials(ctx, kind, argument, stdinFlagGiven(flags));
@@ -119,46 +180,26 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
   const url = kind.tokenUrl(env, ctx.options.authUrl);
   ctx.ui.debug(`verifying ${account} (${env}) with the ${kind.prompts.secret.toLowerCase()} from the ${source}`);
   ctx.ui.debug(`token service ${url.protocol}//${url.host}, timeout ${timeoutMs / 1000} s, up to ${retries} retries`);
-  const started = Date.now();
-  const answer = await kind.requestToken(
-    { account, secret },
-    tokenRequest(ctx.options, ctx.processEnv, ({ attempt, delayMs, reason, elapsedMs }) => {
-      if (delayMs === undefined) ctx.ui.debug(`attempt ${attempt}: ${kind.tokenMethod} ${url.host}`);
-      else ctx.ui.debug(`attempt ${attempt} failed after ${elapsedMs} ms (${reason}); retrying in ${delayMs} ms`);
-    }),
+  const sellerIds =
+    askedSellers.length > 0
+      ? askedSellers
+      : sellerIdsOf(kind, { account, source: source === "environment" ? "environment" : "store" }, ctx.options, ctx.processEnv);
+  const { answer, sellers, error } = await checkCredentials(
+    ctx,
+    kind,
+    { account, secret, store: source === "store" ? store : undefined },
+    sellerIds,
   );
-  ctx.ui.debug(
-    `answer after ${answer.attempts} attempt(s), ${Date.now() - started} ms: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`,
-  );
-  let sellers: SellerCheck[] = [];
-  let error: CdcredsError | undefined;
-  if (answer.status !== "valid") error = kind.answerError(answer, url, account);
-  else {
-    ctx.ui.redact(answer.token);
-    if (kind.sellers !== undefined) {
-      const sellerIds =
-        askedSellers.length > 0
-          ? askedSellers
-          : sellerIdsOf(kind, { account, source: source === "environment" ? "environment" : "store" }, ctx.options, ctx.processEnv);
-      sellers = await checkSellers(ctx, kind, answer.token, sellerIds);
-      const failed = failedSeller(sellers);
-      if (failed !== undefined && failed.answer.status !== "valid") {
-        error = kind.sellers.answerError(failed.answer, kind.sellers.apiUrl(env, ctx.options.apiUrl), account, failed.sellerId);
-      }
-    }
-    if (source === "store" && store !== undefined) await recordCheck(ctx, kind, store, account, answer, error === undefined);
-  }
   if (flags.quiet !== true) {
     if (error !== undefined) ctx.ui.error(error.message, error.hint);
-    else {
-      const forSellers =
-        sellers.length === 0 ? "" : `, may act for seller${sellers.length === 1 ? "" : "s"} ${sellers.map((s) => s.sellerId).join(", ")}`;
-      ctx.ui.success(`${account}: credentials valid (${env})${forSellers}`);
-    }
+    else ctx.ui.success(validLine(account, env, sellers));
     const notice = error === undefined ? replacedServiceNotice(kind, ctx.options.authUrl) : undefined;
     if (notice !== undefined) ctx.ui.note(notice);
   }
-  return { stdout: ctx.options.json ? json(kind, account, env, answer, sellers) : "", exitCode: error?.exitCode ?? ExitCode.Ok };
+  return {
+    stdout: ctx.options.json ? `${JSON.stringify(json(kind, account, env, answer, sellers))}\n` : "",
+    exitCode: error?.exitCode ?? ExitCode.Ok,
+  };
 }
 
 /** The failed seller check a report names: a denied or unknown seller (exit 1) says more than one the API did not answer for (4). */
@@ -166,8 +207,14 @@ const failedSeller = (sellers: SellerCheck[]): SellerCheck | undefined =>
   sellers.find((s) => s.answer.status === "seller-denied" || s.answer.status === "seller-unknown") ??
   sellers.find((s) => s.answer.status !== "valid");
 
-/** The `--json` form of the answers: the token's, then for a kind with sellers each seller's. */
-function json(kind: CredentialKind, account: string, env: string, answer: TokenAnswer, sellers: SellerCheck[]): string {
+/** The `--json` record of the answers: the token's, then for a kind with sellers each seller's. */
+export function json(
+  kind: CredentialKind,
+  account: string,
+  env: string,
+  answer: TokenAnswer,
+  sellers: SellerCheck[],
+): Record<string, unknown> {
   const failed = failedSeller(sellers);
   const status = answer.status !== "valid" ? answer.status : (failed?.answer.status ?? "valid");
   const detailOf = (a: TokenAnswer | SellerAnswer): string => (a.status === "valid" ? "credentials valid" : a.detail);
@@ -183,5 +230,5 @@ function json(kind: CredentialKind, account: string, env: string, answer: TokenA
     record.sellerId = failed?.sellerId ?? (sellers.length === 1 ? sellers[0]!.sellerId : null);
     record.sellers = sellers.map((s) => ({ sellerId: s.sellerId, status: s.answer.status, detail: detailOf(s.answer) }));
   }
-  return `${JSON.stringify(record)}\n`;
+  return record;
 }
