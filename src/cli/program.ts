@@ -60,7 +60,9 @@ const COMMANDS: CommandSpec[] = [
       "CDISCOUNT_API_LOGIN=bestshop-api CDISCOUNT_API_PASSWORD=... cdcreds verify --json",
     ],
     run: async (ctx, _program, login: string | undefined, flags: import("./commands/verify.js").VerifyFlags) =>
-      (await import("./commands/verify.js")).verify(ctx, login, flags),
+      flags.all === true
+        ? (await import("./commands/verify-all.js")).verifyAll(ctx, login, flags)
+        : (await import("./commands/verify.js")).verify(ctx, login, flags),
   },
   {
     name: "completion",

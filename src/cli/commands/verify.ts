@@ -167,10 +167,9 @@ export function validLine(account: string, env: string, sellers: SellerCheck[]):
  * `cdcreds verify [login]`: asks the token service whether the credentials work, and for a kind
  * whose calls name a seller, the seller API whether the client may act for each seller. The exit
  * status is the answer (0 valid, 1 rejected or a seller denied or unknown, 4 unreachable or
- * unexpected); one line on stderr says it. `--all` checks every stored account (verify-all.ts).
+ * unexpected); one line on stderr says it. (`--all`, every stored account: verify-all.ts.)
  */
 export async function verify(ctx: CommandContext, argument: string | undefined, flags: VerifyFlags): Promise<CommandResult> {
-  if (flags.all === true) return (await import("./verify-all.js")).verifyAll(ctx, argument, flags);
   if (flags.jobs !== undefined) throw new UsageError("--jobs is for `verify --all`");
   const kind = await kindOf(ctx, argument);
   const askedSellers = (flags.sellerId ?? []).map((id) => chooseSeller(kind, id, [])!);
