@@ -85,6 +85,18 @@ const COMMANDS: CommandSpec[] = [
       (await import("./commands/set.js")).set(ctx, login, flags),
   },
   {
+    name: "import",
+    description: "check and store the accounts of a CSV file (login,password or client_id,client_secret,seller_ids)",
+    args: [["<file>", "the CSV file, or - for standard input"]],
+    options: [
+      ["--no-verify", "store without checking with the token service"],
+      ["--jobs <n>", "accounts checked at the same time, 1 to 32, default 4"],
+    ],
+    examples: ["cdcreds import sellers.csv && shred -u sellers.csv", "cdcreds --store file import - < clients.csv"],
+    run: async (ctx, _program, file: string, flags: import("./commands/import.js").ImportFlags) =>
+      (await import("./commands/import.js")).importAccounts(ctx, file, flags),
+  },
+  {
     name: "get",
     description: "print the stored password (or client secret) on stdout",
     args: [["[login]", LOGIN]],

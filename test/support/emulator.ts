@@ -126,7 +126,8 @@ export async function startEmulator(): Promise<Emulator> {
       case "check":
         if (credentials !== undefined && req.login === credentials.login && req.password === credentials.password)
           return respond("token", req, res);
-        if (req.login !== undefined && accepted.has(req.login) && accepted.get(req.login) === req.password) return respond("token", req, res);
+        if (req.login !== undefined && accepted.has(req.login) && accepted.get(req.login) === req.password)
+          return respond("token", req, res);
         return respond("401", req, res);
       case "401":
         return send(res, 401, "text/html", "<html><body>401 - Unauthorized</body></html>", { "www-authenticate": 'Basic realm="sts"' });

@@ -119,9 +119,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
         });
       case "check":
         return respond(
-          req.form.client_id !== undefined && accepted.get(req.form.client_id) === req.form.client_secret
-            ? "token"
-            : "401",
+          req.form.client_id !== undefined && accepted.get(req.form.client_id) === req.form.client_secret ? "token" : "401",
           req,
           res,
         );
