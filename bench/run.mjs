@@ -3,7 +3,7 @@
 // budgets; it never fails on them (exit 0), so it is no CI gate. It must run inside the private
 // keyring session: `npm run bench` wraps it in scripts/with-keyring.sh.
 //
-//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--json FILE] [--bin PATH] [--node PATH]
+//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--scale-runs N] [--no-scale] [--json FILE] [--bin PATH] [--node PATH]
 //
 // --bin times another build of cdcreds (a copy of bin/ and dist/, e.g. to compare before/after).
 //
@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "30" },
     warmup: { type: "string", default: "3" },
     "rss-runs": { type: "string", default: "3" },
+    "scale-runs": { type: "string", default: "5" },
+    "no-scale": { type: "boolean", default: false },
     json: { type: "string" },
     bin: { type: "string" },
     node: { type: "string" },
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
 const RUNS = Number(args.runs);
 const WARMUP = Number(args.warmup);
 const RSS_RUNS = Number(args["rss-runs"]);
+const SCALE_RUNS = Number(args["scale-runs"]);
 
 if (process.env.DBUS_SESSION_BUS_ADDRESS === undefined) {
   console.error("error: no D-Bus session: run the bench inside the private keyring session");
@@ -249,11 +252,101 @@ async function main() {
       };
       await writeFile(args.json, `${JSON.stringify({ runs: RUNS, warmup: WARMUP, machine, rows, emulatorMs, budgets }, null, 2)}\n`);
     }
+    if (!args["no-scale"]) await scale(dir, env, sts, m(node));
   } finally {
     await sts.close();
     await octopia.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A CSV of accounts `from`..`to`-1 named `<prefix><i>`, for `import --no-verify`. */
+const accountsCsv = (prefix, from, to) =>
+  `login,password\n${Array.from({ length: to - from }, (_, i) => `${prefix}${from + i},${PASSWORD.replaceAll(",", "")}-${from + i}`).join("\n")}\n`;
+
+/** Median wall time of a command over SCALE_RUNS runs (after one unmeasured run that checks it works). */
+async function timed(argv, env, input) {
+  await mustRun(argv, { env, input });
+  const samples = [];
+  for (let i = 0; i < SCALE_RUNS; i++) samples.push((await runOnce(argv, { env, input })).ms);
+  return median(samples);
+}
+
+/**
+ * The scale section: `list` as accounts grow, per store, beside a single `get` of the same store,
+ * `verify --all` of 100 accounts, and a cached `token` from each store. Growth is read off the
+ * per-account cost between sizes: a constant cost is linear growth.
+ */
+async function scale(dir, baseEnv, sts, bareMs) {
+  const rows = [];
+  const report = (store, n, listMs, getMs) => {
+    rows.push({ store, n, listMs, getMs });
+    process.stderr.write(`\rscale: ${store}, ${n} accounts   `);
+  };
+  // Keychain: one config folder grown in steps, so the keychain holds exactly N accounts of its service.
+  const keychain = { ...baseEnv, XDG_CONFIG_HOME: join(dir, "scale-keychain") };
+  let held = 0;
+  for (const n of [1, 10, 100, 300, 500]) {
+    await mustRun(cdcreds("import", "--no-verify", "-"), { env: keychain, input: accountsCsv("scale", held, n) });
+    held = n;
+    report("keychain", n, await timed(cdcreds("list"), keychain), await timed(cdcreds("get", "scale0"), keychain));
+  }
+  // The file store, with a passphrase (scrypt once per command) and with a key file (no scrypt).
+  const keyFile = join(dir, "cdcreds.key");
+  await writeFile(keyFile, Buffer.alloc(32, 7), { mode: 0o600 });
+  const modes = {
+    "file (passphrase)": { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "bench passphrase" },
+    "file (key file)": { CDCREDS_STORE: "file", CDCREDS_KEY_FILE: keyFile },
+  };
+  const tokenMs = {};
+  for (const [store, extra] of Object.entries(modes)) {
+    const env = { ...baseEnv, ...extra, XDG_CONFIG_HOME: join(dir, `scale-${store.replace(/\W+/g, "-")}`) };
+    held = 0;
+    for (const n of [1, 100, 1000]) {
+      await mustRun(cdcreds("import", "--no-verify", "-"), { env, input: accountsCsv("scale", held, n) });
+      held = n;
+      report(store, n, await timed(cdcreds("list"), env), await timed(cdcreds("get", "scale0"), env));
+    }
+    sts.setCredentials("scale0-api", `${PASSWORD.replaceAll(",", "")}-0`);
+    await mustRun(cdcreds("--auth-url", sts.url, "token", "scale0"), { env }, `${sts.token}\n`);
+    tokenMs[store] = await timed(cdcreds("token", "scale0"), env);
+  }
+  // verify --all of 100 accounts in the keychain, against the emulator (4 at a time, the default).
+  const verifyEnv = { ...baseEnv, XDG_CONFIG_HOME: join(dir, "scale-verify") };
+  await mustRun(cdcreds("import", "--no-verify", "-"), { env: verifyEnv, input: accountsCsv("vscale", 0, 100) });
+  for (let i = 0; i < 100; i++) sts.addCredentials(`vscale${i}-api`, `${PASSWORD.replaceAll(",", "")}-${i}`);
+  const verifyAllMs = await timed(cdcreds("--auth-url", sts.url, "--retries", "0", "verify", "--all", "--quiet"), verifyEnv);
+  const keychainGetMs = median(rows.filter((r) => r.store === "keychain").map((r) => r.getMs));
+  process.stderr.write("\n");
+
+  console.log(`\nscale: median of ${SCALE_RUNS} runs each; per account = (list − get) / N`);
+  console.log("| store | accounts | list ms | get ms | list × get | per account ms |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.store} | ${r.n} | ${fmt(r.listMs)} | ${fmt(r.getMs)} | ${(r.listMs / r.getMs).toFixed(2)} | ${((r.listMs - r.getMs) / r.n).toFixed(3)} |`,
+    );
+  }
+  console.log(
+    `\nverify --all, 100 keychain accounts, emulator, --jobs 4: ${fmt(verifyAllMs)} ms (${fmt(verifyAllMs / 100)} ms per account)`,
+  );
+  for (const [store, ms] of Object.entries(tokenMs))
+    console.log(`cached token, ${store}: ${fmt(ms)} ms (${(ms / bareMs).toFixed(2)}× bare node)`);
+  const at = (store, n) => rows.find((r) => r.store === store && r.n === n);
+  const k300 = at("keychain", 300);
+  const f1000 = at("file (passphrase)", 1000);
+  const budgets = [
+    { what: "keychain list of 300 ≤ 6× get", holds: k300.listMs <= 6 * k300.getMs, detail: `${(k300.listMs / k300.getMs).toFixed(2)}×` },
+    { what: "file list of 1,000 ≤ 3× get", holds: f1000.listMs <= 3 * f1000.getMs, detail: `${(f1000.listMs / f1000.getMs).toFixed(2)}×` },
+    {
+      what: "cached token from a key-file store ≤ 1.35× bare node",
+      holds: tokenMs["file (key file)"] <= 1.35 * bareMs,
+      detail: `${(tokenMs["file (key file)"] / bareMs).toFixed(2)}×`,
+    },
+  ];
+  console.log("\nscale budgets (medians of this run):");
+  for (const b of budgets) console.log(`  ${b.holds ? "PASS" : "FAIL"}  ${b.what}: ${b.detail}`);
+  console.log(`  (keychain get, median over the sizes: ${fmt(keychainGetMs)} ms)`);
 }
 
 await main();
