@@ -1,8 +1,9 @@
 // Reading cdcreds' own files (the account index, the encrypted file, lock files) and trusting the
 // folder they live in. Whoever can write that folder can swap those files, and a file that is a
 // FIFO, a device (/dev/zero) or gigabytes long must not hang the command or fill its memory.
-import { constants } from "node:fs";
-import { open, stat } from "node:fs/promises";
+// Synchronous reads: a command waits for them anyway, and node:fs/promises would load the streams
+// and readline at start-up (measured in a cached `token` of the file store).
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { errnoOf, StoreError } from "../errors.js";
 
 /** The largest index or encrypted file read: far beyond thousands of accounts. */
@@ -17,29 +18,37 @@ export class RefusedFileError extends Error {}
  * `maxBytes`, so nothing but a real file of a sane size is ever read.
  * @throws {RefusedFileError} for anything else; the file system error when it cannot be read.
  */
-export async function readOwnFile(path: string, maxBytes = MAX_OWN_FILE_BYTES): Promise<Buffer | undefined> {
-  let handle;
+export function readOwnFile(path: string, maxBytes = MAX_OWN_FILE_BYTES): Promise<Buffer | undefined> {
   try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return Promise.resolve(readOwnFileSync(path, maxBytes));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function readOwnFileSync(path: string, maxBytes: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (errnoOf(error) === "ENOENT") return undefined;
     throw error;
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (!info.isFile()) throw new RefusedFileError("is not a regular file");
     if (info.size > maxBytes) throw new RefusedFileError(`is larger than ${maxBytes / 1024 / 1024} MiB`);
     // cdcreds replaces its files by renaming a new one over them, so an open file never changes size.
     const buffer = Buffer.alloc(info.size);
     let length = 0;
     while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
     return buffer.subarray(0, length);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -61,11 +70,17 @@ export function assertTrustedDir(dir: string): Promise<void> {
 }
 
 async function checkTrusted(dir: string): Promise<void> {
+  await Promise.resolve(); // a rejection, never a throw, whatever happens below
   const uid = process.getuid?.();
   if (uid === undefined) return; // Windows: no POSIX owner or mode to check
   // A folder that cannot be looked at (missing, under a file) is left to the read or write that
   // follows, which reports it with the file it was for.
-  const info = await stat(dir).catch(() => undefined);
+  let info;
+  try {
+    info = statSync(dir);
+  } catch {
+    info = undefined;
+  }
   if (info === undefined) return;
   const refuse = (what: string, hint: string): StoreError =>
     new StoreError(`refusing the folder ${dir}: ${what}, so others could replace cdcreds' files in it`, { hint });

@@ -50,7 +50,7 @@ async function readInput(ctx: CommandContext, file: string): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of ctx.stdin) {
-      const buffer = typeof chunk === "string" ? Buffer.from(chunk) : (chunk);
+      const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
       size += buffer.length;
       if (size > MAX_BYTES) throw new UsageError(`standard input holds more than ${MAX_BYTES / 1024 / 1024} MiB: not an accounts file`);
       chunks.push(buffer);

@@ -12,7 +12,6 @@
 // like a wrong passphrase does. The version sits right after the magic so a future format may change
 // everything behind it and still be recognised (and refused) by this one.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import * as z from "zod/mini";
 import { StoreError } from "../../errors.js";
 import { scryptParamsOk, type ScryptParams } from "./kdf.js";
 
@@ -38,8 +37,13 @@ const NONCE_BYTES = 12; // the GCM standard nonce size; random, fresh on every w
 const TAG_BYTES = 16;
 
 // Entries travel as [service, account, secret] triples rather than nested objects: a login such as
-// "__proto__" must stay data, never become an object's prototype.
-const payloadSchema = z.object({ entries: z.array(z.tuple([z.string(), z.string(), z.string()])) });
+// "__proto__" must stay data, never become an object's prototype. Checked by hand, not with zod:
+// this runs on every command of a file store, and loading zod cost more than the check.
+function isPayload(json: unknown): json is { entries: [string, string, string][] } {
+  if (typeof json !== "object" || json === null) return false;
+  const entries = (json as { entries?: unknown }).entries;
+  return Array.isArray(entries) && entries.every((e) => Array.isArray(e) && e.length === 3 && e.every((part) => typeof part === "string"));
+}
 
 const damaged = (path: string, what: string): StoreError =>
   new StoreError(`the encrypted file ${path} ${what}`, {
@@ -164,11 +168,10 @@ export function unseal(bytes: Buffer, parsed: { header: Header; headerBytes: Buf
   } finally {
     plaintext.fill(0);
   }
-  const result = payloadSchema.safeParse(json);
   // Authentic but malformed content can only come from a faulty writer; never echo it (secrets).
-  if (!result.success) throw damaged(path, "decrypts but its content is not the expected entries");
+  if (!isPayload(json)) throw damaged(path, "decrypts but its content is not the expected entries");
   const entries: Entries = new Map();
-  for (const [service, account, secret] of result.data.entries) {
+  for (const [service, account, secret] of json.entries) {
     const accounts = entries.get(service) ?? new Map<string, string>();
     entries.set(service, accounts.set(account, secret));
   }

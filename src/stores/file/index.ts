@@ -1,14 +1,12 @@
 // The encrypted file store (`--store file`): every entry in one file, for
 // servers and containers without a desktop keychain. Format and crypto: format.ts; the passphrase:
 // passphrase.ts; the writers' lock: platform/file-lock.ts. Reads take no lock: writers replace the file by an atomic rename.
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
+import { accessSync, constants } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { errnoOf, errnoText, StoreError } from "../../errors.js";
 import { configDir } from "../../platform/paths.js";
-import { ensurePrivateDir, writeFileAtomic } from "../../platform/atomic-write.js";
-import { acquireLock, type LockOptions } from "../../platform/file-lock.js";
+import type { LockOptions } from "../../platform/file-lock.js";
 import { assertScryptParams, newSalt, parseHeader, seal, unseal, type Entries, type Header } from "./format.js";
 import { DEFAULT_SCRYPT, deriveKey, type ScryptParams } from "./kdf.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
@@ -19,8 +17,11 @@ import { fileKey, keySource, readKey, type KeySource } from "./key-file.js";
 /** What the file store needs from its caller: the environment, whether it may prompt, and options. */
 export interface FileStoreDeps {
   processEnv: NodeJS.ProcessEnv;
-  /** True when a person can answer a passphrase prompt (stdin and stderr are terminals). */
-  interactive: boolean;
+  /**
+   * True when a person can answer a passphrase prompt (stdin and stderr are terminals); a function
+   * is asked only when a passphrase is needed (asking loads node:tty, which a key file never needs).
+   */
+  interactive: boolean | (() => boolean);
   /** Masked prompt, from the caller; without one nothing is asked. `validate` returns true or a message to show. */
   askPassphrase?: (message: string, validate: (value: string) => string | true) => Promise<string>;
   /** The file; by default fileStorePath(env). */
@@ -134,6 +135,11 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     if (before === undefined && !createIfMissing) return false;
     if (before === undefined) await (key === undefined ? getPassphrase(true) : (rawKey ??= readKey(key)));
     else await load(); // a wrong passphrase or damaged file fails here, before anything is locked
+    // Loaded for writes only: they bring node:fs/promises, which a read never needs.
+    const [{ ensurePrivateDir, writeFileAtomic }, { acquireLock }] = await Promise.all([
+      import("../../platform/atomic-write.js"),
+      import("../../platform/file-lock.js"),
+    ]);
     await ensurePrivateDir(dir).catch((error: unknown) => {
       throw new StoreError(`cannot create the directory of ${shown}: ${errnoText(error)}`, { cause: error });
     });
@@ -164,9 +170,11 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
         if (key === undefined) passphraseFromEnv(source);
         else await (rawKey ??= readKey(key));
         // A directory that does not exist yet is created on the first write; one we cannot write is a problem now.
-        await access(dir, constants.W_OK).catch((error: unknown) => {
+        try {
+          accessSync(dir, constants.W_OK);
+        } catch (error) {
           if (errnoOf(error) !== "ENOENT") throw new StoreError(`cannot write in ${dirname(shown)}: ${errnoText(error)}`, { cause: error });
-        });
+        }
         return;
       }
       await load();
@@ -197,4 +205,4 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
 
 /** The store registry's way in (stores/index.ts). */
 export const openStore = (deps: StoreDeps): Promise<SecretStore> =>
-  openFileStore({ processEnv: deps.processEnv, interactive: deps.interactive(), askPassphrase: deps.askSecret });
+  openFileStore({ processEnv: deps.processEnv, interactive: deps.interactive, askPassphrase: deps.askSecret });

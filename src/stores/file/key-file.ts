@@ -2,8 +2,7 @@
 // instead of a passphrase, so no scrypt runs (the file key is HKDF-SHA256 of it, per file salt).
 // From CDCREDS_KEY_FILE, else systemd's `$CREDENTIALS_DIRECTORY/cdcreds.key` (LoadCredential=,
 // LoadCredentialEncrypted=) when it exists.
-import { existsSync } from "node:fs";
-import { stat } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
 import { hkdf } from "node:crypto";
 import { join } from "node:path";
 import { errnoText, StoreError } from "../../errors.js";
@@ -52,9 +51,12 @@ export async function readKey({ path, origin }: KeySource): Promise<Buffer> {
     throw new StoreError(`cannot read the key file ${path} (${origin}): ${errnoText(error)}`, { cause: error });
   }
   if (bytes === undefined) throw refuse("does not exist", `check ${origin}, or ${MAKE_ONE}`);
-  const info = await stat(path).catch((error: unknown) => {
+  let info;
+  try {
+    info = statSync(path);
+  } catch (error) {
     throw new StoreError(`cannot read the key file ${path} (${origin}): ${errnoText(error)}`, { cause: error });
-  });
+  }
   if (process.getuid !== undefined && (info.mode & 0o077) !== 0) {
     throw refuse(`can be read or written by other users (mode ${(info.mode & 0o777).toString(8)})`, `make it private: chmod 600 ${path}`);
   }

@@ -5,7 +5,7 @@ import { UsageError } from "../../errors.js";
 /** What getting a passphrase needs, and how messages name the file. */
 export interface PassphraseSource {
   processEnv: NodeJS.ProcessEnv;
-  interactive: boolean;
+  interactive: boolean | (() => boolean);
   askPassphrase?: (message: string, validate: (value: string) => string | true) => Promise<string>;
   /** The file, as messages show it (`~/.config/cdcreds/secrets.enc`). */
   shown: string;
@@ -26,7 +26,8 @@ function nonEmptyAnswer(value: string): string {
 export function passphraseFromEnv(source: PassphraseSource): string | undefined {
   const value = source.processEnv.CDCREDS_PASSPHRASE;
   if (value === "") throw new UsageError("CDCREDS_PASSPHRASE is set but empty: the encrypted file store needs a passphrase");
-  if (value === undefined && (!source.interactive || source.askPassphrase === undefined)) {
+  const interactive = typeof source.interactive === "function" ? source.interactive() : source.interactive;
+  if (value === undefined && (!interactive || source.askPassphrase === undefined)) {
     throw new UsageError(
       `the encrypted file ${source.shown} needs a passphrase: set CDCREDS_PASSPHRASE (there is no terminal to ask for it)`,
       {
