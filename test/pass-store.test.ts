@@ -1,12 +1,14 @@
 // `--store pass` against a real `pass` and `gpg` (no mock of either): throwaway keys, a store
 // encrypted to two recipients, a git remote, and a teammate's clone that holds only one key.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entryPath, openPassStore } from "../src/stores/pass/index.js";
 import { runCli } from "./support/cli.js";
+import { startOctopiaEmulator } from "./support/octopia-emulator.js";
 import { startPassSandbox, type PassSandbox } from "./support/pass-store.js";
 import { describeSecretStore } from "./support/store-contract.js";
 import { filesUnder, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
@@ -109,6 +111,95 @@ describe("cdcreds --store pass", () => {
       });
     } finally {
       await rm(mate, { recursive: true, force: true });
+    }
+  });
+
+  it("finds a teammate's Octopia client by its name alone (no --kind, no local index), and checks it in verify --all", async () => {
+    const clientId = `Agency ${uniqueLogin("mate")}@example.com`;
+    const secret = `${sentinel()}+&=%`;
+    // A store of its own (the shared one holds other tests' clients), and in it what a teammate's
+    // cdcreds wrote, as pass itself writes it.
+    const root = await mkdtemp(join(tmpdir(), "cdcreds-mate-octopia-"));
+    const storeEnv = { PASSWORD_STORE_DIR: join(root, "store") };
+    const sh = (args: string[], input?: string) => spawnSync("pass", args, { env: { ...process.env, ...pass.env, ...storeEnv }, input });
+    sh(["init", "alice@example.test", "server@example.test"]);
+    sh(["insert", "--multiline", `cdcreds/octopia/prod/${clientId}`], `${secret}\n`);
+    const fresh = await tempConfig();
+    try {
+      const env = { ...storeEnv, XDG_CONFIG_HOME: fresh.dir };
+      expect(await cdcreds(["get", clientId], undefined, env)).toMatchObject({ code: 0, stdout: `${secret}\n`, stderr: "" });
+      const auth = await startOctopiaEmulator();
+      try {
+        auth.accept(clientId, secret);
+        const all = await cdcreds(
+          ["--kind", "octopia", "--auth-url", auth.url, "--api-url", auth.apiUrl, "verify", "--all", "--json"],
+          undefined,
+          env,
+        );
+        expect(all.code, all.stderr).toBe(0);
+        expect(JSON.parse(all.stdout)).toEqual([expect.objectContaining({ kind: "octopia", clientId, status: "valid" })]);
+        expect(all.stderr).toContain(`✓ ${clientId}: credentials valid (prod)\n`);
+        expect(`${all.stdout}${all.stderr}`).not.toContain(secret);
+      } finally {
+        await auth.close();
+      }
+    } finally {
+      await fresh.remove();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("works with a store whose only recipients are cdcreds/'s own (pass init --path=cdcreds)", async () => {
+    const root = await mkdtemp(join(tmpdir(), "cdcreds-subfolder-"));
+    try {
+      const env = { PASSWORD_STORE_DIR: join(root, "store") };
+      spawnSync("pass", ["init", "--path=cdcreds", "server@example.test"], { env: { ...process.env, ...pass.env, ...env } });
+      expect(existsSync(join(root, "store", ".gpg-id"))).toBe(false);
+      const seller = uniqueLogin("sub");
+      const password = sentinel();
+      expect(await cdcreds(["set", "--no-verify", "--password-stdin", seller], password, env)).toMatchObject({ code: 0 });
+      expect(await cdcreds(["get", seller], undefined, env)).toMatchObject({ code: 0, stdout: `${password}\n` });
+      const packets = pass.sh("gpg", ["--batch", "--list-packets", join(root, "store", "cdcreds", "prod", `${seller}-api.gpg`)]);
+      expect(packets.match(/:pubkey enc packet:/g)).toHaveLength(1);
+      const doctor = await cdcreds(["doctor"], undefined, env);
+      expect(doctor.code, doctor.stderr).toBe(0);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("says a gpg-agent needs a passphrase when a recipient's key has one and there is no terminal (exit 5)", async () => {
+    const root = await mkdtemp(join(tmpdir(), "cdcreds-locked-key-"));
+    const env = { GNUPGHOME: join(root, "gnupg"), PASSWORD_STORE_DIR: join(root, "store") };
+    const sh = (command: string, args: string[], input?: string) =>
+      spawnSync(command, args, { env: { ...process.env, ...pass.env, ...env }, input, encoding: "utf8" });
+    try {
+      spawnSync("mkdir", ["-m", "700", env.GNUPGHOME]);
+      const passphrase = sentinel();
+      sh("gpg", [
+        "--batch",
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        passphrase,
+        "--quick-gen-key",
+        "locked <locked@example.test>",
+        "default",
+        "default",
+        "never",
+      ]);
+      sh("pass", ["init", "locked@example.test"]);
+      const seller = uniqueLogin("lockedkey");
+      sh("pass", ["insert", "--multiline", `cdcreds/prod/${seller}-api`], "secret\n"); // encrypting needs no passphrase
+      const got = await cdcreds(["get", seller], undefined, env);
+      expect({ code: got.code, stdout: got.stdout }).toEqual({ code: 5, stdout: "" });
+      expect(got.stderr).toMatch(
+        /^error: cannot decrypt cdcreds\/prod\/.*: gpg-agent needs a passphrase and there is no terminal to ask it\nhint: /m,
+      );
+      expect(got.stderr).not.toContain(passphrase);
+    } finally {
+      sh("gpgconf", ["--kill", "gpg-agent"]);
+      await rm(root, { recursive: true, force: true });
     }
   });
 

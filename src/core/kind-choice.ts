@@ -1,10 +1,11 @@
 // Which kind of credential a command works on (SPEC section 7): `--kind`; else CDCREDS_KIND; else
 // the kind of the named stored account; else the kind whose environment credentials are set;
 // else, with no name, the kind of the accounts stored here; else api-login.
-import { UsageError } from "../errors.js";
+import { CdcredsError, UsageError } from "../errors.js";
 import { KIND_IDS, loadKind, type Kind, type KindId } from "../kinds/index.js";
 import type { CredentialKind, Environment } from "../kinds/types.js";
-import type { StoreId } from "../stores/index.js";
+import { isSharedStore, openStore, type StoreId } from "../stores/index.js";
+import type { SecretStore } from "../stores/types.js";
 import { peekAccounts, type PeekedAccount } from "./account-peek.js";
 import type { GlobalOptions } from "./options.js";
 
@@ -19,6 +20,8 @@ interface KindInputs {
   store: StoreId;
   /** The stored accounts, at a glance (account-peek.ts). */
   stored: () => PeekedAccount[];
+  /** In a store a team shares: whether it holds the account (a teammate's is in no index here). */
+  holds?: (kind: CredentialKind, account: string) => Promise<boolean>;
 }
 
 /** True when both credential variables of the kind are set. */
@@ -48,10 +51,20 @@ async function chooseKind(inputs: KindInputs): Promise<Kind> {
   const choose = "say which with --kind (or CDCREDS_KIND)";
   if (name !== undefined) {
     const accounts = here();
-    const storedAs = kinds.filter((kind) => {
+    let storedAs = kinds.filter((kind) => {
       const account = nameIn(kind, name);
       return account !== undefined && accounts.some((a) => a.kind === kind.id && a.account === account);
     });
+    const { holds } = inputs;
+    if (storedAs.length === 0 && holds !== undefined) {
+      const held = await Promise.all(
+        kinds.map(async (kind) => {
+          const account = nameIn(kind, name);
+          return account !== undefined && (await holds(kind, account));
+        }),
+      );
+      storedAs = kinds.filter((_, i) => held[i]);
+    }
     if (storedAs.length > 1) {
       throw new UsageError(`${name} is stored under two kinds (${storedAs.map((k) => k.id).join(" and ")}) for ${inputs.env}`, {
         hint: choose,
@@ -73,6 +86,23 @@ async function chooseKind(inputs: KindInputs): Promise<Kind> {
 }
 
 /**
+ * Asks a shared store whether it holds an account. A store that cannot answer says nothing here:
+ * the command that reads it next reports why.
+ */
+function sharedStoreHolds(options: GlobalOptions, processEnv: NodeJS.ProcessEnv): NonNullable<KindInputs["holds"]> {
+  let store: Promise<SecretStore> | undefined;
+  return async (kind, account) => {
+    try {
+      store ??= openStore(options.store, { processEnv, interactive: () => false });
+      return (await (await store).accounts(kind.secretService(options.env))).includes(account);
+    } catch (error) {
+      if (error instanceof CdcredsError) return false;
+      throw error;
+    }
+  };
+}
+
+/**
  * The kind for these options and that name, by {@link chooseKind}, with the index at a glance;
  * its endpoints are checked at once, so a kind with no endpoint for the environment (none is
  * documented for some kinds' preprod) is refused before anything is read or asked.
@@ -86,6 +116,7 @@ export async function resolveKind(options: GlobalOptions, processEnv: NodeJS.Pro
     env: options.env,
     store: options.store,
     stored: () => peekAccounts({ processEnv }),
+    holds: isSharedStore(options.store) ? sharedStoreHolds(options, processEnv) : undefined,
   });
   kind.tokenUrl(options.env, options.authUrl);
   kind.sellers?.apiUrl(options.env, options.apiUrl);

@@ -6,13 +6,18 @@ import type { SecretStore, StoreDeps, StoreModule } from "./types.js";
 interface StoreEntry {
   /** How messages name it: "stored in the keychain". */
   label: string;
+  /**
+   * True for a store others write too (a team's): there the store, not this machine's account
+   * index, says which accounts exist (`list`, `verify --all`, and which kind a name is).
+   */
+  shared: boolean;
   load: () => Promise<StoreModule>;
 }
 
 const STORES = {
-  keychain: { label: "the keychain", load: () => import("./keychain/index.js") },
-  file: { label: "the encrypted file", load: () => import("./file/index.js") },
-  pass: { label: "the pass store", load: () => import("./pass/index.js") },
+  keychain: { label: "the keychain", shared: false, load: () => import("./keychain/index.js") },
+  file: { label: "the encrypted file", shared: false, load: () => import("./file/index.js") },
+  pass: { label: "the pass store", shared: true, load: () => import("./pass/index.js") },
 } satisfies Record<string, StoreEntry>;
 
 export type StoreId = keyof typeof STORES;
@@ -20,6 +25,9 @@ export const STORE_IDS = Object.keys(STORES) as [StoreId, ...StoreId[]];
 
 /** How messages name a store: "the keychain", "the encrypted file". */
 export const storeName = (id: string): string => (STORES as Record<string, StoreEntry>)[id]?.label ?? `the ${id} store`;
+
+/** True when a team shares the store: its accounts count, not only this machine's index. */
+export const isSharedStore = (id: StoreId): boolean => STORES[id].shared;
 
 /**
  * Opens the store with that id. Nothing is connected, read or asked until its first use.

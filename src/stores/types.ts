@@ -21,11 +21,6 @@ export interface SecretStore {
   readonly id: string;
   /** A short description for `doctor` and messages, e.g. "Secret Service on the D-Bus session bus". */
   readonly description: string;
-  /**
-   * True for a store others write too (a team's): there the store, not this machine's account
-   * index, says which accounts exist, so `list` shows what a teammate stored.
-   */
-  readonly shared: boolean;
   /** Its health check, step by step, each answered; never throws. */
   probe(): Promise<ProbeStep[]>;
   /** Resolves when the store can be read and written; else throws StoreError (exit 5) saying what to do. */

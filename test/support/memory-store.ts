@@ -9,7 +9,6 @@ export function memoryStore(secrets: Record<string, string> = {}, id = "memory")
   return {
     id,
     description: "memory",
-    shared: false,
     asked,
     probe: () => Promise.resolve([{ name: "memory", ok: true, detail: "always there" }]),
     check: () => Promise.resolve(),

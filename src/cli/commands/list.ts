@@ -4,7 +4,7 @@ import { readAccountIndex, type AccountEntry } from "../../core/account-index.js
 import { KIND_IDS, kindField, loadKind, type KindId } from "../../kinds/index.js";
 import { ENVIRONMENTS } from "../../kinds/environment.js";
 import type { CredentialKind } from "../../kinds/types.js";
-import { openStore } from "../../stores/index.js";
+import { isSharedStore, openStore } from "../../stores/index.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
 
 /** One line of `list`: the index entry, and whether its secret is really there. */
@@ -58,10 +58,11 @@ async function heldAccounts(ctx: CommandContext, entries: AccountEntry[], kinds:
     entries.filter((e) => e.store === ctx.options.store).map((e) => kinds.find((k) => k.id === e.kind)!.secretService(e.env)),
   );
   const store = await openStore(ctx.options.store, storeDeps(ctx)); // opening reads nothing yet
-  if (store.shared) for (const kind of kinds) for (const env of ENVIRONMENTS) wanted.add(kind.secretService(env));
+  const shared = isSharedStore(ctx.options.store);
+  if (shared) for (const kind of kinds) for (const env of ENVIRONMENTS) wanted.add(kind.secretService(env));
   const services = new Map<string, Set<string>>();
   for (const service of wanted) services.set(service, new Set(await store.accounts(service)));
-  return { services, shared: store.shared };
+  return { services, shared };
 }
 
 /**

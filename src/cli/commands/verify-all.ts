@@ -3,7 +3,7 @@
 import { readAccountIndex, updateAccounts, type AccountEntry } from "../../core/account-index.js";
 import { CdcredsError, ExitCode, StoreError, UsageError } from "../../errors.js";
 import { KIND_IDS, kindField, loadKind, type Kind } from "../../kinds/index.js";
-import { openStore, storeName } from "../../stores/index.js";
+import { isSharedStore, openStore, storeName } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
 import { batchExitCode, eachLimited, parseJobs } from "../batch.js";
 import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
@@ -53,7 +53,7 @@ async function targets(ctx: CommandContext, store: SecretStore, kinds: Kind[]): 
   for (const kind of kinds) {
     const ours = accounts.filter((a) => a.kind === kind.id && a.env === env && a.store === storeId);
     found.push(...ours.map((a) => ({ kind, account: a.account, sellerIds: a.sellerIds ?? [] })));
-    if (!store.shared) continue;
+    if (!isSharedStore(storeId)) continue;
     for (const account of await store.accounts(kind.secretService(env))) {
       if (kind.storedNameProblem(account) === undefined && !ours.some((a) => a.account === account))
         found.push({ kind, account, sellerIds: [] });

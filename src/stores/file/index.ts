@@ -161,7 +161,6 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
 
   const store: SecretStore = {
     id: "file",
-    shared: false,
     description: `encrypted file ${shown}${key === undefined ? "" : `, key from ${key.origin}`}`,
     probe: () => probeByCheck(store, "store usable", "opened"),
     async check() {

@@ -114,7 +114,6 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
 
   const store: SecretStore = {
     id: "keychain",
-    shared: false,
     description: describe(platform),
     get: (service, account) => attempt((b) => entry(b, service, account).getPassword() ?? undefined),
     set: (service, account, secret) => attempt((b) => entry(b, service, account).setPassword(secret)),

@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { StoreError } from "../../errors.js";
 import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 
@@ -51,7 +51,7 @@ const firstLine = (text: string): string => text.trim().split("\n")[0]?.slice(0,
 
 /** Opens the pass store; nothing runs until its first use. */
 export function openPassStore({ processEnv }: StoreDeps): SecretStore {
-  const dir = storeDir(processEnv);
+  const dir = resolve(storeDir(processEnv));
   // `pass` and gpg get the caller's environment (PASSWORD_STORE_*, GNUPGHOME, GIT_*), minus any
   // secret in it: cdcreds' passphrase, and credentials or tokens in variables.
   const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
@@ -80,36 +80,56 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
       child.stdin.end(input ?? "");
     });
 
+  const needsPassphrase = (what: string): StoreError =>
+    new StoreError(`cannot decrypt ${what}: gpg-agent needs a passphrase and there is no terminal to ask it`, {
+      hint: "unlock the key first in a terminal (e.g. `pass show` any entry), or use a key without a passphrase for servers",
+    });
+
   /** The StoreError of a failed run, saying what to do. */
   const failure = (what: string, { code, stderr }: PassRun): StoreError => {
+    if (/you must run:.*pass init/i.test(stderr)) return notInitialised();
+    if (/pinentry|inappropriate ioctl|cannot open tty|no tty|operation cancelled/i.test(stderr)) return needsPassphrase(what);
     if (/no secret key|decryption failed/i.test(stderr)) {
       return new StoreError(`cannot decrypt ${what}: no secret key of its recipients in this GnuPG home`, {
         hint: "import your key (gpg --import), or ask a member to add it to .gpg-id and run `pass init` again",
       });
     }
-    if (/pinentry|inappropriate ioctl|cannot open tty|no tty|operation cancelled/i.test(stderr)) {
-      return new StoreError(`cannot decrypt ${what}: gpg-agent needs a passphrase and there is no terminal to ask it`, {
-        hint: "unlock the key first in a terminal (e.g. `pass show` any entry), or use a key without a passphrase for servers",
-      });
-    }
     return new StoreError(`pass failed on ${what}: ${firstLine(stderr) || `exit status ${code}`}`);
   };
 
-  const check = async (): Promise<void> => {
-    if (!existsSync(join(dir, ".gpg-id"))) {
-      throw new StoreError(`the password store ${dir} is not initialised`, {
-        hint: "run `pass init <your GPG key ID>` (several IDs for a team), or set PASSWORD_STORE_DIR",
-      });
+  // pass encrypts an entry to the nearest .gpg-id above it: the store's own, or one in cdcreds/
+  // (a team may keep cdcreds' entries for other recipients than the rest of its store).
+  const gpgIdOf = (folder: string): string | undefined => {
+    for (let at = folder; at.startsWith(dir); at = dirname(at)) {
+      if (existsSync(join(at, ".gpg-id"))) return join(at, ".gpg-id");
+      if (at === dir) break;
     }
+    return undefined;
+  };
+  const notInitialised = (): StoreError =>
+    new StoreError(`the password store ${dir} is not initialised`, {
+      hint: "run `pass init <your GPG key ID>` (several IDs for a team), or set PASSWORD_STORE_DIR",
+    });
+  /** Throws unless entries under cdcreds/ have recipients; a sync file check, no `pass` run. */
+  const assertInitialised = (): void => {
+    if (gpgIdOf(join(dir, "cdcreds")) === undefined) throw notInitialised();
+  };
+  const check = async (): Promise<void> => {
+    assertInitialised();
     const version = await run(["version"]);
     if (version.code !== 0) throw failure("its version check", version);
   };
 
+  /** The recipients of entries in that folder, and whether this GnuPG home holds a secret key of one. */
+  const secretKeyFor = async (folder: string): Promise<{ ids: string[]; held: boolean }> => {
+    const ids = (await recipientsOf(folder)).split("\n").filter((id) => id !== "");
+    const listed = await run(["--batch", "--list-secret-keys", "--with-colons", ...ids], undefined, childEnv, "gpg");
+    return { ids, held: listed.code === 0 && listed.stdout.includes("sec:") };
+  };
   /** Resolves when gpg holds the secret key of one of the store's recipients: else nothing can be read. */
   const checkKey = async (): Promise<void> => {
-    const ids = (await recipients(dir)).split("\n").filter((id) => id !== "");
-    const listed = await run(["--batch", "--list-secret-keys", "--with-colons", ...ids], undefined, childEnv, "gpg");
-    if (listed.code !== 0 || !listed.stdout.includes("sec:")) {
+    const { ids, held } = await secretKeyFor(join(dir, "cdcreds"));
+    if (!held) {
       throw new StoreError(`no secret key of the store's recipients (${ids.join(", ")}) in this GnuPG home`, {
         hint: "import your key (gpg --import), or ask a member to add yours to .gpg-id and run `pass init` again",
       });
@@ -121,6 +141,11 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
   const tokens = tokenDir(processEnv);
   const tokenEnv: NodeJS.ProcessEnv = { ...childEnv, PASSWORD_STORE_DIR: tokens, PASSWORD_STORE_GIT: join(tokens, ".no-git") };
   const recipients = (folder: string): Promise<string> => readFile(join(folder, ".gpg-id"), "utf8").catch(() => "");
+  /** The recipients entries in that folder of the shared store are encrypted to. */
+  const recipientsOf = (folder: string): Promise<string> => {
+    const file = gpgIdOf(folder);
+    return file === undefined ? Promise.resolve("") : readFile(file, "utf8").catch(() => "");
+  };
   const tokenCache = {
     async get(path: string): Promise<string | undefined> {
       if (!existsSync(join(tokens, `${path}.gpg`))) return undefined;
@@ -128,7 +153,7 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
       return shown.code === 0 ? shown.stdout.split("\n")[0] || undefined : undefined;
     },
     async set(path: string, token: string): Promise<void> {
-      const ids = await recipients(dir);
+      const ids = await recipientsOf(join(dir, "cdcreds"));
       if (ids === "") return;
       if ((await recipients(tokens)) !== ids) await run(["init", ...ids.split("\n").filter((id) => id !== "")], undefined, tokenEnv);
       await run(["insert", "--multiline", "--force", path], `${token}\n`, tokenEnv);
@@ -141,7 +166,6 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
 
   return {
     id: "pass",
-    shared: true,
     description: `pass, the standard Unix password store, in ${dir}`,
     probe: async () => {
       const steps = await probeByCheck({ check }, "password store", `initialised in ${dir}`);
@@ -157,7 +181,11 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
         return undefined;
       }
       const shown = await run(["show", path]);
-      if (shown.code !== 0) throw failure(path, shown);
+      if (shown.code !== 0) {
+        // gpg says "No secret key" too when the key is there but its passphrase could not be asked.
+        const agent = /no secret key/i.test(shown.stderr) && (await secretKeyFor(join(dir, dirname(path)))).held;
+        throw agent ? needsPassphrase(path) : failure(path, shown);
+      }
       const secret = shown.stdout.split("\n")[0] ?? "";
       return secret === "" ? undefined : secret;
     },
@@ -179,7 +207,7 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
     async accounts(service) {
       const { path, token } = entryPath(service, "");
       const files = await readdir(join(token ? tokens : dir, path), { withFileTypes: true }).catch(() => undefined);
-      if (files === undefined && !token) await check(); // a store that is not there is exit 5, not "nothing stored"
+      if (files === undefined && !token) assertInitialised(); // a store that is not there is exit 5, not "nothing stored"
       return (files ?? []).filter((f) => f.isFile() && f.name.endsWith(".gpg")).map((f) => decodeName(f.name.slice(0, -".gpg".length)));
     },
   };
