@@ -3,7 +3,7 @@
 // From CDCREDS_KEY_FILE, else systemd's `$CREDENTIALS_DIRECTORY/cdcreds.key` (LoadCredential=,
 // LoadCredentialEncrypted=) when it exists.
 import { existsSync, statSync } from "node:fs";
-import { hkdf } from "node:crypto";
+import { hkdfSync } from "node:crypto";
 import { join } from "node:path";
 import { errnoText, StoreError } from "../../errors.js";
 import { readOwnFile, RefusedFileError } from "../../platform/own-files.js";
@@ -66,11 +66,10 @@ export async function readKey({ path, origin }: KeySource): Promise<Buffer> {
   return key;
 }
 
-/** The key of one file: HKDF-SHA256 of the key file's key with the file's salt. */
-export function fileKey(key: Buffer, salt: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    hkdf("sha256", key, salt, "cdcreds encrypted file v1", KEY_BYTES, (error, derived) =>
-      error === null ? resolve(Buffer.from(derived)) : reject(error),
-    );
-  });
+/**
+ * The key of one file: HKDF-SHA256 of the key file's key with the file's salt. Synchronous: it
+ * takes microseconds, and the asynchronous form would start libuv's thread pool for it.
+ */
+export function fileKey(key: Buffer, salt: Buffer): Buffer {
+  return Buffer.from(hkdfSync("sha256", key, salt, "cdcreds encrypted file v1", KEY_BYTES));
 }
