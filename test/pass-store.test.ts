@@ -114,6 +114,36 @@ describe("cdcreds --store pass", () => {
     }
   });
 
+  it("set (checked with the service), verify and exec work against it, and nothing secret lands outside the store", async () => {
+    const { startEmulator } = await import("./support/emulator.js");
+    const sts = await startEmulator();
+    try {
+      const seller = uniqueLogin("passexec");
+      const password = sentinel();
+      sts.setCredentials(`${seller}-api`, password);
+      const run = (args: string[], input?: string) => cdcreds(["--auth-url", sts.url, ...args], input);
+      expect(await run(["set", "--password-stdin", seller], password)).toMatchObject({ code: 0, stdout: "" });
+      expect(await run(["verify", seller])).toMatchObject({ code: 0, stderr: `✓ ${seller}-api: credentials valid (prod)\n` });
+      const exec = await run([
+        "exec",
+        "--login",
+        seller,
+        "--",
+        process.execPath,
+        "-e",
+        "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
+      ]);
+      expect(exec).toMatchObject({ code: 0, stdout: `${password} ${sts.token}` });
+      expect(sts.requests.filter((r) => r.login === `${seller}-api`)).toHaveLength(2); // set's check and verify's; exec used the cached token
+      for (const [path, content] of await filesUnder(config.dir)) {
+        expect(content, path).not.toContain(password);
+        expect(content, path).not.toContain(sts.token);
+      }
+    } finally {
+      await sts.close();
+    }
+  });
+
   it("finds a teammate's Octopia client by its name alone (no --kind, no local index), and checks it in verify --all", async () => {
     const clientId = `Agency ${uniqueLogin("mate")}@example.com`;
     const secret = `${sentinel()}+&=%`;
@@ -197,6 +227,10 @@ describe("cdcreds --store pass", () => {
         /^error: cannot decrypt cdcreds\/prod\/.*: gpg-agent needs a passphrase and there is no terminal to ask it\nhint: /m,
       );
       expect(got.stderr).not.toContain(passphrase);
+      const doctor = await cdcreds(["doctor"], undefined, env);
+      expect(doctor.code).toBe(5);
+      expect(doctor.stderr).toContain("✓ secret key: this GnuPG home holds a recipient's secret key\n");
+      expect(doctor.stderr).toMatch(/^error: decryption: cannot decrypt cdcreds\/prod\/.*: gpg-agent needs a passphrase/m);
     } finally {
       sh("gpgconf", ["--kill", "gpg-agent"]);
       await rm(root, { recursive: true, force: true });
@@ -225,6 +259,7 @@ describe("cdcreds --store pass", () => {
     const doctorOk = await cdcreds(["doctor"]);
     expect(doctorOk.code, doctorOk.stderr).toBe(0);
     expect(doctorOk.stderr).toContain("✓ secret key: this GnuPG home holds a recipient's secret key");
+    expect(doctorOk.stderr).toMatch(/^✓ decryption: an entry was decrypted \(cdcreds\/.*\)$/m);
     await rm(empty, { recursive: true, force: true });
     const doctor = await cdcreds(["doctor"], undefined, { PATH: "/nonexistent" });
     expect(doctor.code).toBe(5);

@@ -164,13 +164,34 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
     },
   };
 
+  /** Some entry under cdcreds/ (a token's never: they are not in this store), for doctor's decryption check. */
+  const firstEntry = async (): Promise<string | undefined> => {
+    const files = await readdir(join(dir, "cdcreds"), { recursive: true }).catch(() => [] as string[]);
+    return files.find((file) => file.endsWith(".gpg"))?.slice(0, -".gpg".length);
+  };
+
+  /** Decrypts an entry; its first line, or the StoreError of a failed `pass show`. */
+  const show = async (path: string): Promise<string> => {
+    const shown = await run(["show", path]);
+    if (shown.code === 0) return shown.stdout.split("\n")[0] ?? "";
+    // gpg says "No secret key" too when the key is there but its passphrase could not be asked.
+    const agent = /no secret key/i.test(shown.stderr) && (await secretKeyFor(join(dir, dirname(path)))).held;
+    throw agent ? needsPassphrase(path) : failure(path, shown);
+  };
+
   return {
     id: "pass",
     description: `pass, the standard Unix password store, in ${dir}`,
     probe: async () => {
       const steps = await probeByCheck({ check }, "password store", `initialised in ${dir}`);
       if (!steps.every((step) => step.ok)) return steps;
-      return [...steps, ...(await probeByCheck({ check: checkKey }, "secret key", "this GnuPG home holds a recipient's secret key"))];
+      steps.push(...(await probeByCheck({ check: checkKey }, "secret key", "this GnuPG home holds a recipient's secret key")));
+      if (!steps.every((step) => step.ok)) return steps;
+      // Only a real decryption tells a key whose passphrase gpg-agent cannot ask: one entry is read (and dropped).
+      const entry = await firstEntry();
+      if (entry === undefined) return [...steps, { name: "decryption", ok: true, detail: "nothing stored under cdcreds/ yet to try" }];
+      const decrypt = async (): Promise<void> => void (await show(`cdcreds/${entry}`));
+      return [...steps, ...(await probeByCheck({ check: decrypt }, "decryption", `an entry was decrypted (cdcreds/${entry})`))];
     },
     check,
     async get(service, account) {
@@ -180,13 +201,7 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
         await check(); // a store that is not there is exit 5, not "nothing stored"
         return undefined;
       }
-      const shown = await run(["show", path]);
-      if (shown.code !== 0) {
-        // gpg says "No secret key" too when the key is there but its passphrase could not be asked.
-        const agent = /no secret key/i.test(shown.stderr) && (await secretKeyFor(join(dir, dirname(path)))).held;
-        throw agent ? needsPassphrase(path) : failure(path, shown);
-      }
-      const secret = shown.stdout.split("\n")[0] ?? "";
+      const secret = await show(path);
       return secret === "" ? undefined : secret;
     },
     async set(service, account, secret) {
