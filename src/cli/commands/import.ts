@@ -118,7 +118,7 @@ function checkLines(ctx: CommandContext, kind: Kind, header: string[], records: 
     const key = `${env ?? ""}\n${account}`;
     const twice = seen.get(key);
     if (twice !== undefined) problem(`${account} (${env}) is also on line ${twice}: one line per account`);
-    seen.set(key, line);
+    else seen.set(key, line);
     if (env !== undefined && secret !== "") lines.push({ line, account, secret, env, sellerIds });
   }
   if (problems.length > 0) {
@@ -179,25 +179,27 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
   const store = await openStore(ctx.options.store, storeDeps(ctx));
   await store.check(); // a store that cannot be used fails once, before any account is checked
   const results = await eachLimited(lines, verify ? jobs : 1, (line) => importOne(ctx, kind, store, line, verify));
-  const stored = lines.filter((_, i) => results[i]!.exitCode === ExitCode.Ok);
-  if (stored.length > 0) {
-    const entries: AccountEntry[] = stored.map((line) => {
-      const at = results[lines.indexOf(line)]!.verifiedAt;
-      return {
+  const entries: AccountEntry[] = lines.flatMap((line, i) => {
+    const { exitCode, verifiedAt } = results[i]!;
+    if (exitCode !== ExitCode.Ok) return [];
+    return [
+      {
         kind: kind.id,
         account: line.account,
         env: line.env,
         store: ctx.options.store,
-        ...(at === undefined ? {} : { lastVerified: at }),
+        ...(verifiedAt === undefined ? {} : { lastVerified: verifiedAt }),
         ...(line.sellerIds.length === 0 ? {} : { sellerIds: line.sellerIds }),
-      };
-    });
+      },
+    ];
+  });
+  if (entries.length > 0) {
     await updateAccounts({ processEnv: ctx.processEnv }, (old) => [
       ...old.filter((e) => !entries.some((n) => sameAccount(e, n))),
       ...entries,
     ]);
   }
-  ctx.ui.info(`${stored.length} of ${lines.length} account${lines.length === 1 ? "" : "s"} stored in ${storeName(ctx.options.store)}`);
+  ctx.ui.info(`${entries.length} of ${lines.length} account${lines.length === 1 ? "" : "s"} stored in ${storeName(ctx.options.store)}`);
   if (file !== "-") ctx.ui.note(`the file holds the secrets in clear: delete it now (shred -u ${file}, or rm)`);
   return { exitCode: batchExitCode(results.map((r) => r.exitCode)) };
 }

@@ -42,11 +42,8 @@ function table(rows: Row[]): string {
   return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
 }
 
-/** The accounts holding a secret, by service (one pass over the store per service), and whether a team shares the store. */
-interface Held {
-  services: Map<string, Set<string>>;
-  shared: boolean;
-}
+/** The accounts holding a secret, by service: one pass over the store per service. */
+type Held = Map<string, Set<string>>;
 
 /**
  * Asks the store once per service for the accounts it holds: the services of the index's entries
@@ -58,11 +55,10 @@ async function heldAccounts(ctx: CommandContext, entries: AccountEntry[], kinds:
     entries.filter((e) => e.store === ctx.options.store).map((e) => kinds.find((k) => k.id === e.kind)!.secretService(e.env)),
   );
   const store = await openStore(ctx.options.store, storeDeps(ctx)); // opening reads nothing yet
-  const shared = isSharedStore(ctx.options.store);
-  if (shared) for (const kind of kinds) for (const env of ENVIRONMENTS) wanted.add(kind.secretService(env));
-  const services = new Map<string, Set<string>>();
-  for (const service of wanted) services.set(service, new Set(await store.accounts(service)));
-  return { services, shared };
+  if (isSharedStore(ctx.options.store)) for (const kind of kinds) for (const env of ENVIRONMENTS) wanted.add(kind.secretService(env));
+  const held: Held = new Map();
+  for (const service of wanted) held.set(service, new Set(await store.accounts(service)));
+  return held;
 }
 
 /**
@@ -71,11 +67,11 @@ async function heldAccounts(ctx: CommandContext, entries: AccountEntry[], kinds:
  */
 function sharedRows(ctx: CommandContext, held: Held, known: Row[], kinds: CredentialKind[]): Row[] {
   const rows: Row[] = [];
-  if (!held.shared) return rows;
+  if (!isSharedStore(ctx.options.store)) return rows;
   for (const kind of kinds) {
     for (const env of ENVIRONMENTS) {
       const id = kind.id as KindId;
-      for (const account of held.services.get(kind.secretService(env)) ?? []) {
+      for (const account of held.get(kind.secretService(env)) ?? []) {
         if (kind.storedNameProblem(account) !== undefined) continue;
         if (known.some((r) => r.kind === id && r.account === account && r.env === env && r.store === ctx.options.store)) continue;
         rows.push({ kind: id, account, env, store: ctx.options.store, stored: true });
@@ -94,7 +90,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
   const { accounts: entries, invalid } = await readAccountIndex({ processEnv: ctx.processEnv });
   for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.account}) is ignored: ${bad.problem}`);
   const kinds = new Map(await Promise.all(KIND_IDS.map(async (id) => [id, await loadKind(id)] as const)));
-  let held: Held = { services: new Map(), shared: false };
+  let held: Held = new Map();
   let failure: CdcredsError | undefined;
   try {
     held = await heldAccounts(ctx, entries, [...kinds.values()]);
@@ -107,7 +103,7 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     // Entries of the other store would need it opened too (a passphrase): they are not checked.
     if (entry.store !== ctx.options.store) return { ...entry, stored: null };
     if (failure !== undefined) return { ...entry, stored: null, unknown: true };
-    const stored = held.services.get(kind.secretService(entry.env))?.has(entry.account) === true;
+    const stored = held.get(kind.secretService(entry.env))?.has(entry.account) === true;
     if (!stored) {
       const args = `${kind.id === "api-login" ? "" : `--kind ${kind.id} `}${shellWord(entry.account)}${entry.env === "prod" ? "" : ` --env ${entry.env}`}`;
       ctx.ui.warn(
