@@ -7,15 +7,19 @@ import { DEFAULT_SCRYPT } from "../src/stores/file/kdf.js";
 import { fileStorePath, openFileStore } from "../src/stores/file/index.js";
 import { FAST_KDF, fileStore, freeze, PASSPHRASE, snapshot, useTempDirs } from "./support/file-store.js";
 
-// Counts key derivations, passing every call through to the real scrypt.
-const derivations = vi.hoisted(() => ({ count: 0 }));
+// Counts key derivations and decryptions, passing every call through to the real scrypt and AES.
+const derivations = vi.hoisted(() => ({ count: 0, decryptions: 0 }));
 vi.mock("node:crypto", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:crypto")>();
   const scrypt = (...args: unknown[]): void => {
     derivations.count++;
     (actual.scrypt as (...a: unknown[]) => void)(...args);
   };
-  return { ...actual, scrypt };
+  const createDecipheriv = (...args: Parameters<typeof actual.createDecipheriv>) => {
+    derivations.decryptions++;
+    return actual.createDecipheriv(...args);
+  };
+  return { ...actual, scrypt, createDecipheriv };
 });
 
 const tempDir = useTempDirs();
@@ -64,6 +68,22 @@ describe("file store round trip", () => {
     await store.set("cdcreds:prod", "c-api", "3");
     expect(await store.delete("cdcreds:prod", "b-api")).toBe(true);
     expect(derivations.count).toBe(1);
+  });
+
+  it("decrypts the file once while its bytes stay the same, and again once another writer changed it", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const writer = await fileStore(path);
+    for (const name of ["a-api", "b-api", "c-api"]) await writer.set("cdcreds:prod", name, `secret of ${name}`);
+    const reader = await fileStore(path);
+    derivations.decryptions = 0;
+    for (const name of ["a-api", "b-api", "c-api"]) expect(await reader.get("cdcreds:prod", name)).toBe(`secret of ${name}`);
+    expect(await reader.accounts("cdcreds:prod")).toEqual(["a-api", "b-api", "c-api"]);
+    expect(derivations.decryptions).toBe(1);
+    await writer.set("cdcreds:prod", "b-api", "changed");
+    const beforeRead = derivations.decryptions;
+    expect(await reader.get("cdcreds:prod", "b-api")).toBe("changed");
+    expect(await reader.get("cdcreds:prod", "a-api")).toBe("secret of a-api");
+    expect(derivations.decryptions - beforeRead).toBe(1);
   });
 
   it("keeps odd names as data (a login named __proto__)", async () => {
