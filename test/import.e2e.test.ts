@@ -1,7 +1,7 @@
 // `cdcreds import`: accounts from a CSV file, as the built binary reads it, against the emulator and
 // the test keyring. A malformed file stores nothing; a rejected account is named and not stored.
 import { spawnSync } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startOctopiaEmulator } from "./support/octopia-emulator.js";
@@ -92,6 +92,20 @@ describe("cdcreds import", () => {
     expect(result.stderr).not.toContain("delete it now");
     expect(box.sts.requests).toHaveLength(0);
     for (const a of accounts) expect(secretToolLookup("cdcreds:prod", a.api)).toBe(a.password);
+  });
+
+  it("imports into the encrypted file store as well, one file, nothing in clear", async () => {
+    const accounts = sellers("fileimp", 3);
+    const env = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "an import passphrase", DBUS_SESSION_BUS_ADDRESS: undefined };
+    const file = await csv(`login,password\n${accounts.map((a) => `${a.seller},${quote(a.password)}`).join("\n")}\n`);
+    const result = await box.cdcreds(["import", "--jobs", "3", file], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("3 of 3 accounts stored in the encrypted file\n");
+    const list = JSON.parse((await box.cdcreds(["list", "--json"], { env })).stdout) as { apiLogin: string; stored: boolean }[];
+    expect(list.map((r) => [r.apiLogin, r.stored])).toEqual(accounts.map((a) => [a.api, true]).sort());
+    for (const a of accounts) expect(await box.cdcreds(["get", a.api], { env })).toMatchObject({ code: 0, stdout: `${a.password}\n` });
+    const secrets = await readFile(join(box.config.dir, "cdcreds", "secrets.enc"));
+    for (const a of accounts) expect(secrets.includes(Buffer.from(a.password))).toBe(false);
   });
 
   it("imports Octopia clients with their seller IDs (client_id,client_secret,seller_ids), checking each seller", async () => {
