@@ -70,6 +70,20 @@ export function describeSecretStore(name: string, open: () => Promise<SecretStor
       expect(await store.accounts(`${service}-none`)).toEqual([]);
     });
 
+    it("reads, replaces and deletes right after listing a service (what a store may remember of it stays true)", async () => {
+      const store = await open();
+      await set(store, service, "after-list-api", "first");
+      expect(await store.accounts(service)).toContain("after-list-api");
+      expect(await store.get(service, "after-list-api")).toBe("first");
+      await set(store, service, "after-list-api", "second");
+      expect(await store.get(service, "after-list-api")).toBe("second");
+      await set(store, service, "added-after-list-api", "third");
+      expect(await store.get(service, "added-after-list-api")).toBe("third");
+      expect(await store.delete(service, "after-list-api")).toBe(true);
+      expect(await store.get(service, "after-list-api")).toBeUndefined();
+      expect(await (await open()).get(service, "added-after-list-api")).toBe("third");
+    });
+
     it("passes its own health check, every step answered", async () => {
       const store = await open();
       const steps = await store.probe();

@@ -122,7 +122,10 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     const parsed = parseHeader(bytes, shown); // before any prompt: a future version is refused at once
     assertMode(parsed.header, key, shown);
     try {
-      const loaded = { entries: unseal(bytes, parsed, await keyFor(parsed.header.salt, parsed.header.kdf, false), shown), header: parsed.header };
+      const loaded = {
+        entries: unseal(bytes, parsed, await keyFor(parsed.header.salt, parsed.header.kdf, false), shown),
+        header: parsed.header,
+      };
       if (!forChange) last = { bytes, loaded };
       return loaded;
     } catch (error) {

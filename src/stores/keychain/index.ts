@@ -112,16 +112,38 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   // Creating an Entry connects to D-Bus, so it fails right here when no session bus exists.
   const entry = (b: KeyringBinding, service: string, account: string) => new b.Entry(service, account, PINNED);
 
+  // What the last search of a service found (secrets included): a batch (`verify --all`) then
+  // reads each account from it, where an Entry per read opens a connection of its own. This
+  // process's own writes keep it true.
+  const found = new Map<string, Map<string, string>>();
+
   const store: SecretStore = {
     id: "keychain",
     description: describe(platform),
-    get: (service, account) => attempt((b) => entry(b, service, account).getPassword() ?? undefined),
-    set: (service, account, secret) => attempt((b) => entry(b, service, account).setPassword(secret)),
-    delete: (service, account) => attempt((b) => entry(b, service, account).deleteCredential()),
+    get: (service, account) => {
+      const searched = found.get(service);
+      if (searched !== undefined) return Promise.resolve(searched.get(account));
+      return attempt((b) => entry(b, service, account).getPassword() ?? undefined);
+    },
+    set: (service, account, secret) =>
+      attempt((b) => {
+        entry(b, service, account).setPassword(secret);
+        found.get(service)?.set(account, secret);
+      }),
+    delete: (service, account) =>
+      attempt((b) => {
+        found.get(service)?.delete(account);
+        return entry(b, service, account).deleteCredential();
+      }),
     // One search and one connection for the whole service, where an Entry per account opens a
     // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
     // Service: it has no kernel-keyring fallback to pin away. A locked item fails the whole search.
-    accounts: (service) => attempt((b) => b.findCredentials(service).map((credential) => credential.account)),
+    accounts: (service) =>
+      attempt((b) => {
+        const credentials = b.findCredentials(service);
+        found.set(service, new Map(credentials.map((c) => [c.account, c.password])));
+        return credentials.map((c) => c.account);
+      }),
 
     // A read alone cannot tell a locked keyring (it answers "nothing there" for a missing entry),
     // so the probe writes and removes an entry: the one check that proves a later `set` can work.
