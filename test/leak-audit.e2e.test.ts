@@ -109,9 +109,17 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     await run("doctor --online", ["doctor", "--online"], { expect: 0 });
     await run("doctor --json --online", ["--json", "doctor", "--online"], { expect: 0 });
     await run("completion", ["completion", "bash"], { expect: 0 });
+    await run("verify --all", ["verify", "--all"], { expect: 0 });
+    await run("verify --all --json", ["--json", "verify", "--all"], { expect: 0 });
+    const csv = `login,password\n${seller},"${password.replaceAll('"', '""')}"\n`;
+    await run("import (verified)", ["import", "-"], { expect: 0, input: csv });
+    await run("import --no-verify", ["import", "--no-verify", "-"], { expect: 0, input: csv });
+    await run("import, malformed", ["import", "-"], { expect: 2, input: `${csv}${seller}-two,"${password}\n` });
 
     // Failure paths: the password was sent, the answer is not a token.
     await run("verify, rejected", ["verify", seller], { expect: 1, mode: "401" });
+    await run("verify --all, rejected", ["verify", "--all"], { expect: 1, mode: "401" });
+    await run("import, rejected", ["import", "-"], { expect: 1, input: csv, mode: "401" });
     await run("set, rejected", ["set", "--password-stdin", seller], { expect: 1, input: password, mode: "403" });
     await run("verify, unreachable", ["verify", seller], { expect: 4, mode: "503" });
     await run("token --refresh, unreachable", ["token", "--refresh", seller], { expect: 4, mode: "500" });
