@@ -2,9 +2,10 @@
 // on the hot path (`cdcreds get bestshop`), where the full reader (account-index.ts: zod, every
 // rule, its messages) measured ~15 ms. It is lenient: an entry it cannot read is skipped, and a
 // damaged file reads as empty; the commands that need the index read it in full and say what is wrong.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { indexKeyOf, KIND_IDS, type KindId } from "../kinds/index.js";
+import { readOwnFileSync } from "../platform/own-files.js";
 import { configDir } from "../platform/paths.js";
 
 /** A larger index is left to the full reader (and its limits). */
@@ -32,32 +33,16 @@ export interface PeekedAccount {
 /**
  * The index's bytes, read synchronously: the first asynchronous file operation of a process starts
  * libuv's thread pool, which measured ~5 ms of `cdcreds get`. Only a regular file of a sane size,
- * opened without blocking, in a folder no other user can write (own-files.ts's rules, in brief);
- * else undefined.
+ * opened without blocking (own-files.ts), in a folder no other user can write; else undefined.
  */
 function readIndexNow(deps: AccountsDeps): Buffer | undefined {
   const dir = statSync(configDir(deps.processEnv, deps.platform), { throwIfNoEntry: false });
   const uid = process.getuid?.();
   if (dir === undefined || (uid !== undefined && ((dir.mode & 0o002) !== 0 || (dir.uid !== uid && dir.uid !== 0)))) return undefined;
-  let fd: number;
   try {
-    fd = openSync(accountsPath(deps), constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return readOwnFileSync(accountsPath(deps), MAX_PEEK_BYTES);
   } catch {
-    return undefined;
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile() || info.size > MAX_PEEK_BYTES) return undefined;
-    const buffer = Buffer.alloc(info.size);
-    let length = 0;
-    while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-    }
-    return buffer.subarray(0, length);
-  } finally {
-    closeSync(fd);
+    return undefined; // refused or unreadable: the full reader says why, where it matters
   }
 }
 

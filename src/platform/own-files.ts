@@ -18,12 +18,11 @@ export class RefusedFileError extends Error {}
  * `maxBytes`, so nothing but a real file of a sane size is ever read.
  * @throws {RefusedFileError} for anything else; the file system error when it cannot be read.
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async: a failure is a rejection, as callers expect
-export async function readOwnFile(path: string, maxBytes = MAX_OWN_FILE_BYTES): Promise<Buffer | undefined> {
-  return readOwnFileSync(path, maxBytes);
-}
+export const readOwnFile = (path: string, maxBytes = MAX_OWN_FILE_BYTES): Promise<Buffer | undefined> =>
+  new Promise((resolve) => resolve(readOwnFileSync(path, maxBytes))); // a failure is a rejection, as callers expect
 
-function readOwnFileSync(path: string, maxBytes: number): Buffer | undefined {
+/** {@link readOwnFile}, synchronously: for the start-up path, where nothing else runs meanwhile. */
+export function readOwnFileSync(path: string, maxBytes = MAX_OWN_FILE_BYTES): Buffer | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -60,14 +59,13 @@ const checkedDirs = new Map<string, Promise<void>>();
 export function assertTrustedDir(dir: string): Promise<void> {
   let check = checkedDirs.get(dir);
   if (check === undefined) {
-    check = checkTrusted(dir);
+    check = new Promise((resolve) => resolve(checkTrusted(dir)));
     checkedDirs.set(dir, check);
   }
   return check;
 }
 
-async function checkTrusted(dir: string): Promise<void> {
-  await Promise.resolve(); // a rejection, never a throw, whatever happens below
+function checkTrusted(dir: string): void {
   const uid = process.getuid?.();
   if (uid === undefined) return; // Windows: no POSIX owner or mode to check
   // A folder that cannot be looked at (missing, under a file) is left to the read or write that

@@ -109,12 +109,15 @@ function checkLines(ctx: CommandContext, kind: Kind, header: string[], records: 
     if (secret === "") problem(`${account}: the ${columns.secret} is empty`);
     const envText = value("env")?.trim() ?? "";
     const env = envText === "" ? ctx.options.env : ENVIRONMENTS.find((e) => e === envText);
-    if (env === undefined) problem(`${account}: env must be ${ENVIRONMENTS.join(" or ")}, not "${envText}"`);
+    // The value is not shown: with a secret holding an unquoted comma, its tail lands in this column.
+    if (env === undefined) problem(`${account}: env must be ${ENVIRONMENTS.join(" or ")} or empty (a comma in the secret needs quotes)`);
     const sellerIds = (value("seller_ids") ?? "").split(/[\s,;|]+/).filter((id) => id !== "");
-    for (const id of sellerIds) {
-      const bad = kind.sellers?.idProblem(id);
-      if (bad !== undefined) problem(`${account}: seller ID ${id}: ${bad}`);
-    }
+    // Nor are seller IDs shown, for the same reason.
+    const bad = sellerIds.filter((id) => kind.sellers?.idProblem(id) !== undefined).length;
+    if (bad > 0)
+      problem(
+        `${account}: seller_ids holds ${bad} value${bad === 1 ? "" : "s"} that are no seller IDs (a comma in the secret needs quotes)`,
+      );
     const key = `${env ?? ""}\n${account}`;
     const twice = seen.get(key);
     if (twice !== undefined) problem(`${account} (${env}) is also on line ${twice}: one line per account`);

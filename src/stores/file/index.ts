@@ -70,6 +70,8 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   const source = { ...deps, shown };
   let passphrase: Promise<string> | undefined;
   let rawKey: Promise<Buffer> | undefined;
+  /** The key file's key, read once. */
+  const keyFileKey = (source: KeySource): Promise<Buffer> => (rawKey ??= readKey(source));
   let last: { bytes: Buffer; loaded: { entries: Entries; header: Header } } | undefined;
   const keys = new Map<string, Promise<Buffer>>();
 
@@ -91,7 +93,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     if (derived === undefined) {
       derived =
         kdf === undefined
-          ? (rawKey ??= readKey(key!)).then((raw) => fileKey(raw, salt))
+          ? keyFileKey(key!).then((raw) => fileKey(raw, salt))
           : getPassphrase(creating).then((p) => deriveKey(p, salt, kdf));
       keys.set(id, derived);
       derived.catch(() => keys.delete(id)); // a failed prompt or derivation must not stick
@@ -142,7 +144,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
   async function update(change: (entries: Entries) => boolean, createIfMissing: boolean): Promise<boolean> {
     const before = await readBytes();
     if (before === undefined && !createIfMissing) return false;
-    if (before === undefined) await (key === undefined ? getPassphrase(true) : (rawKey ??= readKey(key)));
+    if (before === undefined) await (key === undefined ? getPassphrase(true) : keyFileKey(key));
     else await load(); // a wrong passphrase or damaged file fails here, before anything is locked
     // Loaded for writes only: they bring node:fs/promises, which a read never needs.
     const [{ ensurePrivateDir, writeFileAtomic }, { acquireLock }] = await Promise.all([
@@ -176,7 +178,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
       if ((await readBytes()) === undefined) {
         // Nothing to decrypt yet: throws when no passphrase or key could be had.
         if (key === undefined) passphraseFromEnv(source);
-        else await (rawKey ??= readKey(key));
+        else await keyFileKey(key);
         // A directory that does not exist yet is created on the first write; one we cannot write is a problem now.
         try {
           accessSync(dir, constants.W_OK);
