@@ -71,9 +71,9 @@ const cli = await build({
   format: "cjs",
   minifyWhitespace: true,
   minifySyntax: true,
-  // src/platform/require.ts resolves from import.meta.url, which CommonJS spells differently.
-  define: { ...common.define, "import.meta.url": "__cdcredsFileUrl" },
-  banner: { js: 'const __cdcredsFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // src/platform/require.ts resolves from import.meta.url, which CommonJS spells __filename
+  // (createRequire takes either; a file URL made at start-up measured 0.3 ms).
+  define: { ...common.define, "import.meta.url": "__filename" },
   plugins: [trimStartup],
   metafile: true,
 });

@@ -25,11 +25,19 @@ vi.mock("../src/cli/commands/delete.js", () => ({
 }));
 vi.mock("../src/cli/commands/doctor.js", () => ({ doctor: record("doctor") }));
 
+/** Parses argv with every command set up, and again with only the one argv names (as main does). */
 async function parse(...argv: string[]): Promise<{ command: string; ctx: CommandContext; args: unknown[] }> {
   calls.length = 0;
   await buildProgram().parseAsync(argv, { from: "user" });
-  expect(calls).toHaveLength(1);
-  return calls[0]!;
+  await buildProgram({}, argv).parseAsync(argv, { from: "user" });
+  expect(calls).toHaveLength(2);
+  const [full, only] = calls as [(typeof calls)[0], (typeof calls)[0]];
+  expect({ command: only.command, args: only.args, options: only.ctx.options }).toEqual({
+    command: full.command,
+    args: full.args,
+    options: full.ctx.options,
+  });
+  return full;
 }
 
 beforeEach(() => {
@@ -97,6 +105,30 @@ describe("argv to command", () => {
       code: "commander.invalidArgument",
     });
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe("one command set up", () => {
+  it.each([
+    [["--env", "preprod", "get", "x"], ["get"]],
+    [["--store=file", "--json", "token"], ["token"]],
+    [
+      ["--kind", "octopia", "--", "get"],
+      ["completion", "delete", "derive", "doctor", "exec", "get"],
+    ],
+    [
+      ["completion", "bash"],
+      ["completion", "delete", "derive", "doctor", "exec", "get"],
+    ],
+    [
+      ["help", "get"],
+      ["completion", "delete", "derive", "doctor", "exec", "get"],
+    ],
+    [["gett"], ["completion", "delete", "derive", "doctor", "exec", "get"]],
+    [["--help"], ["completion", "delete", "derive", "doctor", "exec", "get"]],
+  ])("%j sets up %j (first six, sorted)", (argv, names) => {
+    const commands = buildProgram({}, argv).commands.map((c) => c.name());
+    expect(commands.sort().slice(0, 6)).toEqual(names);
   });
 });
 

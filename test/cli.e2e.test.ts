@@ -47,14 +47,17 @@ describe("cdcreds derive", () => {
 describe("program conventions", () => {
   // Output goes to fd 1 with writeSync (src/cli.ts): a reader that went away gets nothing, as with
   // any Unix filter (`cdcreds completion bash | head -1`), and is not an error.
-  it("exits 0 with nothing on stderr when the reader of stdout has gone (EPIPE)", async () => {
-    const child = spawn(process.execPath, [BIN, "completion", "bash"], { stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.destroy();
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const code = await new Promise((resolve) => child.on("close", resolve));
-    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
-  });
+  it.each([["completion", "bash"], ["--help"], ["--version"], ["get", "--help"]])(
+    "exits 0 with nothing on stderr when the reader of stdout has gone (EPIPE): %s",
+    async (...args) => {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      const code = await new Promise((resolve) => child.on("close", resolve));
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    },
+  );
 
   it("prints the version", async () => {
     expect(await runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });

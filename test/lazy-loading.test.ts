@@ -1,9 +1,9 @@
 // What each fast path loads, observed in the built binary as a user runs it (README
 // "Performance"): a preload records the Node built-ins and CommonJS files the process loaded. And
 // the code cache the binary compiles from.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,50 +123,97 @@ describe("`verify`", () => {
   });
 });
 
-describe("the code cache (dist/cli.cjs.v8-<version>.cache)", () => {
+describe("the code cache", () => {
   const ROOT = fileURLToPath(new URL("../", import.meta.url));
-  /** Whether bin/cdcreds.cjs's loader, in a plain node, compiles the bundle from the cache. */
-  const cacheUsed = (root: string): boolean => {
-    const probe = `const { loadCli } = require(${JSON.stringify(join(root, "bin/cdcreds.cjs"))}); const { script } = loadCli(); process.stdout.write(String(script !== undefined && !script.cachedDataRejected));`;
-    return spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" }).stdout === "true";
+  /** Whether bin/cdcreds.cjs's loader, in a plain node, compiles the bundle from a cache V8 took. */
+  const cacheUsed = (root: string, env: NodeJS.ProcessEnv = process.env): boolean => {
+    const probe = `const { loadCli } = require(${JSON.stringify(join(root, "bin/cdcreds.cjs"))}); process.stdout.write(String(loadCli().script.cachedDataRejected === false));`;
+    return spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", env }).stdout === "true";
   };
+  /** A copy of the package: bin/ and dist/. */
+  const copyPackage = async (name: string): Promise<string> => {
+    const copy = join(dir, name);
+    await cp(join(ROOT, "bin"), join(copy, "bin"), { recursive: true });
+    await cp(DIST, join(copy, "dist"), { recursive: true });
+    return copy;
+  };
+  const derive = (copy: string, env: NodeJS.ProcessEnv = process.env) =>
+    spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], { encoding: "utf8", env });
 
   it("is accepted by this Node's V8", () => {
     expect(cacheUsed(ROOT)).toBe(true);
   });
 
   it("is only an optimisation: without it, or damaged, cdcreds works the same", async () => {
-    const copy = join(dir, "copy");
-    await cp(join(ROOT, "bin"), join(copy, "bin"), { recursive: true });
-    await cp(DIST, join(copy, "dist"), { recursive: true });
-    const run = () => spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], { encoding: "utf8" });
-
+    const copy = await copyPackage("copy");
+    const env = { ...process.env, HOME: "", XDG_CACHE_HOME: "" }; // and no cache of the user's either
     const cache = join(copy, `dist/cli.cjs.v8-${process.versions.v8}.cache`);
     await writeFile(cache, (await readFile(cache)).subarray(0, 1000));
-    expect(cacheUsed(copy)).toBe(false);
-    expect(run()).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+    expect(cacheUsed(copy, env)).toBe(false);
+    expect(derive(copy, env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
     await rm(cache);
-    expect(run()).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+    expect(derive(copy, env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
   });
 
-  it("is made for the Node that built: another one uses Node's own compile cache where it has one", async () => {
-    const copy = join(dir, "other-node");
-    await cp(join(ROOT, "bin"), join(copy, "bin"), { recursive: true });
-    await cp(DIST, join(copy, "dist"), { recursive: true });
-    await rm(join(copy, `dist/cli.cjs.v8-${process.versions.v8}.cache`)); // as for a package built by another Node
-    const compileCache = join(dir, "compile-cache");
-    const probe = `const { loadCli } = require(${JSON.stringify(join(copy, "bin/cdcreds.cjs"))}); process.stdout.write(String(loadCli().script === undefined));`;
-    const loaded = spawnSync(process.execPath, ["-e", probe], {
-      encoding: "utf8",
-      env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
+  describe("on a Node that did not build the package: the user's own, made by the first run", () => {
+    let copy: string;
+    let env: NodeJS.ProcessEnv;
+    let folder: string;
+    const files = () => readdirSync(folder).sort();
+    beforeAll(async () => {
+      copy = await copyPackage("other-node");
+      await rm(join(copy, `dist/cli.cjs.v8-${process.versions.v8}.cache`)); // as for a package built by another Node
+      env = { ...process.env, XDG_CACHE_HOME: join(dir, "xdg-cache") };
+      folder = join(dir, "xdg-cache", "cdcreds", "code-cache");
     });
-    const hasCompileCache = "enableCompileCache" in (await import("node:module"));
-    expect(loaded.stdout).toBe(String(hasCompileCache));
-    const run = spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], {
-      encoding: "utf8",
-      env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
+
+    it("is made at the first run, private, and taken by the next", () => {
+      expect(cacheUsed(copy, env)).toBe(false);
+      expect(derive(copy, env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+      const [file, ...others] = files();
+      expect(others).toEqual([]);
+      expect(file).toMatch(new RegExp(`^cli-v8-${process.versions.v8.replace(/[.]/g, "\\.")}-\\d+-\\d+\\.cache$`));
+      expect(statSync(folder).mode & 0o777).toBe(0o700);
+      expect(statSync(join(folder, file!)).mode & 0o777).toBe(0o600);
+      expect(cacheUsed(copy, env)).toBe(true);
     });
-    expect(run).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+
+    it("is made again when damaged, and replaced when the bundle changes", async () => {
+      const [file] = files();
+      await writeFile(join(folder, file!), "not a code cache");
+      expect(derive(copy, env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+      expect(cacheUsed(copy, env)).toBe(true);
+
+      const bundle = join(copy, "dist/cli.cjs");
+      await utimes(bundle, new Date(), new Date(Date.now() + 5000)); // an upgrade rewrites the bundle
+      expect(cacheUsed(copy, env)).toBe(false);
+      expect(derive(copy, env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+      expect(files()).toHaveLength(1);
+      expect(files()).not.toEqual([file]);
+      expect(cacheUsed(copy, env)).toBe(true);
+    });
+
+    it("is neither read nor written in a folder others can write to", async () => {
+      const [file] = files();
+      const before = await readFile(join(folder, file!));
+      await chmod(folder, 0o777);
+      try {
+        expect(cacheUsed(copy, env)).toBe(false);
+        await writeFile(join(folder, file!), "planted by someone else");
+        expect(derive(copy, env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+        expect(await readFile(join(folder, file!), "utf8")).toBe("planted by someone else");
+      } finally {
+        await chmod(folder, 0o700);
+        await writeFile(join(folder, file!), before);
+      }
+    });
+
+    it("never fails the command when it cannot be written", async () => {
+      const notAFolder = join(dir, "cache-is-a-file");
+      await writeFile(notAFolder, "");
+      expect(derive(copy, { ...env, XDG_CACHE_HOME: notAFolder })).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+      expect(derive(copy, { ...env, XDG_CACHE_HOME: "", HOME: "" })).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+    });
   });
 });
 

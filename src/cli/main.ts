@@ -1,5 +1,4 @@
 // The CLI's entry: signal handling, the program, stdout, and the one process.exit.
-import { constants as osConstants } from "node:os";
 import { ExitCode } from "../errors.js";
 import { cleanUpForSignal } from "../platform/signals.js";
 import type { Outcome } from "./command.js";
@@ -16,19 +15,23 @@ import { createUi } from "./ui.js";
  * then exit 128 + the signal number (130 for SIGINT, 143 for SIGTERM). Nothing is half-written:
  * every write is an atomic rename. During `exec` the program gets the signal.
  */
-function exitOnSignal(signal: NodeJS.Signals): void {
+function exitOnSignal(signal: HandledSignal): void {
   if (!cleanUpForSignal()) return;
   process.stderr.write(`error: interrupted (${signal})\n`);
-  process.exit(128 + (osConstants.signals[signal] ?? 0));
+  process.exit(128 + SIGNAL_NUMBERS[signal]);
 }
+
+/** The same on every POSIX system (and in Node on Windows); `node:os` for them cost start-up time. */
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+type HandledSignal = keyof typeof SIGNAL_NUMBERS;
 
 /** Runs the CLI and exits. The only place that calls process.exit. */
 export async function main(argv: string[]): Promise<never> {
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, exitOnSignal);
+  for (const signal of Object.keys(SIGNAL_NUMBERS) as HandledSignal[]) process.on(signal, exitOnSignal);
   const outcome: Outcome = {};
   let code: number;
   try {
-    await buildProgram(outcome).parseAsync(argv);
+    await buildProgram(outcome, argv.slice(2)).parseAsync(argv);
     await writeStdout(outcome.result?.stdout ?? "");
     code = outcome.result?.exitCode ?? ExitCode.Ok;
   } catch (error) {

@@ -10,10 +10,13 @@ export function clientIdProblem(clientId: string): string | undefined {
   if (clientId === "") return "the client ID is empty";
   const length = [...clientId].length;
   if (length < MIN_LENGTH || length > MAX_LENGTH) return `the client ID has ${length} characters, not ${MIN_LENGTH} to ${MAX_LENGTH}`;
-  const bad = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.exec(clientId)?.[0];
+  // Printable ASCII (the usual case) is checked without Unicode classes, whose compilation costs
+  // ~0.3 ms a run on `get` and `token`.
+  const ascii = /^[\x20-\x7e]*$/.test(clientId);
+  const bad = ascii ? undefined : /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.exec(clientId)?.[0];
   if (bad !== undefined)
     return `the client ID contains a control character (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")})`;
-  if (!/^\p{L}/u.test(clientId)) return "the client ID does not start with a letter";
+  if (!(ascii ? /^[A-Za-z]/ : /^\p{L}/u).test(clientId)) return "the client ID does not start with a letter";
   return undefined;
 }
 
