@@ -15,6 +15,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { get as httpGet } from "node:http";
 import { join, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { median, peakRssMb, runOnce, summarize } from "./measure.mjs";
@@ -89,6 +90,14 @@ function emulatorRequestMs(url) {
 
 const cdcreds = (...argv) => [NODE, BIN, ...argv];
 
+/** A script for a bare node that loads the keychain binding as cdcreds does (the platform's package), then runs `code`. */
+async function bindingScript(dir, name, code) {
+  const binding = createRequire(join(ROOT, "package.json")).resolve(`@napi-rs/keyring-${process.platform}-${process.arch}-gnu`);
+  const file = join(dir, `${name}.cjs`);
+  await writeFile(file, `const { Entry, findCredentials } = require(${JSON.stringify(binding)});\n${code}\n`);
+  return file;
+}
+
 /** Runs a command that must succeed (set-up and the correctness check of each case). */
 async function mustRun(argv, options, expect) {
   const run = await runOnce(argv, options);
@@ -123,6 +132,14 @@ async function main() {
     await mustRun(cdcreds("set", "--no-verify", "--password-stdin", SELLER), { input: PASSWORD, env: keyEnv });
     await mustRun(cdcreds("--auth-url", sts.url, "token", SELLER), { env: keyEnv }, `${sts.token}\n`);
 
+    // The floor of any Node program that reads a keychain secret with @napi-rs/keyring: a bare node
+    // that loads the binding as cdcreds does (the platform's package) and makes one read.
+    const floor = await bindingScript(
+      dir,
+      "keychain-floor",
+      `process.stdout.write(new Entry("cdcreds:prod", ${JSON.stringify(API_LOGIN)}, { linux: { store: "secret-service" } }).getPassword() + "\\n");`,
+    );
+
     /** @type {{ name: string, argv: string[], input?: string, expect?: string, env?: NodeJS.ProcessEnv }[]} */
     const cases = [
       { name: "node -e 0", argv: [NODE, "-e", "0"], expect: "" },
@@ -151,6 +168,7 @@ async function main() {
         argv: [NODE, "-e", `require("http").get(${JSON.stringify(sts.url)}, (r) => r.resume())`],
         expect: "",
       },
+      { name: "node + keychain binding, one read (floor)", argv: [NODE, floor], expect: `${PASSWORD}\n` },
       { name: "secret-tool lookup", argv: ["secret-tool", "lookup", "service", "cdcreds:prod", "username", API_LOGIN], expect: PASSWORD },
       {
         name: "python3 keyring.get_password",
@@ -158,7 +176,8 @@ async function main() {
         expect: `${PASSWORD}\n`,
       },
     ];
-    const [node, derive, help, get, token, octopiaToken, keyFileToken, verify, verifyStdin, nodeHttp, secretTool, python] = cases;
+    const [node, derive, help, get, token, octopiaToken, keyFileToken, verify, verifyStdin, nodeHttp, keychainFloor, secretTool, python] =
+      cases;
 
     // Each case once, checked: a figure for a command that failed would mean nothing.
     for (const c of cases) await mustRun(c.argv, { env: c.env ?? env, input: c.input }, c.expect);
@@ -237,6 +256,18 @@ async function main() {
         holds: m(keyFileToken) <= 1.35 * base,
         detail: `${(m(keyFileToken) / base).toFixed(3)}×`,
       },
+      // What cdcreds adds to the floor of the same work: derive's floor is a bare node, get's and the
+      // cached tokens' the keychain floor (a bare node with the binding making one read).
+      ...[
+        ["derive", derive, node],
+        ["get", get, keychainFloor],
+        ["cached token", token, keychainFloor],
+        ["cached Octopia token", octopiaToken, keychainFloor],
+      ].map(([what, c, under]) => ({
+        what: `${what} − its floor ≤ 0.15× bare node`,
+        holds: m(c) - m(under) <= 0.15 * base,
+        detail: `${fmt(m(c) - m(under))} ms, ${((m(c) - m(under)) / base).toFixed(3)}× (floor ${fmt(m(under))} ms)`,
+      })),
       {
         what: "get faster than Python's keyring",
         holds: m(get) < m(python),
@@ -251,7 +282,7 @@ async function main() {
     console.log("\nbudgets (medians of this run):");
     for (const b of budgets) console.log(`  ${b.holds ? "PASS" : "FAIL"}  ${b.what}: ${b.detail}`);
     console.log(
-      `  (for reference: get is ${(m(get) / m(secretTool)).toFixed(2)}× secret-tool; --help is ${(m(help) / base).toFixed(2)}× bare node;`,
+      `  (for reference: the keychain floor is ${(m(keychainFloor) / base).toFixed(2)}× bare node; get is ${(m(get) / m(secretTool)).toFixed(2)}× secret-tool; --help is ${(m(help) / base).toFixed(2)}× bare node;`,
     );
     console.log(
       `   verify − get = ${fmt(m(verify) - m(get))} ms: the request ${fmt(request)} ms (a bare node's http.get adds ${fmt(bareRequest)} ms`,
@@ -296,6 +327,7 @@ async function timed(argv, env, input) {
  */
 async function scale(dir, baseEnv, sts, bareMs) {
   const rows = [];
+  const floors = {};
   const report = (store, n, listMs, getMs) => {
     rows.push({ store, n, listMs, getMs });
     process.stderr.write(`\rscale: ${store}, ${n} accounts   `);
@@ -307,6 +339,12 @@ async function scale(dir, baseEnv, sts, bareMs) {
     await mustRun(cdcreds("import", "--no-verify", "-"), { env: keychain, input: accountsCsv("scale", held, n) });
     held = n;
     report("keychain", n, await timed(cdcreds("list"), keychain), await timed(cdcreds("get", "scale0"), keychain));
+    if (n === 300) {
+      // The floors of a listing: the binding's own search of the service (what `list` asks it), and secret-tool's.
+      const search = await bindingScript(dir, "list-floor", 'process.stdout.write(`${findCredentials("cdcreds:prod").length}\\n`);');
+      floors.binding = await timed([NODE, search], keychain);
+      floors.secretTool = await timed(["secret-tool", "search", "--all", "service", "cdcreds:prod"], keychain);
+    }
   }
   // The file store, with a passphrase (scrypt once per command) and with a key file (no scrypt).
   const keyFile = join(dir, "cdcreds.key");
@@ -354,6 +392,11 @@ async function scale(dir, baseEnv, sts, bareMs) {
   const f1000 = at("file (passphrase)", 1000);
   const budgets = [
     { what: "keychain list of 300 ≤ 6× get", holds: k300.listMs <= 6 * k300.getMs, detail: `${(k300.listMs / k300.getMs).toFixed(2)}×` },
+    {
+      what: "keychain list of 300 ≤ 1.15× the binding's own search of them (a bare node's findCredentials)",
+      holds: k300.listMs <= 1.15 * floors.binding,
+      detail: `${(k300.listMs / floors.binding).toFixed(2)}× (${fmt(k300.listMs)} vs ${fmt(floors.binding)} ms; secret-tool search --all: ${fmt(floors.secretTool)} ms)`,
+    },
     { what: "file list of 1,000 ≤ 3× get", holds: f1000.listMs <= 3 * f1000.getMs, detail: `${(f1000.listMs / f1000.getMs).toFixed(2)}×` },
   ];
   console.log("\nscale budgets (medians of this run):");
