@@ -103,9 +103,7 @@ function loadCli({ train = false } = {}) {
     }
   }
   const { Script } = require("node:vm");
-  // The bundle is ASCII (esbuild escapes the rest; scripts/build.mjs checks): read as latin1, the
-  // same text, without the UTF-8 decoder (~0.3 ms).
-  const script = new Script(Module.wrap(readFileSync(BUNDLE, "latin1")), { filename: BUNDLE, cachedData });
+  const script = new Script(Module.wrap(readFileSync(BUNDLE, "utf8")), { filename: BUNDLE, cachedData });
   if (user !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) writeCacheAtExit(script, user);
   const bundle = { exports: {} };
   script.runInThisContext().call(bundle.exports, bundle.exports, Module.createRequire(BUNDLE), bundle, BUNDLE, DIST);

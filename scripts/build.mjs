@@ -80,9 +80,6 @@ const cli = await build({
   plugins: [trimStartup],
   metafile: true,
 });
-// bin/cdcreds.cjs reads the bundle as latin1, which is its text only while it is ASCII (esbuild's default charset).
-if ((await readFile(`${next}/cli.cjs`)).some((byte) => byte > 0x7f))
-  throw new Error("dist/cli.cjs must be ASCII: bin/cdcreds.cjs reads it as latin1");
 // bin/cdcreds.cjs compiles the bundle with vm.Script, where an import() would fail: none may be left.
 const dynamicImports = Object.values(cli.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === "dynamic-import"));
 if (dynamicImports.length > 0) throw new Error(`dist/cli.cjs must not import(): ${dynamicImports.map((i) => i.path).join(", ")}`);
