@@ -281,3 +281,56 @@ describe("the config folder cannot be written", () => {
     });
   });
 });
+
+describe("signals during `import`", () => {
+  /** Four accounts the emulator knows, the second one's check hanging, in a CSV file. */
+  async function fourAccounts(name: string): Promise<{ file: string; accounts: { api: string; password: string }[] }> {
+    const accounts = Array.from({ length: 4 }, (_, i) => ({ api: newLogin(`${name}${i}`), password: sentinel() }));
+    for (const a of accounts) box.sts.addCredentials(a.api, a.password);
+    box.sts.answerFor(accounts[1]!.api, "hang");
+    const file = join(box.config.dir, "accounts.csv");
+    await writeFile(file, `login,password\n${accounts.map((a) => `${a.api},${a.password}`).join("\n")}\n`);
+    return { file, accounts };
+  }
+  const indexed = async () =>
+    (JSON.parse((await cdcreds(["list", "--json"])).stdout) as { apiLogin: string; stored: boolean }[]).map((r) => [r.apiLogin, r.stored]);
+
+  it("a first SIGINT lets the account in flight finish, starts no other, and records what was stored: exit 130", async () => {
+    const { file, accounts } = await fourAccounts("imp-sig");
+    const run = startCli(["--timeout", "1", "import", "--jobs", "1", file]);
+    await box.sts.waitForRequests(2); // the first account stored, the second one's check hanging
+    run.child.kill("SIGINT");
+    const result = await run.done;
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 130, stdout: "" });
+    expect(result.stderr).toContain("warning: SIGINT: finishing the accounts in progress, then stopping (again to stop at once)\n");
+    expect(result.stderr).toContain(`✓ line 2: ${accounts[0]!.api} (prod): stored, credentials valid\n`);
+    expect(result.stderr).toMatch(new RegExp(`^✗ line 3: ${accounts[1]!.api} \\(prod\\): .*; not stored$`, "m"));
+    expect(result.stderr).toContain(
+      "1 of 4 accounts stored in the keychain; 2 not started (interrupted: run the import again to store them)\n",
+    );
+    expect(result.stderr).not.toContain("error: interrupted");
+    expect(box.sts.requests).toHaveLength(2);
+    expect(accounts.map((a) => secretToolLookup("cdcreds:prod", a.api))).toEqual([accounts[0]!.password, undefined, undefined, undefined]);
+    expect(await indexed()).toEqual([[accounts[0]!.api, true]]);
+  });
+
+  it("a second SIGINT ends it at once", async () => {
+    const { file, accounts } = await fourAccounts("imp-sig2");
+    const run = startCli(["--timeout", "30", "import", "--jobs", "1", file]);
+    await box.sts.waitForRequests(2);
+    const warned = new Promise<void>((resolve) => {
+      let seen = "";
+      run.child.stderr.on("data", (d: string) => (seen += d).includes("finishing the accounts in progress") && resolve());
+    });
+    run.child.kill("SIGINT");
+    await warned; // the first signal has been handled
+    const started = Date.now();
+    run.child.kill("SIGINT");
+    const result = await run.done;
+    expect(Date.now() - started).toBeLessThan(5000); // not the 30 s the hanging check could take
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain("warning: SIGINT: finishing the accounts in progress");
+    expect(result.stderr).toContain("error: interrupted (SIGINT)\n");
+    expect(secretToolLookup("cdcreds:prod", accounts[2]!.api)).toBeUndefined();
+  });
+});

@@ -1,6 +1,6 @@
 // The CLI's entry: signal handling, the program, stdout, and the one process.exit.
 import { ExitCode } from "../errors.js";
-import { cleanUpForSignal } from "../platform/signals.js";
+import { cleanUpForSignal, SIGNAL_NUMBERS, type HandledSignal } from "../platform/signals.js";
 import type { Outcome } from "./command.js";
 import { writeStdout } from "./output.js";
 import { buildProgram } from "./program.js";
@@ -13,17 +13,14 @@ import { createUi } from "./ui.js";
 /**
  * Ctrl-C, `kill` or a closed terminal at any step: remove this process's temporary and lock files,
  * then exit 128 + the signal number (130 for SIGINT, 143 for SIGTERM). Nothing is half-written:
- * every write is an atomic rename. During `exec` the program gets the signal.
+ * every write is an atomic rename. During `exec` the program gets the signal; during `import` the first
+ * one lets the accounts in flight finish and be recorded (signals.ts, stopGracefully).
  */
 function exitOnSignal(signal: HandledSignal): void {
-  if (!cleanUpForSignal()) return;
+  if (!cleanUpForSignal(signal)) return;
   process.stderr.write(`error: interrupted (${signal})\n`);
   process.exit(128 + SIGNAL_NUMBERS[signal]);
 }
-
-/** The same on every POSIX system (and in Node on Windows); `node:os` for them cost start-up time. */
-const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-type HandledSignal = keyof typeof SIGNAL_NUMBERS;
 
 /** Runs the CLI and exits. The only place that calls process.exit. */
 export async function main(argv: string[]): Promise<never> {

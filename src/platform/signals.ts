@@ -40,12 +40,38 @@ export function leaveSignalsToChild(): () => void {
   };
 }
 
+/** The signals the CLI handles, and their numbers: the same on every POSIX system (and in Node on Windows). */
+export const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+export type HandledSignal = keyof typeof SIGNAL_NUMBERS;
+
+/** Set while a batch stops on a first signal rather than exiting (see stopGracefully). */
+let graceful: ((signal: HandledSignal) => void) | undefined;
+
 /**
- * For the CLI's signal handler: false while a child program handles signals; else removes this
- * process's leftovers and returns true (the caller then exits). Never throws.
+ * While a batch (`import`) runs: a first signal calls `onSignal` instead of ending the process,
+ * so the batch can finish what is in flight and record it; a second signal ends the process as
+ * usual. Returns the removal.
  */
-export function cleanUpForSignal(): boolean {
+export function stopGracefully(onSignal: (signal: HandledSignal) => void): () => void {
+  graceful = onSignal;
+  return () => {
+    if (graceful === onSignal) graceful = undefined;
+  };
+}
+
+/**
+ * For the CLI's signal handler: false while a child program handles signals, or when a batch
+ * stops gracefully on this (first) signal; else removes this process's leftovers and returns true
+ * (the caller then exits). Never throws.
+ */
+export function cleanUpForSignal(signal: HandledSignal): boolean {
   if (childrenRunning > 0) return false;
+  const stop = graceful;
+  if (stop !== undefined) {
+    graceful = undefined; // the next signal ends the process
+    stop(signal);
+    return false;
+  }
   for (const undo of terminalUndos) {
     try {
       undo();

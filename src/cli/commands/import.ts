@@ -6,6 +6,7 @@ import { updateAccounts, sameAccount, type AccountEntry } from "../../core/accou
 import { CdcredsError, errnoText, ExitCode, UsageError } from "../../errors.js";
 import { ENVIRONMENTS, type Environment } from "../../kinds/environment.js";
 import { KIND_IDS, loadKind, type Kind, type KindId } from "../../kinds/index.js";
+import { SIGNAL_NUMBERS, stopGracefully, type HandledSignal } from "../../platform/signals.js";
 import { openStore, storeName } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
 import { batchExitCode, eachLimited, parseJobs } from "../batch.js";
@@ -181,10 +182,25 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
   if (lines.length === 0) throw new UsageError("the file has a header row but no account");
   const store = await openStore(ctx.options.store, storeDeps(ctx));
   await store.check(); // a store that cannot be used fails once, before any account is checked
-  const results = await eachLimited(lines, verify ? jobs : 1, (line) => importOne(ctx, kind, store, line, verify));
+  // Ctrl-C (or SIGTERM, SIGHUP): the accounts in flight finish, the rest are not started, and the
+  // stored ones are recorded below; a second signal ends the process at once.
+  let interrupted: HandledSignal | undefined;
+  const release = stopGracefully((signal) => {
+    interrupted = signal;
+    ctx.ui.warn(`${signal}: finishing the accounts in progress, then stopping (again to stop at once)`);
+  });
+  let results: (Result | undefined)[];
+  try {
+    results = await eachLimited(lines, verify ? jobs : 1, (line) =>
+      interrupted === undefined ? importOne(ctx, kind, store, line, verify) : Promise.resolve(undefined),
+    );
+  } finally {
+    release();
+  }
   const entries: AccountEntry[] = lines.flatMap((line, i) => {
-    const { exitCode, verifiedAt } = results[i]!;
-    if (exitCode !== ExitCode.Ok) return [];
+    const result = results[i];
+    if (result?.exitCode !== ExitCode.Ok) return [];
+    const { verifiedAt } = result;
     return [
       {
         kind: kind.id,
@@ -202,9 +218,15 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
       ...entries,
     ]);
   }
-  ctx.ui.info(`${entries.length} of ${lines.length} account${lines.length === 1 ? "" : "s"} stored in ${storeName(ctx.options.store)}`);
+  const notStarted = results.filter((r) => r === undefined).length;
+  ctx.ui.info(
+    `${entries.length} of ${lines.length} account${lines.length === 1 ? "" : "s"} stored in ${storeName(ctx.options.store)}${
+      notStarted === 0 ? "" : `; ${notStarted} not started (interrupted: run the import again to store them)`
+    }`,
+  );
   if (file !== "-") ctx.ui.note(`the file holds the secrets in clear: delete it now (shred -u ${file}, or rm)`);
-  return { exitCode: batchExitCode(results.map((r) => r.exitCode)) };
+  if (interrupted !== undefined && notStarted > 0) return { exitCode: 128 + SIGNAL_NUMBERS[interrupted] };
+  return { exitCode: batchExitCode(results.map((r) => r!.exitCode)) };
 }
 
 /** The header row and the records after it. @throws {UsageError} (exit 2) naming the line of a CSV error. */
