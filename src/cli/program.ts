@@ -161,7 +161,7 @@ const configure = (cmd: Command): Command =>
   cmd
     .exitOverride()
     // Help and the version go to fd 1 as every output does: a reader that has gone is no error.
-    .configureOutput({ writeOut: (text) => void writeStdout(text), outputError: (message, write) => write(message) })
+    .configureOutput({ writeOut: (text) => void writeStdout(text).catch(() => undefined), outputError: (message, write) => write(message) })
     .showSuggestionAfterError(true);
 
 /**
@@ -184,7 +184,7 @@ function commandWord(program: Command, args: readonly string[]): string | undefi
  * runs leaves its result in `outcome`, for main() to print.
  *
  * Given `args` (argv after node and the script) that name a command, only that command is set up:
- * the other fourteen cost ~1 ms of every run and change nothing in its parsing, errors or help.
+ * the other ten cost ~1 ms of every run and change nothing in its parsing, errors or help.
  * The program's own help, `help`, `completion` and an unknown word get them all.
  */
 export function buildProgram(outcome: Outcome = {}, args?: readonly string[]): Command {

@@ -69,7 +69,11 @@ export function cleanUpForSignal(signal: HandledSignal): boolean {
   const stop = graceful;
   if (stop !== undefined) {
     graceful = undefined; // the next signal ends the process
-    stop(signal);
+    try {
+      stop(signal);
+    } catch {
+      // stderr is gone: the batch stops all the same
+    }
     return false;
   }
   for (const undo of terminalUndos) {
