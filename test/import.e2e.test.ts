@@ -94,6 +94,18 @@ describe("cdcreds import", () => {
     for (const a of accounts) expect(secretToolLookup("cdcreds:prod", a.api)).toBe(a.password);
   });
 
+  it("says which accounts it replaced: the store held them already", async () => {
+    const [kept, fresh] = sellers("again", 2);
+    expect((await box.cdcreds(["set", "--no-verify", "--password-stdin", kept!.api], { input: "the old password" })).code).toBe(0);
+    const input = `login,password\n${kept!.seller},${quote(kept!.password)}\n${fresh!.seller},${quote(fresh!.password)}\n`;
+    const result = await box.cdcreds(["import", "--no-verify", "-"], { input });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`✓ line 2: ${kept!.api} (prod): replaced (not checked)\n`);
+    expect(result.stderr).toContain(`✓ line 3: ${fresh!.api} (prod): stored (not checked)\n`);
+    expect(result.stderr).toContain("2 of 2 accounts stored in the keychain (1 replaced)\n");
+    expect(secretToolLookup("cdcreds:prod", kept!.api)).toBe(kept!.password);
+  });
+
   it("imports into the encrypted file store as well, one file, nothing in clear", async () => {
     const accounts = sellers("fileimp", 3);
     const env = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "an import passphrase", DBUS_SESSION_BUS_ADDRESS: undefined };

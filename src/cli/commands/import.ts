@@ -40,6 +40,8 @@ interface Line {
 interface Result {
   exitCode: number;
   verifiedAt?: string;
+  /** The store held the account already. */
+  replaced?: boolean;
 }
 
 /** The largest file read: far beyond thousands of accounts. */
@@ -133,8 +135,18 @@ function checkLines(ctx: CommandContext, kind: Kind, header: string[], records: 
   return lines;
 }
 
-/** Checks (unless --no-verify) and stores one account, reporting it on one line. */
-async function importOne(ctx: CommandContext, kind: Kind, store: SecretStore, line: Line, verify: boolean): Promise<Result> {
+/**
+ * Checks (unless --no-verify) and stores one account, reporting it on one line; `held` says
+ * whether the store already had it (the line then says "replaced").
+ */
+async function importOne(
+  ctx: CommandContext,
+  kind: Kind,
+  store: SecretStore,
+  line: Line,
+  verify: boolean,
+  held: ReadonlySet<string>,
+): Promise<Result> {
   const where = `line ${line.line}: ${line.account} (${line.env})`;
   try {
     let verifiedAt: string | undefined;
@@ -155,9 +167,10 @@ async function importOne(ctx: CommandContext, kind: Kind, store: SecretStore, li
       }
       if (answer.status === "valid") verifiedAt = answer.issuedAt.toISOString();
     }
+    const replaced = held.has(line.account);
     await store.set(kind.secretService(line.env), line.account, line.secret);
-    ctx.ui.success(`${where}: stored${verify ? ", credentials valid" : " (not checked)"}`);
-    return { exitCode: ExitCode.Ok, verifiedAt };
+    ctx.ui.success(`${where}: ${replaced ? "replaced" : "stored"}${verify ? ", credentials valid" : " (not checked)"}`);
+    return { exitCode: ExitCode.Ok, verifiedAt, replaced };
   } catch (error) {
     if (!(error instanceof CdcredsError)) throw error;
     ctx.ui.failure(`${where}: ${error.message}; not stored`);
@@ -182,6 +195,9 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
   if (lines.length === 0) throw new UsageError("the file has a header row but no account");
   const store = await openStore(ctx.options.store, storeDeps(ctx));
   await store.check(); // a store that cannot be used fails once, before any account is checked
+  // What the store holds already, one search per service: an account there is replaced, and said so.
+  const held = new Map<Environment, Set<string>>();
+  for (const env of new Set(lines.map((l) => l.env))) held.set(env, new Set(await store.accounts(kind.secretService(env))));
   // Ctrl-C (or SIGTERM, SIGHUP): the accounts in flight finish, the rest are not started, and the
   // stored ones are recorded below; a second signal ends the process at once.
   let interrupted: HandledSignal | undefined;
@@ -192,7 +208,7 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
   let results: (Result | undefined)[];
   try {
     results = await eachLimited(lines, verify ? jobs : 1, (line) =>
-      interrupted === undefined ? importOne(ctx, kind, store, line, verify) : Promise.resolve(undefined),
+      interrupted === undefined ? importOne(ctx, kind, store, line, verify, held.get(line.env)!) : Promise.resolve(undefined),
     );
   } finally {
     release();
@@ -219,10 +235,11 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
     ]);
   }
   const notStarted = results.filter((r) => r === undefined).length;
+  const replaced = results.filter((r) => r?.replaced === true).length;
   ctx.ui.info(
     `${entries.length} of ${lines.length} account${lines.length === 1 ? "" : "s"} stored in ${storeName(ctx.options.store)}${
-      notStarted === 0 ? "" : `; ${notStarted} not started (interrupted: run the import again to store them)`
-    }`,
+      replaced === 0 ? "" : ` (${replaced} replaced)`
+    }${notStarted === 0 ? "" : `; ${notStarted} not started (interrupted: run the import again to store them)`}`,
   );
   if (file !== "-") ctx.ui.note(`the file holds the secrets in clear: delete it now (shred -u ${file}, or rm)`);
   if (interrupted !== undefined && notStarted > 0) return { exitCode: 128 + SIGNAL_NUMBERS[interrupted] };
