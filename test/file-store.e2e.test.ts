@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliOptions } from "./support/cli.js";
-import { filesUnder, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, PRINT_API_CREDENTIALS, sentinel, uniqueLogin } from "./support/store-helpers.js";
 import { useSandbox } from "./support/sandbox.js";
 
 const PASSPHRASE = "a long passphrase for the test €";
@@ -56,13 +56,7 @@ describe("--store file, end to end", () => {
     expect(await cdcreds(["token"])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
     expect(box.sts.requests.length - requestsBeforeToken).toBeLessThanOrEqual(1);
 
-    const exec = await cdcreds([
-      "exec",
-      "--",
-      process.execPath,
-      "-e",
-      "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
-    ]);
+    const exec = await cdcreds(["exec", "--", ...PRINT_API_CREDENTIALS]);
     expect(exec).toMatchObject({ code: 0, stdout: `${password} ${box.sts.token}`, stderr: "" });
 
     const doctor = await cdcreds(["doctor"]);

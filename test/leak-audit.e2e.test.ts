@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "./support/cli.js";
 import { startEmulator, type Emulator, type EmulatorMode } from "./support/emulator.js";
-import { clearLogins, filesUnder, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { clearLogins, filesUnder, PRINT_API_CREDENTIALS, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
 
 const apiLogins: string[] = [];
 let config: Awaited<ReturnType<typeof tempConfig>>;
@@ -88,19 +88,7 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     await run("token (new)", ["token", seller], { expect: 0 });
     await run("token (cached)", ["token", seller], { expect: 0 });
     await run("token --json --refresh", ["--json", "token", "--refresh", seller], { expect: 0 });
-    const child = await run(
-      "exec",
-      [
-        "exec",
-        "--login",
-        seller,
-        "--",
-        process.execPath,
-        "-e",
-        "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
-      ],
-      { expect: 0 },
-    );
+    const child = await run("exec", ["exec", "--login", seller, "--", ...PRINT_API_CREDENTIALS], { expect: 0 });
     expect(child.stdout).toBe(`${password} ${sts.token}`);
     await run("exec, the program fails", ["exec", "--login", seller, "--", process.execPath, "-e", "process.exit(3)"], { expect: 3 });
     await run("list", ["list"], { expect: 0 });

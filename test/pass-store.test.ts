@@ -11,7 +11,7 @@ import { runCli } from "./support/cli.js";
 import { startOctopiaEmulator } from "./support/octopia-emulator.js";
 import { startPassSandbox, type PassSandbox } from "./support/pass-store.js";
 import { describeSecretStore } from "./support/store-contract.js";
-import { filesUnder, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { filesUnder, PRINT_API_CREDENTIALS, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
 
 let pass: PassSandbox;
 beforeAll(async () => {
@@ -124,15 +124,7 @@ describe("cdcreds --store pass", () => {
       const run = (args: string[], input?: string) => cdcreds(["--auth-url", sts.url, ...args], input);
       expect(await run(["set", "--password-stdin", seller], password)).toMatchObject({ code: 0, stdout: "" });
       expect(await run(["verify", seller])).toMatchObject({ code: 0, stderr: `✓ ${seller}-api: credentials valid (prod)\n` });
-      const exec = await run([
-        "exec",
-        "--login",
-        seller,
-        "--",
-        process.execPath,
-        "-e",
-        "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
-      ]);
+      const exec = await run(["exec", "--login", seller, "--", ...PRINT_API_CREDENTIALS]);
       expect(exec).toMatchObject({ code: 0, stdout: `${password} ${sts.token}` });
       expect(sts.requests.filter((r) => r.login === `${seller}-api`)).toHaveLength(2); // set's check and verify's; exec used the cached token
       for (const [path, content] of await filesUnder(config.dir)) {

@@ -15,6 +15,13 @@ export const uniqueLogin = (name: string): string => `t-${name}-${randomBytes(4)
 /** A password that is easy to find wherever it must not be, with characters SPEC 2 allows. */
 export const sentinel = (): string => `Sentinel=/ |€é${randomBytes(6).toString("hex")}!`;
 
+/** The program `exec` runs in tests: it prints the password and the token it was handed, space-separated. */
+export const PRINT_API_CREDENTIALS = [
+  process.execPath,
+  "-e",
+  "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
+];
+
 /** The secret-tool lookup of an entry, or undefined (what another tool would read). */
 export function secretToolLookup(service: string, username: string, processEnv: NodeJS.ProcessEnv = process.env): string | undefined {
   const result = spawnSync("secret-tool", ["lookup", "service", service, "username", username], { encoding: "utf8", env: processEnv });

@@ -6,6 +6,7 @@ import { KIND_IDS, kindField, loadKind, type Kind } from "../../kinds/index.js";
 import { isSharedStore, openStore, storeName } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
 import { batchExitCode, eachLimited, parseJobs } from "../batch.js";
+import { jsonLine } from "../../platform/text.js";
 import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { stdinFlagGiven } from "../stdin.js";
 import { checkCredentials, json, validLine, type VerifyFlags } from "./verify.js";
@@ -148,5 +149,6 @@ export async function verifyAll(ctx: CommandContext, argument: string | undefine
     const valid = outcomes.filter((o) => o.exitCode === ExitCode.Ok).length;
     ctx.ui.info(`${checked.length} account${checked.length === 1 ? "" : "s"} checked: ${valid} valid, ${checked.length - valid} failed`);
   }
-  return { stdout: ctx.options.json ? `${JSON.stringify(outcomes.map((o) => o.record))}\n` : "", exitCode };
+  // jsonLine: the records carry store and service text (a teammate's account, an answer's message).
+  return { stdout: ctx.options.json ? jsonLine(outcomes.map((o) => o.record)) : "", exitCode };
 }

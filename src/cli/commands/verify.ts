@@ -5,6 +5,7 @@ import { ExitCode, UsageError, type CdcredsError } from "../../errors.js";
 import { kindField, type Kind } from "../../kinds/index.js";
 import type { CredentialKind, SellerAnswer, TokenAnswer } from "../../kinds/types.js";
 import type { SecretStore } from "../../stores/types.js";
+import { jsonLine } from "../../platform/text.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { readSecretFromStdin, stdinExample, stdinFlagGiven } from "../stdin.js";
 
@@ -196,7 +197,7 @@ export async function verify(ctx: CommandContext, argument: string | undefined, 
     if (notice !== undefined) ctx.ui.note(notice);
   }
   return {
-    stdout: ctx.options.json ? `${JSON.stringify(json(kind, account, env, answer, sellers))}\n` : "",
+    stdout: ctx.options.json ? jsonLine(json(kind, account, env, answer, sellers)) : "",
     exitCode: error?.exitCode ?? ExitCode.Ok,
   };
 }
