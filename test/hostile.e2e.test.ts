@@ -25,7 +25,9 @@ const cliEnv = (env: Record<string, string | undefined> = {}) => ({ XDG_CONFIG_H
 const configDir = () => join(box.config.dir, "cdcreds");
 
 describe("loopback is a property of the address, not of the name", () => {
-  it("sends nothing to a 'localhost' name that resolves elsewhere, directly or through a proxy", () => {
+  it("sends nothing to a 'localhost' name that resolves elsewhere, directly or through a proxy", (ctx) => {
+    const probe = spawnSync("unshare", ["-n", "-m", "true"]);
+    ctx.skip(probe.status !== 0, "needs a private network and mount namespace (`unshare -n -m`: root, with iproute2 and util-linux)");
     // A private network and mount namespace: 203.0.113.5 is on its own lo, and a bind-mounted
     // hosts file maps the names there. The listeners of netns-run.mjs count what reaches them.
     const hosts = join(box.config.dir, "hosts");
@@ -288,7 +290,8 @@ describe("cdcreds' own files and folder", () => {
     }
   });
 
-  it("a config folder owned by another user is refused", async () => {
+  it("a config folder owned by another user is refused", async (ctx) => {
+    ctx.skip(process.getuid?.() !== 0, "needs root, to give the folder to another user");
     await prepare();
     await chown(configDir(), 65534, 65534);
     const result = await cdcreds(["list"]);
