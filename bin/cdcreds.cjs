@@ -72,13 +72,17 @@ function writeCacheAtExit(script, { dir, prefix, file }) {
   });
 }
 
-/** The oldest Node that runs cdcreds: it uses what 20.12 brought (and is tested on 20, 22 and 24). */
-const OLDEST = [20, 12];
+/**
+ * The oldest Node that runs cdcreds, as package.json's `engines` says: undici needs 20.18.1. The
+ * supported lines are 22, 24 and 26; 20 (end of life, still what Debian ships) is tested too.
+ */
+const OLDEST = [20, 18, 1];
 
 /** A message when this Node is too old for cdcreds, else undefined. */
 function tooOld(version = process.versions.node) {
-  const [major, minor] = version.split(".").map(Number);
-  if (major > OLDEST[0] || (major === OLDEST[0] && minor >= OLDEST[1])) return undefined;
+  const parts = version.split(".").map(Number);
+  const index = OLDEST.findIndex((part, i) => parts[i] !== part);
+  if (index === -1 || parts[index] > OLDEST[index]) return undefined;
   return `error: cdcreds needs Node.js ${OLDEST.join(".")} or later (22, 24 or 26 are the supported lines); this is Node.js ${version}\n`;
 }
 

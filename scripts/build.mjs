@@ -3,13 +3,15 @@
 // - dist/cli.cjs: the CLI in one CommonJS file. Each command is imported lazily in src/cli/program.ts;
 //   esbuild keeps such a module in the file but runs its code only when it is imported. CommonJS,
 //   because on Node 20 an ESM entry and its chunks measured ~25 ms more than one CommonJS file.
-// - dist/vendor/*.cjs: the prompts and undici, each alone, read only by the commands that use them:
-//   parsed with the CLI, their 2 MB measured ~50 ms on every run.
+// - dist/vendor/inquirer-prompts.cjs: the prompts alone, read only by the commands that ask: parsed
+//   with the CLI, it and undici (2 MB) measured ~50 ms on every run. undici (only for a proxy) is a dependency of the
+//   package, required where it is used by the CLI and the library alike: one copy in an install, and
+//   the library's public types (a caller's own dispatcher) resolve.
 // - dist/cli.cjs.v8-<version>.cache: V8's code cache of the bundle, made by (and for) the Node that
 //   builds, for bin/cdcreds.cjs (~8 ms less per run); another Node uses its own compile cache.
 // - dist/index.js and dist/chunks/: the library (ESM, the package's export), split the same way.
 //
-// The native keychain binding stays a real package, loaded with require where it is needed.
+// The native keychain binding and undici stay real packages, loaded with require where they are needed.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,7 +22,7 @@ import { join } from "node:path";
 const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
 /** Packages the CLI takes from dist/vendor/: the file's name there, without .cjs. */
-const VENDORED = { "@inquirer/prompts": "inquirer-prompts", undici: "undici" };
+const VENDORED = { "@inquirer/prompts": "inquirer-prompts" };
 
 /**
  * Start-up work no command needs, cut out of the CLI bundle:
@@ -46,9 +48,10 @@ const trimStartup = {
         ? virtual("child_process (on first use)", 'module.exports = { get spawn() { return require("node:child_process").spawn; } };')
         : undefined,
     );
-    b.onResolve({ filter: /^(@inquirer\/prompts|undici)$/ }, (args) =>
+    b.onResolve({ filter: /^@inquirer\/prompts$/ }, (args) =>
       virtual(args.path, `module.exports = require("./vendor/${VENDORED[args.path]}.cjs");`),
     );
+    b.onResolve({ filter: /^undici$/ }, (args) => virtual(args.path, 'module.exports = require("undici");'));
     b.onResolve({ filter: /^node:/ }, (args) =>
       args.kind === "dynamic-import" ? virtual(args.path, `module.exports = require("${args.path}");`) : undefined,
     );
@@ -59,7 +62,7 @@ const common = {
   bundle: true,
   platform: "node",
   target: "node20",
-  external: ["@napi-rs/keyring"],
+  external: ["@napi-rs/keyring", "undici"],
   define: { CDCREDS_VERSION: JSON.stringify(version) },
   legalComments: "none",
   logLevel: "warning",

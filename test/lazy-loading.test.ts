@@ -221,10 +221,10 @@ describe("an older Node", () => {
   it("gets one line naming the Node it needs, not a stack trace", () => {
     const bin = createRequire(import.meta.url)("../bin/cdcreds.cjs") as { tooOld: (version: string) => string | undefined };
     expect(bin.tooOld("18.20.4")).toBe(
-      "error: cdcreds needs Node.js 20.12 or later (22, 24 or 26 are the supported lines); this is Node.js 18.20.4\n",
+      "error: cdcreds needs Node.js 20.18.1 or later (22, 24 or 26 are the supported lines); this is Node.js 18.20.4\n",
     );
-    expect(bin.tooOld("20.11.1")).toMatch(/^error: cdcreds needs Node.js 20\.12 or later/);
-    for (const supported of ["20.12.0", "22.1.0", "24.0.0", "26.12.1"]) expect(bin.tooOld(supported)).toBeUndefined();
+    for (const old of ["20.11.1", "20.18.0"]) expect(bin.tooOld(old)).toMatch(/^error: cdcreds needs Node.js 20\.18\.1 or later/);
+    for (const supported of ["20.18.1", "20.19.0", "22.1.0", "24.0.0", "26.12.1"]) expect(bin.tooOld(supported)).toBeUndefined();
   });
 });
 

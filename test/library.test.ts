@@ -91,6 +91,12 @@ await getToken({ env: "staging" });
     });
   });
 
+  it('is also require("cdcreds") for CommonJS tools (Node loads the ESM build synchronously)', async () => {
+    const code = `const { deriveApiLogin, ExitCode } = require("cdcreds"); console.log(JSON.stringify([deriveApiLogin("bestshop").apiLogin, ExitCode.Store]));`;
+    const { stdout } = await execFileAsync(process.execPath, ["-e", code]);
+    expect(JSON.parse(stdout)).toEqual(["bestshop-api", 5]);
+  });
+
   it("reads stored credentials and a cached token, as the CLI does", async () => {
     const api = `${uniqueLogin("lib")}-api`;
     apiLogins.push(api);
