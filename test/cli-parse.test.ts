@@ -147,4 +147,33 @@ describe("main", () => {
       stderr.mockRestore();
     }
   });
+
+  it("reports a fault thrown outside the command (in an event handler) the same way: exit 70, one line, no stack", async () => {
+    const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const events = ["uncaughtException", "unhandledRejection"] as const;
+    const listeners = (event: (typeof events)[number]) => process.listeners(event as "uncaughtException") as ((error: unknown) => void)[];
+    const before = new Map(events.map((event) => [event, listeners(event)]));
+    const added = (event: (typeof events)[number]) => listeners(event).filter((listener) => !before.get(event)!.includes(listener));
+    try {
+      await main(["node", "cdcreds", "delete", "x"]);
+      exit.mockClear();
+      stderr.mockClear();
+      for (const event of events) {
+        expect(added(event)).toHaveLength(1);
+        // What a string grown past V8's limit in a child's output handler throws.
+        added(event)[0]!(new RangeError("Invalid string length"));
+      }
+      expect(exit.mock.calls).toEqual([[70], [70]]);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join("")).toBe(
+        "error: unexpected failure: Invalid string length\nhint: this is a bug in cdcreds: run again with --debug and report it\n".repeat(
+          2,
+        ),
+      );
+    } finally {
+      for (const event of events) for (const listener of added(event)) process.off(event, listener);
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
+  });
 });

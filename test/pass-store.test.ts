@@ -2,14 +2,14 @@
 // encrypted to two recipients, a git remote, and a teammate's clone that holds only one key.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entryPath, openPassStore } from "../src/stores/pass/index.js";
+import { entryPath, openPassStore, parseRecipients } from "../src/stores/pass/index.js";
 import { runCli } from "./support/cli.js";
 import { startOctopiaEmulator } from "./support/octopia-emulator.js";
-import { startPassSandbox, type PassSandbox } from "./support/pass-store.js";
+import { ownStore, startPassSandbox, type PassSandbox } from "./support/pass-store.js";
 import { describeSecretStore } from "./support/store-contract.js";
 import { filesUnder, PRINT_API_CREDENTIALS, sentinel, tempConfig, uniqueLogin } from "./support/store-helpers.js";
 
@@ -35,6 +35,29 @@ describe("the pass store's layout", () => {
     expect(entryPath("cdcreds:prod", "bestshop-api").token).toBe(false);
     expect(entryPath("cdcreds-token:prod", "bestshop-api")).toEqual({ path: "cdcreds/token/prod/bestshop-api", token: true });
     expect(entryPath("cdcreds-octopia-token:prod", "x").token).toBe(true);
+  });
+
+  it("reads .gpg-id as pass does, and refuses a line that is no key ID, fingerprint or user ID", () => {
+    const fingerprint = "F4922B21AFA78AB3EFB9FEA4F02C70909EF82AD2";
+    expect(
+      parseRecipients(
+        `alice@example.test\n  Bob Smith <bob@example.test>  # the server\n\n# a comment\n0x${fingerprint.slice(-16)}\nDEADBEEF\n${fingerprint}\n${fingerprint}${fingerprint.slice(0, 24)}\n`,
+      ),
+    ).toEqual({
+      ids: [
+        "alice@example.test",
+        "Bob Smith <bob@example.test>",
+        `0x${fingerprint.slice(-16)}`,
+        "DEADBEEF",
+        fingerprint,
+        `${fingerprint}${fingerprint.slice(0, 24)}`,
+      ],
+    });
+    expect(parseRecipients("--status-file=/tmp/x\n")).toEqual({ line: 1, problem: "it starts with '-', as an option would" });
+    expect(parseRecipients("alice@example.test\n# comment\n  --agent-program=./run.sh\n")).toMatchObject({ line: 3 });
+    expect(parseRecipients("-r\n")).toMatchObject({ line: 1 });
+    expect(parseRecipients("alice@example.test\r\n")).toEqual({ line: 1, problem: "it holds a control character" });
+    expect(parseRecipients("al\u001bice\n")).toMatchObject({ line: 1 });
   });
 });
 
@@ -278,6 +301,325 @@ describe("cdcreds --store pass", () => {
       expect(await readFile(join(pass.storeDir, ".gpg-id"), "utf8")).toBe("alice@example.test\nserver@example.test\n");
     } finally {
       await sts.close();
+    }
+  });
+});
+
+// What a teammate (or anyone who can push to the shared store) can commit, and a store's own
+// faults: each is refused with exit 5 and a message, never acted on.
+describe("cdcreds --store pass, against what a teammate can commit", () => {
+  let config: Awaited<ReturnType<typeof tempConfig>>;
+  beforeAll(async () => {
+    config = await tempConfig();
+  });
+  afterAll(() => config.remove());
+  const cdcreds = (args: string[], env: Record<string, string | undefined>, input?: string, cwd?: string) =>
+    runCli(["--store", "pass", "--retries", "0", ...args], {
+      input,
+      cwd,
+      env: { ...pass.env, XDG_CONFIG_HOME: config.dir, XDG_CACHE_HOME: join(config.dir, "cache"), ...env },
+    });
+
+  it("never hands a .gpg-id line to gpg as an option: doctor, verify --all and get refuse the store (exit 5, naming the line)", async () => {
+    const store = await ownStore(pass);
+    const { startEmulator } = await import("./support/emulator.js");
+    const sts = await startEmulator();
+    try {
+      const seller = uniqueLogin("gpgid");
+      const password = sentinel();
+      store.run("pass", ["insert", "--multiline", `cdcreds/prod/${seller}-api`], `${password}\n`);
+      sts.setCredentials(`${seller}-api`, password);
+      // What a teammate commits: gpg would write its status to that file (any file the user can write).
+      const written = join(store.root, "written-by-gpg");
+      const gpgId = join(store.storeDir, ".gpg-id");
+      await writeFile(gpgId, `--status-file=${written}\nalice@example.test\nserver@example.test\n`);
+      const refused = `the store's recipients file ${gpgId} is refused: line 1 is not a GPG key ID, fingerprint or user ID (it starts with '-', as an option would)`;
+
+      const doctor = await cdcreds(["doctor"], store.env);
+      expect(doctor.code).toBe(5);
+      expect(doctor.stderr).toContain(`error: password store: ${refused}\n`);
+      const all = await cdcreds(["--auth-url", sts.url, "verify", "--all"], store.env);
+      expect(all.code).toBe(5);
+      expect(all.stderr).toContain(`✗ ${seller}-api (prod): ${refused}\n`);
+      expect(sts.requests).toHaveLength(0);
+      // A GnuPG home with no key of the store's: the failed decryption asks gpg which keys it has.
+      const empty = join(store.root, "gnupg-empty");
+      await mkdir(empty, { mode: 0o700 });
+      const got = await cdcreds(["get", seller], { ...store.env, GNUPGHOME: empty });
+      expect({ code: got.code, stdout: got.stdout }).toEqual({ code: 5, stdout: "" });
+      expect(got.stderr).toContain(`error: ${refused}\n`);
+      expect(existsSync(written)).toBe(false);
+
+      // The line is named wherever it is; the store API refuses it the same way.
+      await writeFile(gpgId, "alice@example.test\n# the server\n  --agent-program=./run.sh\n");
+      const api = openPassStore({ processEnv: { ...process.env, ...pass.env, ...store.env }, interactive: () => false });
+      await expect(api.check()).rejects.toThrow(/line 3 is not a GPG key ID/);
+      await expect(api.set("cdcreds:prod", `${seller}-api`, "x")).rejects.toThrow(/line 3 is not a GPG key ID/);
+    } finally {
+      await sts.close();
+      await store.remove();
+    }
+  });
+
+  it("with PASSWORD_STORE_SIGNING_KEY, refuses a .gpg-id not signed by one of those keys (exit 5), as pass does", async () => {
+    const root = await mkdtemp(join(tmpdir(), "cdcreds-signed-"));
+    const admin = { GNUPGHOME: join(root, "gnupg"), PASSWORD_STORE_DIR: join(root, "store") };
+    const sh = (env: Record<string, string>, command: string, args: string[], input?: string) =>
+      spawnSync(command, args, { env: { ...process.env, ...pass.env, ...env }, input, encoding: "utf8" });
+    const mate = { ...admin, GNUPGHOME: join(root, "gnupg-mate") };
+    try {
+      spawnSync("mkdir", ["-m", "700", admin.GNUPGHOME, mate.GNUPGHOME]);
+      const key = (who: string, usage: string) =>
+        sh(admin, "gpg", [
+          "--batch",
+          "--pinentry-mode",
+          "loopback",
+          "--passphrase",
+          "",
+          "--quick-gen-key",
+          `${who} <${who}@example.test>`,
+          ...usage.split(" "),
+        ]);
+      key("member", "future-default default never");
+      key("signer", "ed25519 sign never");
+      key("mallory", "ed25519 sign never");
+      const fingerprint = (who: string) =>
+        /^fpr:+([0-9A-F]{40}):/m.exec(sh(admin, "gpg", ["--batch", "--with-colons", "--list-keys", `${who}@example.test`]).stdout)![1]!;
+      const signing = fingerprint("signer");
+      const signed = { ...admin, PASSWORD_STORE_SIGNING_KEY: signing };
+      sh(signed, "pass", ["init", "member@example.test"]);
+      expect(existsSync(join(admin.PASSWORD_STORE_DIR, ".gpg-id.sig"))).toBe(true);
+      const seller = uniqueLogin("signed");
+      const password = sentinel();
+      sh(signed, "pass", ["insert", "--multiline", `cdcreds/prod/${seller}-api`], `${password}\n`);
+
+      expect(await cdcreds(["get", seller], signed)).toMatchObject({ code: 0, stdout: `${password}\n` });
+      const doctor = await cdcreds(["doctor"], signed);
+      expect(doctor.code, doctor.stderr).toBe(0);
+
+      // A member holds the signer's public key only: tokens are still cached (the local cache's
+      // .gpg-id is written from the checked one, and asks no signature).
+      sh(
+        mate,
+        "gpg",
+        ["--batch", "--import"],
+        sh(admin, "gpg", [
+          "--batch",
+          "--pinentry-mode",
+          "loopback",
+          "--passphrase",
+          "",
+          "--export-secret-keys",
+          "--armor",
+          "member@example.test",
+        ]).stdout,
+      );
+      sh(mate, "gpg", ["--batch", "--import"], sh(admin, "gpg", ["--batch", "--export", "--armor", signing]).stdout);
+      sh(mate, "gpg", ["--batch", "--import-ownertrust"], `${fingerprint("member")}:6:\n`); // pass encrypts only to a trusted key
+      const { startEmulator } = await import("./support/emulator.js");
+      const sts = await startEmulator();
+      try {
+        for (let i = 0; i < 2; i++) {
+          const token = await cdcreds(["--auth-url", sts.url, "token", seller], { ...mate, PASSWORD_STORE_SIGNING_KEY: signing });
+          expect(token, token.stderr).toMatchObject({ code: 0, stdout: `${sts.token}\n` });
+        }
+        expect(sts.requests).toHaveLength(1);
+      } finally {
+        await sts.close();
+        sh(mate, "gpgconf", ["--kill", "gpg-agent"]);
+      }
+
+      // A recipient added without a signature, then signed by a key not in the list, then no signature at all.
+      const gpgId = join(admin.PASSWORD_STORE_DIR, ".gpg-id");
+      await appendFile(gpgId, "mallory@example.test\n");
+      const invalid = `the signature of the store's recipients file ${gpgId} is not a valid one by a key of PASSWORD_STORE_SIGNING_KEY`;
+      for (const args of [["get", seller], ["set", "--no-verify", "--password-stdin", seller], ["doctor"]]) {
+        const refused = await cdcreds(args, signed, "new-password");
+        expect({ args, code: refused.code, stdout: refused.stdout }).toEqual({ args, code: 5, stdout: "" });
+        expect(refused.stderr).toContain(invalid);
+      }
+      sh(admin, "gpg", ["--batch", "--yes", "--local-user", fingerprint("mallory"), "--detach-sign", "--output", `${gpgId}.sig`, gpgId]);
+      const otherSigner = await cdcreds(["get", seller], signed);
+      expect(otherSigner).toMatchObject({ code: 5, stdout: "" });
+      expect(otherSigner.stderr).toContain(invalid);
+      await rm(`${gpgId}.sig`);
+      const unsigned = await cdcreds(["get", seller], signed);
+      expect(unsigned).toMatchObject({ code: 5, stdout: "" });
+      expect(unsigned.stderr).toContain(
+        `the store's recipients file ${gpgId} is not signed (no .gpg-id.sig), and PASSWORD_STORE_SIGNING_KEY asks for it`,
+      );
+      // Without the variable, an unsigned .gpg-id is what it is in pass: accepted.
+      expect(await cdcreds(["get", seller], admin)).toMatchObject({ code: 0, stdout: `${password}\n` });
+      // The entry was never encrypted again to the key that slipped in.
+      const packets = sh(admin, "gpg", [
+        "--batch",
+        "--list-packets",
+        join(admin.PASSWORD_STORE_DIR, "cdcreds", "prod", `${seller}-api.gpg`),
+      ]).stdout;
+      expect(packets.match(/:pubkey enc packet:/g)).toHaveLength(1);
+    } finally {
+      sh(admin, "gpgconf", ["--kill", "gpg-agent"]);
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("refuses an entry that decrypts to more than 64 KiB (a decompression bomb): exit 5 naming it, and verify --all goes on", async () => {
+    const store = await ownStore(pass);
+    const { startEmulator } = await import("./support/emulator.js");
+    const sts = await startEmulator();
+    try {
+      const bomb = uniqueLogin("bomb");
+      const fine = uniqueLogin("fine");
+      const password = sentinel();
+      store.run("pass", ["insert", "--multiline", `cdcreds/prod/${fine}-api`], `${password}\n`);
+      sts.setCredentials(`${fine}-api`, password);
+      // 64 MB of zeros, compressed to a few dozen KB, encrypted to the store's recipients as pass would.
+      const file = join(store.storeDir, "cdcreds", "prod", `${bomb}-api.gpg`);
+      const made = spawnSync(
+        "gpg",
+        [
+          "--batch",
+          "--compress-algo",
+          "zlib",
+          "-z",
+          "9",
+          "--encrypt",
+          "-r",
+          "alice@example.test",
+          "-r",
+          "server@example.test",
+          "--output",
+          file,
+        ],
+        { env: { ...process.env, ...pass.env }, input: Buffer.alloc(64 * 1024 * 1024) },
+      );
+      expect(made.status, String(made.stderr)).toBe(0);
+      const tooLarge = `cdcreds/prod/${bomb}-api is too large for a cdcreds entry (more than 64 KiB once decrypted)`;
+      const got = await cdcreds(["get", bomb], store.env);
+      expect({ code: got.code, stdout: got.stdout }).toEqual({ code: 5, stdout: "" });
+      expect(got.stderr).toContain(`error: ${tooLarge}\nhint: `);
+      const all = await cdcreds(["--auth-url", sts.url, "verify", "--all"], store.env);
+      expect(all.code).toBe(5);
+      expect(all.stderr).toContain(`✗ ${bomb}-api (prod): ${tooLarge}\n`);
+      expect(all.stderr).toContain(`✓ ${fine}-api: credentials valid (prod)\n`);
+      expect(all.stderr).toContain("2 accounts checked: 1 valid, 1 failed\n");
+    } finally {
+      await sts.close();
+      await store.remove();
+    }
+  });
+
+  it("reads an entry written with CRLF line ends without its \\r, and refuses one whose secret holds a control character (exit 5)", async () => {
+    const store = await ownStore(pass);
+    const { startEmulator } = await import("./support/emulator.js");
+    const sts = await startEmulator();
+    try {
+      const crlf = uniqueLogin("crlf");
+      const escape = uniqueLogin("escape");
+      const password = sentinel();
+      const hostile = `${sentinel()}\u001b]0;owned\u0007`;
+      store.run("pass", ["insert", "--multiline", `cdcreds/prod/${crlf}-api`], `${password}\r\nhttps://seller.example\r\n`);
+      store.run("pass", ["insert", "--multiline", `cdcreds/prod/${escape}-api`], `${hostile}\n`);
+      sts.setCredentials(`${crlf}-api`, password);
+      expect(await cdcreds(["get", crlf], store.env)).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });
+      const malformed = `the password stored for ${escape}-api (prod) in the pass store is malformed: it contains a control character (U+001B)`;
+      for (const args of [
+        ["get", escape],
+        ["exec", "--login", escape, "--", ...PRINT_API_CREDENTIALS],
+      ]) {
+        const refused = await cdcreds(["--auth-url", sts.url, ...args], store.env);
+        expect({ args, code: refused.code, stdout: refused.stdout }).toEqual({ args, code: 5, stdout: "" });
+        expect(refused.stderr).toContain(`error: ${malformed}\nhint: store it again with \`cdcreds set ${escape}-api\``);
+        expect(refused.stderr).not.toContain(hostile.slice(0, 20));
+      }
+      const all = await cdcreds(["--auth-url", sts.url, "verify", "--all"], store.env);
+      expect(all.code, all.stderr).toBe(5);
+      expect(all.stderr).toContain(`✓ ${crlf}-api: credentials valid (prod)\n`);
+      expect(all.stderr).toContain(`✗ ${escape}-api (prod): ${malformed}\n`);
+      expect(all.stderr).not.toContain(hostile.slice(0, 20));
+      expect(sts.requests.map((r) => r.login)).toEqual([`${crlf}-api`]);
+    } finally {
+      await sts.close();
+      await store.remove();
+    }
+  });
+
+  it("lists only entries whose names cdcreds could have written, so each listed account can be read", async () => {
+    const store = await ownStore(pass);
+    try {
+      const password = sentinel();
+      // By hand, as a teammate may: a literal %, a lower-case escape, a needless one, a dot file.
+      for (const name of ["100%-api", "x%2fy-api", "%41b-api", ".hidden-api"]) {
+        store.run("pass", ["insert", "--multiline", `cdcreds/prod/${name}`], `${password}\n`);
+      }
+      expect((await cdcreds(["set", "--no-verify", "--password-stdin", "50%"], store.env, password)).code).toBe(0);
+      expect(existsSync(join(store.storeDir, "cdcreds", "prod", "50%25-api.gpg"))).toBe(true);
+      const api = openPassStore({ processEnv: { ...process.env, ...pass.env, ...store.env }, interactive: () => false });
+      expect(await api.accounts("cdcreds:prod")).toEqual(["50%-api"]);
+      const listed = await cdcreds(["list", "--json"], { ...store.env, XDG_CONFIG_HOME: join(store.root, "no-index") });
+      expect(listed.code, listed.stderr).toBe(0);
+      const accounts = (JSON.parse(listed.stdout) as { apiLogin: string }[]).map((row) => row.apiLogin);
+      expect(accounts).toEqual(["50%-api"]);
+      for (const account of accounts) {
+        expect(await cdcreds(["get", account], store.env)).toMatchObject({ code: 0, stdout: `${password}\n` });
+      }
+    } finally {
+      await store.remove();
+    }
+  });
+
+  it("ignores a relative XDG_CACHE_HOME: the token cache goes to ~/.cache, not the current folder", async () => {
+    const store = await ownStore(pass);
+    const { startEmulator } = await import("./support/emulator.js");
+    const sts = await startEmulator();
+    try {
+      const seller = uniqueLogin("relcache");
+      store.run("pass", ["insert", "--multiline", `cdcreds/prod/${seller}-api`], "password\n");
+      sts.setCredentials(`${seller}-api`, "password");
+      const home = join(store.root, "home");
+      const cwd = join(store.root, "work");
+      await mkdir(cwd, { recursive: true });
+      const env = { ...store.env, HOME: home, XDG_CACHE_HOME: "relative-cache" };
+      expect(await cdcreds(["--auth-url", sts.url, "token", seller], env, undefined, cwd)).toMatchObject({
+        code: 0,
+        stdout: `${sts.token}\n`,
+      });
+      expect(existsSync(join(cwd, "relative-cache"))).toBe(false);
+      expect(existsSync(join(home, ".cache", "cdcreds", "pass-tokens", "cdcreds", "token", "prod", `${seller}-api.gpg`))).toBe(true);
+    } finally {
+      await sts.close();
+      await store.remove();
+    }
+  });
+
+  it("says a change git did not commit (a leftover index.lock) is not committed: set and delete exit 5", async () => {
+    const store = await ownStore(pass, { git: true });
+    try {
+      const seller = uniqueLogin("gitlock");
+      const lock = join(store.storeDir, ".git", "index.lock");
+      await writeFile(lock, "");
+      const set = await cdcreds(["set", "--no-verify", "--password-stdin", seller], store.env, sentinel());
+      expect({ code: set.code, stdout: set.stdout }).toEqual({ code: 5, stdout: "" });
+      expect(set.stderr).toContain(
+        `error: cdcreds/prod/${seller}-api was written in the password store, but git did not commit it (git: Unable to create '${lock}': File exists.)\nhint: if no git command is running, remove the leftover lock (.git/index.lock) first`,
+      );
+      expect(store.run("git", ["-C", store.storeDir, "status", "--porcelain"]).stdout).toContain("cdcreds/");
+      await rm(lock);
+      store.run("pass", ["git", "add", "-A"]);
+      store.run("pass", ["git", "commit", "-q", "-m", "by hand"]);
+      await writeFile(lock, "");
+      const deleted = await cdcreds(["delete", seller], store.env);
+      expect(deleted.code).toBe(5);
+      expect(deleted.stderr).toContain(
+        `error: cdcreds/prod/${seller}-api was removed in the password store, but git did not commit it (git: Unable to create '${lock}': File exists.)`,
+      );
+      await rm(lock);
+      // With the lock gone, both are committed and say so.
+      expect((await cdcreds(["set", "--no-verify", "--password-stdin", seller], store.env, sentinel())).code).toBe(0);
+      expect((await cdcreds(["delete", seller], store.env)).code).toBe(0);
+      expect(store.run("git", ["-C", store.storeDir, "status", "--porcelain"]).stdout).toBe("");
+    } finally {
+      await store.remove();
     }
   });
 });

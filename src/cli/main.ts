@@ -26,6 +26,14 @@ function exitOnSignal(signal: HandledSignal): void {
 export async function main(argv: string[]): Promise<never> {
   for (const signal of Object.keys(SIGNAL_NUMBERS) as HandledSignal[]) process.on(signal, exitOnSignal);
   const outcome: Outcome = {};
+  // A fault thrown outside the command's promise (in an event handler) is reported as any other:
+  // one line and exit 70, not Node's dump of a line of the bundle and exit 1 ("rejected").
+  const fatal = (error: unknown): void => {
+    report(error, outcome.ui ?? createUi({ processEnv: process.env, debug: argv.includes("--debug") }));
+    process.exit(exitCodeOf(error));
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
   let code: number;
   try {
     await buildProgram(outcome, argv.slice(2)).parseAsync(argv);

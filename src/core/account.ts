@@ -1,7 +1,7 @@
 // Which account a command works on, and where its secret comes from: the argument, then
 // CDCREDS_LOGIN, then the only account stored for the environment; and environment credentials
 // (CDISCOUNT_API_LOGIN + CDISCOUNT_API_PASSWORD for api-login) before the store, as GH_TOKEN works for gh.
-import { NotFoundError, UsageError } from "../errors.js";
+import { NotFoundError, StoreError, UsageError } from "../errors.js";
 import { kindField } from "../kinds/index.js";
 import type { CredentialKind, Environment } from "../kinds/types.js";
 import { storeName, type StoreId } from "../stores/index.js";
@@ -96,9 +96,23 @@ export function environmentCredentials(
 }
 
 /**
+ * Refuses a secret read from a store that breaks the rules `set` applies (a teammate's entry, or
+ * one written by hand, may hold an escape sequence `get` would print raw, or a line break).
+ * @throws {StoreError} (exit 5) naming the account, never quoting the secret.
+ */
+export function checkStoredSecret(kind: CredentialKind, env: Environment, account: string, storeId: string, secret: string): void {
+  const problem = secretProblem(secret);
+  if (problem === undefined) return;
+  const noun = kind.prompts.secret.toLowerCase();
+  throw new StoreError(`the ${noun} stored for ${account} (${env}) in ${storeName(storeId)} is malformed: ${problem}`, {
+    hint: `store it again with \`cdcreds set ${account}${env === "prod" ? "" : ` --env ${env}`}\``,
+  });
+}
+
+/**
  * Reads a stored secret.
  * @throws {NotFoundError} (exit 3) when the store has none for that account and environment.
- * @throws {StoreError} (exit 5) when the store fails.
+ * @throws {StoreError} (exit 5) when the store fails, or the secret breaks the secret rules.
  */
 export async function loadSecret(store: SecretStore, kind: CredentialKind, env: Environment, account: string): Promise<string> {
   const secret = await store.get(kind.secretService(env), account);
@@ -110,6 +124,7 @@ export async function loadSecret(store: SecretStore, kind: CredentialKind, env: 
       hint: `store it with \`cdcreds set ${account}${env === "prod" ? "" : ` --env ${env}`}\`, or run \`cdcreds list\``,
     });
   }
+  checkStoredSecret(kind, env, account, store.id, secret);
   return secret;
 }
 

@@ -11,3 +11,13 @@ export function configDir(processEnv: NodeJS.ProcessEnv, platform: NodeJS.Platfo
   if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, "cdcreds");
   return join(processEnv.HOME || homedir(), ".config", "cdcreds");
 }
+
+/**
+ * The base of cached files: `$XDG_CACHE_HOME`, else `~/.cache`. A relative `XDG_CACHE_HOME` is
+ * ignored, as the XDG specification says (it would put the cache in whatever folder a command
+ * runs in).
+ */
+export function cacheHome(processEnv: NodeJS.ProcessEnv): string {
+  const xdg = processEnv.XDG_CACHE_HOME;
+  return xdg !== undefined && isAbsolute(xdg) ? xdg : join(processEnv.HOME || homedir(), ".cache");
+}

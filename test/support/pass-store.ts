@@ -1,7 +1,7 @@
 // A real `pass` store for tests (recipe: shared/PASS.md): throwaway GPG keys with no passphrase in
 // a temp GNUPGHOME, a store encrypted to two recipients, git-initialised, with a bare remote in a
 // temp folder. Nothing of the user's own keys, store or git config is touched.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,4 +65,35 @@ export async function startPassSandbox(): Promise<PassSandbox> {
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** A store of its own (a teammate's, or one a test spoils), on the sandbox's keys unless `env` says otherwise. */
+export interface OwnStore {
+  root: string;
+  storeDir: string;
+  /** PASSWORD_STORE_DIR, an XDG_CONFIG_HOME of its own (an account index of its own), and what else was given. */
+  env: Record<string, string>;
+  /** Runs a command against this store; its result, never throwing. */
+  run: (command: string, args: string[], input?: string | Buffer) => { status: number | null; stdout: string; stderr: string };
+  remove: () => Promise<void>;
+}
+
+/** Makes a store in a temp folder, `pass init` to the sandbox's two keys (or `recipients`), with `pass git init` when asked. */
+export async function ownStore(
+  pass: PassSandbox,
+  {
+    recipients = ["alice@example.test", "server@example.test"],
+    git = false,
+    env: extra = {},
+  }: { recipients?: string[]; git?: boolean; env?: Record<string, string> } = {},
+): Promise<OwnStore> {
+  const root = await mkdtemp(join(tmpdir(), "cdcreds-own-store-"));
+  const env = { PASSWORD_STORE_DIR: join(root, "store"), XDG_CONFIG_HOME: join(root, "config"), ...extra };
+  const run = (command: string, args: string[], input?: string | Buffer) => {
+    const result = spawnSync(command, args, { env: { ...process.env, ...pass.env, ...env }, input, encoding: "utf8" });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  run("pass", ["init", ...recipients]);
+  if (git) run("pass", ["git", "init"]);
+  return { root, storeDir: env.PASSWORD_STORE_DIR, env, run, remove: () => rm(root, { recursive: true, force: true }) };
 }

@@ -1,5 +1,6 @@
 // `cdcreds verify --all`: every stored account of the environment checked in one run, a few at a
 // time: an agency's nightly cron line, whose exit status and report say which seller changed a password.
+import { checkStoredSecret } from "../../core/account.js";
 import { readAccountIndex, updateAccounts, type AccountEntry } from "../../core/account-index.js";
 import { CdcredsError, ExitCode, StoreError, UsageError } from "../../errors.js";
 import { KIND_IDS, kindField, loadKind, type Kind } from "../../kinds/index.js";
@@ -79,6 +80,7 @@ async function checkOne(ctx: CommandContext, store: SecretStore, { kind, account
       return failed(new StoreError(`its ${kind.prompts.secret.toLowerCase()} is in the account index but gone from the store`), "missing");
     }
     ctx.ui.redact(secret);
+    checkStoredSecret(kind, env, account, store.id, secret);
     const { answer, sellers, error } = await checkCredentials(ctx, kind, { account, secret, store }, sellerIds, {
       recordDate: false,
       batch: true,
