@@ -3,13 +3,13 @@
 // the rules `set` applies. No message shows a cell of the file: any cell may hold a secret.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN } from "./support/cli.js";
 import { ptyRun } from "./support/pty.js";
 import { useSandbox } from "./support/sandbox.js";
-import { secretToolLookup, sentinel } from "./support/store-helpers.js";
+import { secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
 
 const box = useSandbox();
 
@@ -153,5 +153,28 @@ describe("cdcreds import: what it reads", () => {
     expect(await run.exited).toBe(2);
     expect(run.screen).toMatch(/error: import - reads a pipe or a redirected file, but standard input is a terminal/);
     expect(run.screen).toMatch(/hint: name the file instead: cdcreds import FILE/);
+  });
+
+  it("takes two spellings of a login (é composed, or e + U+0301) as one account, stored as composed, as set does", async () => {
+    const seller = uniqueLogin("nfc");
+    const [composed, decomposed] = [`${seller}-caf\u00e9`, `${seller}-cafe\u0301`];
+    box.apiLogins.push(`${composed}-api`, `${decomposed}-api`);
+    const twice = await box.cdcreds(["import", "--no-verify", await csv(`login,password\n${composed},one1\n${decomposed},two2\n`)]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain("✗ line 3, column login: the same account (prod) as line 2: one line per account\n");
+    nothingDone([`${composed}-api`, `${decomposed}-api`]);
+
+    const once = await box.cdcreds(["import", "--no-verify", await csv(`login,password\n${decomposed},one1\n`)]);
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.stderr).toContain(`✓ line 2: ${composed}-api (prod): stored (not checked)\n`);
+    expect([secretToolLookup("cdcreds:prod", `${composed}-api`), secretToolLookup("cdcreds:prod", `${decomposed}-api`)]).toEqual([
+      "one1",
+      undefined,
+    ]);
+    const set = await box.cdcreds(["set", "--no-verify", "--password-stdin", decomposed], { input: "three3" });
+    expect(set.code, set.stderr).toBe(0);
+    expect(secretToolLookup("cdcreds:prod", `${composed}-api`)).toBe("three3");
+    const index = await readFile(join(box.config.dir, "cdcreds", "accounts.json"), "utf8");
+    expect(index).not.toContain(decomposed);
   });
 });
