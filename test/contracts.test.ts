@@ -25,6 +25,8 @@ describeCredentialKind<EmulatorMode>({
     ["bestshop", "bestshop-api"],
     [" épicerie.fine_42@x ", "épicerie.fine_42@x-api"],
     ["bestshop-api", "bestshop-api"],
+    // One login however its é is written (U+00E9, or e + U+0301 from a macOS file name): NFC.
+    ["e\u0301picerie-api", "\u00e9picerie-api"],
   ],
   invalidNames: ["", "a b", "a:b", `x\u001b[2J`, "x".repeat(129)],
   secret: "p€ss:w=/|@()&é ñ",
@@ -61,6 +63,7 @@ describeCredentialKind<OctopiaMode>({
     ["My Client", "My Client"],
     ["  seller@agency.example  ", "seller@agency.example"],
     ["Épicerie fine 42", "Épicerie fine 42"],
+    ["E\u0301picerie fine 42", "\u00c9picerie fine 42"],
   ],
   invalidNames: ["", "short", "1starts-with-a-digit", "tab\there-inside", "x".repeat(81)],
   secret: "a+b&c=d%e/f:g é",

@@ -65,13 +65,17 @@ describe("cdcreds import", () => {
   });
 
   it.each([
-    ["a duplicate login", (a: string, b: string) => `login,password\n${a},one\n${b},two\n${a}-api,three\n`, /line 4: .* is also on line 2/],
+    [
+      "a duplicate login",
+      (a: string, b: string) => `login,password\n${a},one\n${b},two\n${a}-api,three\n`,
+      /line 4, column login: the same account \(prod\) as line 2: one line per account/,
+    ],
     ["a line with too many fields", (a: string) => `login,password\n${a},one,extra\n`, /line 2: 3 fields where the header has 2/],
     ["a quote left open", (a: string) => `login,password\n${a},"one\n`, /line 2: a quoted field is never closed/],
-    ["an unknown column", (a: string) => `login,password,pasword\n${a},one,two\n`, /line 1: unknown column pasword/],
-    ["an invalid login", () => `login,password\nnot a login!,one\n`, /^✗ line 2: invalid login: /m],
-    ["an empty password", (a: string) => `login,password\n${a},\n`, /line 2: .*the password is empty/],
-    ["a header of no kind", (a: string) => `user,secret\n${a},one\n`, /line 1: the header row \(user,secret\) does not name the columns/],
+    ["an unknown column", (a: string) => `login,password,pasword\n${a},one,two\n`, /line 1: column 3 is not one of login, password, env/],
+    ["an invalid login", () => `login,password\nnot a login!,one\n`, /^✗ line 2, column login: invalid login: /m],
+    ["an empty password", (a: string) => `login,password\n${a},\n`, /line 2, column password: the password is refused: it is empty/],
+    ["a header of no kind", (a: string) => `user,secret\n${a},one\n`, /line 1 is not a header: it does not name the columns/],
   ])("refuses a malformed file with exit 2, naming the line, and stores nothing: %s", async (_what, content, message) => {
     const [a, b] = [uniqueLogin("mal"), uniqueLogin("mal")];
     box.apiLogins.push(`${a}-api`, `${b}-api`);

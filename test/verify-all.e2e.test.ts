@@ -1,6 +1,6 @@
 // `cdcreds verify --all`: every stored account checked in one run, against the emulators, with a
 // mix of answers; the report names each account, the exit status is the batch's, no secret shows.
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startOctopiaEmulator } from "./support/octopia-emulator.js";
@@ -61,6 +61,20 @@ describe("cdcreds verify --all", () => {
     // Without the rejected one, the service that could not answer decides: exit 4.
     box.sts.answerFor(rejected!.api, "check");
     expect((await box.cdcreds(["verify", "--all", "--quiet"])).code).toBe(4);
+  });
+
+  it("checks an account the index names several times once (one request, not one per copy), and dates every copy", async () => {
+    const { api } = (await accounts("dup", 1))[0]!;
+    const path = join(box.config.dir, "cdcreds", "accounts.json");
+    const index = JSON.parse(await readFile(path, "utf8")) as { accounts: unknown[] };
+    await writeFile(path, JSON.stringify({ ...index, accounts: [...index.accounts, ...index.accounts, ...index.accounts] }));
+    box.sts.requests.length = 0;
+    const result = await box.cdcreds(["verify", "--all"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(box.sts.requests.map((r) => r.login)).toEqual([api]);
+    expect(result.stderr).toMatch(/^1 account checked: 1 valid, 0 failed$/m);
+    const dated = (JSON.parse(await readFile(path, "utf8")) as { accounts: { lastVerified?: string }[] }).accounts;
+    expect(dated.map((a) => a.lastVerified !== undefined)).toEqual([true, true, true]);
   });
 
   it("a secret gone from the store is exit 5 for that account, and the others are still checked", async () => {

@@ -1,7 +1,7 @@
 // `cdcreds verify --all`: every stored account of the environment checked in one run, a few at a
 // time: an agency's nightly cron line, whose exit status and report say which seller changed a password.
 import { checkStoredSecret } from "../../core/account.js";
-import { readAccountIndex, updateAccounts, type AccountEntry } from "../../core/account-index.js";
+import { readAccountIndex, sameAccount, updateAccounts, type AccountEntry } from "../../core/account-index.js";
 import { CdcredsError, ExitCode, StoreError, UsageError } from "../../errors.js";
 import { KIND_IDS, kindField, loadKind, type Kind } from "../../kinds/index.js";
 import { isSharedStore, openStore, storeName } from "../../stores/index.js";
@@ -54,7 +54,11 @@ async function targets(ctx: CommandContext, store: SecretStore, kinds: Kind[]): 
   const found: Target[] = [];
   for (const kind of kinds) {
     const ours = accounts.filter((a) => a.kind === kind.id && a.env === env && a.store === storeId);
-    found.push(...ours.map((a) => ({ kind, account: a.account, sellerIds: a.sellerIds ?? [] })));
+    // An account is checked once, however often the index names it (an entry copied by hand, a
+    // merge): each rejected check counts towards a lock-out. The sellers of all its copies are checked.
+    const sellers = new Map<string, Set<string>>();
+    for (const a of ours) sellers.set(a.account, new Set([...(sellers.get(a.account) ?? []), ...(a.sellerIds ?? [])]));
+    found.push(...[...sellers].map(([account, ids]) => ({ kind, account, sellerIds: [...ids] })));
     if (!isSharedStore(storeId)) continue;
     for (const account of await store.accounts(kind.secretService(env))) {
       if (kind.storedNameProblem(account) === undefined && !ours.some((a) => a.account === account))
@@ -108,11 +112,12 @@ async function recordDates(ctx: CommandContext, checked: Target[], outcomes: Out
   if (dated.length === 0) return;
   try {
     await updateAccounts({ processEnv: ctx.processEnv }, (entries) => {
-      const next: AccountEntry[] = [...entries];
+      let next: AccountEntry[] = [...entries];
       for (const { t, at } of dated) {
-        const i = next.findIndex((e) => e.kind === t.kind.id && e.account === t.account && e.env === env && e.store === store);
-        if (i >= 0) next[i] = { ...next[i]!, lastVerified: at };
-        else next.push({ kind: t.kind.id, account: t.account, env, store, lastVerified: at });
+        const key = { kind: t.kind.id, account: t.account, env, store };
+        // Every copy of a duplicated entry gets the date: the account was checked once for all.
+        if (next.some((e) => sameAccount(e, key))) next = next.map((e) => (sameAccount(e, key) ? { ...e, lastVerified: at } : e));
+        else next.push({ ...key, lastVerified: at });
       }
       return next;
     });

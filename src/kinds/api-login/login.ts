@@ -44,11 +44,14 @@ export function loginProblem(login: string): string | undefined {
 
 /**
  * Derives the API login from a seller login (`bestshop` -> `bestshop-api`). Surrounding
- * whitespace is trimmed; a login that already ends in `-api` is returned unchanged.
+ * whitespace is trimmed and the login put in Unicode's composed form (NFC), as keyboards and web
+ * forms write it: `é` typed or copied from a macOS file name (`e` + U+0301) is one login, not two
+ * look-alike accounts. A login that already ends in `-api` is returned otherwise unchanged.
  * @throws {UsageError} (exit 2) naming the problem when the login cannot be valid.
  */
 export function deriveApiLogin(input: string): DerivedLogin {
-  const login = input.trim();
+  const trimmed = input.trim();
+  const login = PRINTABLE_ASCII.test(trimmed) ? trimmed : trimmed.normalize("NFC"); // ASCII is its own NFC
   const problem = loginProblem(login);
   if (problem !== undefined) throw new UsageError(`invalid login: ${problem}`);
   const alreadyApi = login.endsWith(API_SUFFIX);

@@ -20,9 +20,14 @@ export function clientIdProblem(clientId: string): string | undefined {
   return undefined;
 }
 
-/** The client ID a user typed, trimmed. @throws {UsageError} (exit 2) naming the problem. */
+/**
+ * The client ID a user typed, trimmed and in Unicode's composed form (NFC), as keyboards and web
+ * forms write it: two spellings of `é` are one client, not two look-alike accounts.
+ * @throws {UsageError} (exit 2) naming the problem.
+ */
 export function clientIdOf(input: string): string {
-  const clientId = input.trim();
+  const trimmed = input.trim();
+  const clientId = /^[\x20-\x7e]*$/.test(trimmed) ? trimmed : trimmed.normalize("NFC"); // ASCII is its own NFC
   const problem = clientIdProblem(clientId);
   if (problem !== undefined) throw new UsageError(`invalid client ID: ${problem}`);
   return clientId;
