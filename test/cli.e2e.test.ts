@@ -102,6 +102,37 @@ describe("program conventions", () => {
     });
   });
 
+  it.each([
+    [["set", "--password=Secret-on-argv-1", "bestshop"], "error: unknown option '--password'\n"],
+    [["set", "-pSecret-on-argv-1", "bestshop"], "error: unknown option '-p'\n"],
+    [["get", "--login=Secret-on-argv-1"], "error: unknown option '--login'\n"],
+    [["--env=Secret-on-argv-1", "get"], "error: option '--env <name>' argument is invalid. Allowed choices are prod, preprod.\n"],
+    [["set", "bestshop", "Secret-on-argv-1"], "error: too many arguments for 'set'. Expected 1 argument but got 2.\n"],
+  ])("never shows a value typed on the command line in commander's message: %j", async (args, stderr) => {
+    const result = await runCli(args);
+    expect(result).toMatchObject({ code: 2, stdout: "", stderr });
+    expect(result.stderr).not.toContain("Secret-on-argv-1");
+  });
+
+  it("escapes control characters in commander's messages", async () => {
+    const evil = "\u001b]0;pwned\u0007\u001b[2J\u202e";
+    const escaped = "\\e]0;pwned\\x07\\e[2J\\u{202e}";
+    const results = {
+      option: await runCli(["derive", `--js${evil}n`, "x"]),
+      command: await runCli([`derive${evil}`, "x"]),
+      choice: await runCli(["completion", `bash${evil}`]),
+    };
+    for (const result of Object.values(results)) {
+      expect(result).toMatchObject({ code: 2, stdout: "" });
+      expect(result.stderr.replaceAll("\n", "")).not.toMatch(/[\p{Cc}\u202e]/u);
+    }
+    expect(results.option.stderr).toBe(`error: unknown option '--js${escaped}n'\n`);
+    expect(results.command.stderr.split("\n")[0]).toBe(`error: unknown command 'derive${escaped}'`);
+    expect(results.choice.stderr.split("\n")[0]).toBe(
+      `error: command-argument value 'bash${escaped}' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.`,
+    );
+  });
+
   it("refuses a bad CDCREDS_ENV with exit 2 and no stack trace", async () => {
     expect(await runCli(["derive", "x"], { env: { CDCREDS_ENV: "staging" } })).toMatchObject({
       code: 2,

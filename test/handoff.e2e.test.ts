@@ -1,7 +1,10 @@
 // token, exec and environment credentials, run as the built binary against the private test keyring
 // (scripts/with-keyring.sh) and a loopback token-service emulator that counts every request.
 import { spawn, spawnSync } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { BIN, type CliOptions } from "./support/cli.js";
 import { filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
@@ -258,6 +261,42 @@ describe("cdcreds exec", () => {
     const api = `${uniqueLogin("missing")}-api`;
     const result = await cdcreds(["exec", "--login", api, "--", process.execPath, "-e", "process.stdout.write('ran')"]);
     expect(result).toMatchObject({ code: 3, stdout: "" });
+  });
+
+  it("hands the program no way to the file store's key: CDCREDS_KEY_FILE, and CREDENTIALS_DIRECTORY when it holds cdcreds.key", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cdcreds-exec-key-"));
+    try {
+      const key = randomBytes(32).toString("base64");
+      await writeFile(join(dir, "cdcreds.key"), `${key}\n`, { mode: 0o600 });
+      const fileStore = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: undefined, DBUS_SESSION_BUS_ADDRESS: undefined };
+      const byPath = { ...fileStore, CDCREDS_KEY_FILE: join(dir, "cdcreds.key") };
+      const bySystemd = { ...fileStore, CREDENTIALS_DIRECTORY: dir };
+      const api = box.newLogin("exec-key");
+      const password = sentinel();
+      const set = await cdcreds(["set", "--no-verify", "--password-stdin", api], { input: password, env: byPath });
+      expect(set.code, set.stderr).toBe(0);
+      const show = "process.stdout.write(JSON.stringify(process.env))";
+      for (const env of [byPath, bySystemd]) {
+        const result = await cdcreds(["exec", "--no-token", "--login", api, "--", process.execPath, "-e", show], { env });
+        expect(result.code, result.stderr).toBe(0);
+        const seen = JSON.parse(result.stdout) as Record<string, string>;
+        expect(seen).toMatchObject({ CDISCOUNT_API_LOGIN: api, CDISCOUNT_API_PASSWORD: password });
+        expect(Object.keys(seen).filter((name) => ["CDCREDS_KEY_FILE", "CREDENTIALS_DIRECTORY"].includes(name))).toEqual([]);
+        expect(result.stdout).not.toContain(dir);
+        expect(result.stdout).not.toContain(key);
+      }
+      // A credentials folder without cdcreds.key is the program's own: it keeps it.
+      const own = join(dir, "own");
+      await mkdir(own, { mode: 0o700 });
+      const kept = await cdcreds(["exec", "--no-token", "--login", api, "--", process.execPath, "-e", show], {
+        env: { ...byPath, CREDENTIALS_DIRECTORY: own },
+      });
+      expect(kept.code, kept.stderr).toBe(0);
+      expect(JSON.parse(kept.stdout) as Record<string, string>).toMatchObject({ CREDENTIALS_DIRECTORY: own });
+      expect(kept.stdout).not.toContain("CDCREDS_KEY_FILE");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("uses environment credentials and does not cache their token", async () => {

@@ -1,6 +1,7 @@
 // The commander program: global options, and the table of commands, each imported only when it
 // runs (so `derive` never loads the prompt library, the keychain binding or an HTTP client).
 import { Argument, Command, Option } from "commander";
+import { escapeText } from "../platform/text.js";
 import { STORE_IDS } from "../stores/index.js";
 import { ENVIRONMENTS } from "../kinds/environment.js";
 import { KIND_IDS } from "../kinds/index.js";
@@ -156,13 +157,48 @@ const COMMANDS: CommandSpec[] = [
 
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 
+/**
+ * The name of an option commander does not know, without what was typed after it: `set
+ * --password=SECRET` must not print the password (`--password`; `-pSECRET` gives `-p`).
+ */
+function optionName(flag: string): string {
+  if (flag.startsWith("--")) return flag.split("=", 1)[0]!;
+  return flag.slice(0, 2);
+}
+
+/**
+ * A commander error message as it may be shown: an option's invalid value left out (`--env=X`
+ * could be anything typed there), and every control character escaped, line breaks kept. The
+ * other messages hold no value typed (too many arguments are counted, not shown), or the word
+ * typed in a command's place or a choice's (`unknown command 'derivee'`), which is kept, escaped.
+ */
+function commanderMessage(message: string): string {
+  const shown = message.replace(
+    /^(error: option '[^']*' )(argument|value) '[\s\S]*?'( from env '[^']*')? is invalid\./,
+    (_all, option: string, what: string, env = "") => `${option}${what}${env} is invalid.`,
+  );
+  return shown.split("\n").map(escapeText).join("\n");
+}
+
 /** Every command and the program share the same error handling and output. */
-const configure = (cmd: Command): Command =>
-  cmd
-    .exitOverride()
-    // Help and the version go to fd 1 as every output does: a reader that has gone is no error.
-    .configureOutput({ writeOut: (text) => void writeStdout(text).catch(() => undefined), outputError: (message, write) => write(message) })
-    .showSuggestionAfterError(true);
+function configure(cmd: Command): Command {
+  // Commander's own step for an unknown option, given the option's name alone: its message then
+  // names no value, and its suggestion is made from the name. Not in commander's types: the tests
+  // of `set --password=SECRET` see that it is still called.
+  const steps = cmd as unknown as { unknownOption: (flag: string) => void };
+  const unknownOption = steps.unknownOption.bind(cmd);
+  steps.unknownOption = (flag) => unknownOption(optionName(flag));
+  return (
+    cmd
+      .exitOverride()
+      // Help and the version go to fd 1 as every output does: a reader that has gone is no error.
+      .configureOutput({
+        writeOut: (text) => void writeStdout(text).catch(() => undefined),
+        outputError: (message, write) => write(commanderMessage(message)),
+      })
+      .showSuggestionAfterError(true)
+  );
+}
 
 /**
  * The command word of `args` (argv without node and the script): the first word that is neither

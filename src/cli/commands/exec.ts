@@ -1,10 +1,21 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { chooseSeller, issueToken, openAccount, replacedServiceNotice, sellerIdsOf } from "../../core/credentials.js";
 import { UsageError } from "../../errors.js";
 import { runChild } from "../../platform/child.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
-/** Variables that hold cdcreds' own secrets: the file store's passphrase opens every account in it. */
-const CDCREDS_SECRETS = ["CDCREDS_PASSPHRASE"] as const;
+/**
+ * Variables that lead to cdcreds' own secrets, which open every account of the encrypted file: its
+ * passphrase and the key file's path. systemd's credentials folder is one too when it holds
+ * `cdcreds.key` (a program that needs its own credentials from it gets the folder under a name of
+ * its own: `Environment=MY_CREDENTIALS=%d`).
+ */
+function cdcredsSecrets(env: NodeJS.ProcessEnv): string[] {
+  const systemd = env.CREDENTIALS_DIRECTORY;
+  const holdsKey = systemd !== undefined && systemd !== "" && existsSync(join(systemd, "cdcreds.key"));
+  return ["CDCREDS_PASSPHRASE", "CDCREDS_KEY_FILE", ...(holdsKey ? ["CREDENTIALS_DIRECTORY"] : [])];
+}
 
 /** The flags of `cdcreds exec`. */
 export interface ExecFlags {
@@ -44,7 +55,7 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
   // seller that may be another account's.
   const childEnv: NodeJS.ProcessEnv = { ...env };
   const sellerVariable = kind.sellers?.variable;
-  for (const name of [...CDCREDS_SECRETS, kind.variables.token, ...(sellerVariable === undefined ? [] : [sellerVariable])])
+  for (const name of [...cdcredsSecrets(env), kind.variables.token, ...(sellerVariable === undefined ? [] : [sellerVariable])])
     delete childEnv[name];
   Object.assign(childEnv, kind.exports({ account: opened.account, secret }, token));
   if (sellerVariable !== undefined) {

@@ -91,6 +91,63 @@ function requireBinding(): KeyringBinding {
   return requireNow("@napi-rs/keyring") as KeyringBinding;
 }
 
+/**
+ * Entries created between two forced collections. Each `Entry` of the binding holds a D-Bus
+ * connection of its own (a Secret Service store made for it, keyring-rs's default store), which
+ * only its finalizer closes, when V8 collects the object: a CLI's small heap is never collected,
+ * so connections piled up. At the 1,000th, the bundled libdbus waits with select() on descriptor
+ * 1,024 (FD_SETSIZE), which spins at 100 % CPU in native code where no signal is handled; with a
+ * lower descriptor limit, writes fail instead. A collection every 32 keeps under 60 descriptors
+ * open, for ~6 ms per 32 writes that take 6 ms or more each.
+ */
+const ENTRIES_PER_COLLECTION = 32;
+/** Entries this process created since the last collection, by any store. */
+let entriesOpened = 0;
+/** `gc`, once found; null where this Node does not give it. */
+let collect: (() => void) | null | undefined;
+
+/**
+ * Runs a full garbage collection, so the entries no one holds are finalized (their finalizers run
+ * on the next turn of the event loop) and their connections closed. Node offers no way to close
+ * them, nor to collect without --expose-gc, so the flag is set now and `gc` taken from a new
+ * context, which has it. Should this Node refuse, nothing is collected: as before.
+ */
+function collectEntries(): void {
+  if (collect === undefined) {
+    try {
+      (requireNow("node:v8") as typeof import("node:v8")).setFlagsFromString("--expose-gc");
+      const gc: unknown = (requireNow("node:vm") as typeof import("node:vm")).runInNewContext("gc");
+      collect = typeof gc === "function" ? (gc as () => void) : null;
+    } catch {
+      collect = null;
+    }
+  }
+  collect?.();
+}
+
+/**
+ * Before each keychain operation: a collection when enough entries were made since the last, then
+ * one turn of the event loop, in which their finalizers run, and so does the handler of a signal
+ * received meanwhile: without it, a batch of synchronous calls held off Ctrl-C (an `import`
+ * stopped only once the whole file was stored).
+ */
+function beforeOperation(): Promise<void> {
+  if (entriesOpened >= ENTRIES_PER_COLLECTION) {
+    entriesOpened = 0;
+    collectEntries();
+  }
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A new entry. Creating one connects to D-Bus, so it fails right here when no session bus exists.
+ * It is never kept: once the operation returns, a collection can close its connection.
+ */
+function openEntry(b: KeyringBinding, service: string, account: string): InstanceType<KeyringBinding["Entry"]> {
+  entriesOpened++;
+  return new b.Entry(service, account, PINNED);
+}
+
 /** Opens the OS keychain store. Nothing is loaded or connected until the first use. */
 export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   const platform = deps.platform ?? process.platform;
@@ -99,18 +156,17 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   /**
    * Runs one keychain operation; any failure, loading the binding included, rejects with a
    * StoreError. The binding's synchronous calls are used: a CLI has nothing to do meanwhile, and
-   * they skip the thread-pool hop of its async ones.
+   * they skip the thread-pool hop of its async ones, and beforeOperation lets the event loop turn.
    */
-  const attempt = <T>(operation: (b: KeyringBinding) => T): Promise<T> => {
+  const attempt = async <T>(operation: (b: KeyringBinding) => T): Promise<T> => {
     try {
       binding ??= (deps.loadBinding ?? requireBinding)();
-      return Promise.resolve(operation(binding));
+      await beforeOperation();
+      return operation(binding);
     } catch (error) {
-      return Promise.reject(keychainError(error, platform));
+      throw keychainError(error, platform);
     }
   };
-  // Creating an Entry connects to D-Bus, so it fails right here when no session bus exists.
-  const entry = (b: KeyringBinding, service: string, account: string) => new b.Entry(service, account, PINNED);
 
   // What the last search of a service found (secrets included): a batch (`verify --all`) then
   // reads each account from it, where an Entry per read opens a connection of its own. This
@@ -123,17 +179,17 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
     get: (service, account) => {
       const searched = found.get(service);
       if (searched !== undefined) return Promise.resolve(searched.get(account));
-      return attempt((b) => entry(b, service, account).getPassword() ?? undefined);
+      return attempt((b) => openEntry(b, service, account).getPassword() ?? undefined);
     },
     set: (service, account, secret) =>
       attempt((b) => {
-        entry(b, service, account).setPassword(secret);
+        openEntry(b, service, account).setPassword(secret);
         found.get(service)?.set(account, secret);
       }),
     delete: (service, account) =>
       attempt((b) => {
         found.get(service)?.delete(account);
-        return entry(b, service, account).deleteCredential();
+        return openEntry(b, service, account).deleteCredential();
       }),
     // One search and one connection for the whole service, where an Entry per account opens a
     // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
@@ -158,14 +214,14 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
       });
       const reachable: ProbeStep = { name: "keychain reachable", ok: true, detail: "connected" };
       try {
-        await attempt((b) => entry(b, PROBE_SERVICE, account).getPassword());
+        await attempt((b) => openEntry(b, PROBE_SERVICE, account).getPassword());
       } catch (error) {
         return [failed(reachable.name, error)];
       }
       const unlocked: ProbeStep = { name: "keychain unlocked", ok: true, detail: "a test entry was written and removed" };
       try {
         await attempt((b) => {
-          const probe = entry(b, PROBE_SERVICE, account);
+          const probe = openEntry(b, PROBE_SERVICE, account);
           probe.setPassword("probe");
           probe.deleteCredential();
         });
