@@ -186,6 +186,7 @@ export async function issueToken(
   return obtainToken({
     kind,
     env: options.env,
+    authUrl: options.authUrl,
     account,
     cache,
     refresh,

@@ -211,7 +211,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   await store.set(kind.secretService(env), account, secret);
   // A token cached with the previous secret must not outlive it; the one just issued may.
   if (issued === undefined) await store.delete(kind.tokenService(env), account);
-  else await cacheToken(store, kind, env, account, issued);
+  else await cacheToken(store, kind, env, account, issued, ctx.options.authUrl);
   const entry: AccountEntry = {
     kind: kind.id,
     account,

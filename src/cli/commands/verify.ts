@@ -74,7 +74,7 @@ async function recordCheck(
 ): Promise<void> {
   const { env } = ctx.options;
   try {
-    await cacheToken(store, kind, env, account, answer);
+    await cacheToken(store, kind, env, account, answer, ctx.options.authUrl);
     if (!passed) return;
     const { upsertAccount } = await import("../../core/account-index.js");
     await upsertAccount(
