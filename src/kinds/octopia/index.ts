@@ -4,7 +4,7 @@ import { RejectedError, ServiceError } from "../../errors.js";
 import type { CredentialKind } from "../types.js";
 import { isAccessToken, MAX_LIFETIME_SECONDS } from "./answer.js";
 import { requestAccessToken } from "./client.js";
-import { apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
+import { API_URLS, apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
 import { checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
 
@@ -30,6 +30,7 @@ export const kind: CredentialKind = {
     variable: "OCTOPIA_SELLER_ID",
     idProblem: sellerIdProblem,
     apiUrl,
+    serviceHosts: Object.values(API_URLS).map((url) => new URL(url).hostname),
     check: checkSeller,
     headers: sellerHeaders,
     answerError: sellerError,
