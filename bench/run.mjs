@@ -161,11 +161,16 @@ process.stdout.write(Buffer.concat([decipher.update(sealed), decipher.final()]).
       { name: "cdcreds derive bestshop", argv: cdcreds("derive", "bestshop"), expect: "bestshop-api\n" },
       { name: "cdcreds --help", argv: cdcreds("--help") },
       { name: `cdcreds get ${SELLER}`, argv: cdcreds("get", SELLER), expect: `${PASSWORD}\n` },
-      { name: `cdcreds token ${SELLER} (cached)`, argv: cdcreds("token", SELLER), expect: `${sts.token}\n` },
-      { name: "cdcreds token <octopia client> (cached)", argv: cdcreds("token", CLIENT_ID), expect: `${octopia.token}\n` },
+      // A cached token is served only through the token URL it came from: the emulator's.
+      { name: `cdcreds token ${SELLER} (cached)`, argv: cdcreds("--auth-url", sts.url, "token", SELLER), expect: `${sts.token}\n` },
+      {
+        name: "cdcreds token <octopia client> (cached)",
+        argv: cdcreds("--auth-url", octopia.url, "token", CLIENT_ID),
+        expect: `${octopia.token}\n`,
+      },
       {
         name: `cdcreds token ${SELLER} (cached, key-file store)`,
-        argv: cdcreds("token", SELLER),
+        argv: cdcreds("--auth-url", sts.url, "token", SELLER),
         expect: `${sts.token}\n`,
         env: keyEnv,
       },
@@ -397,7 +402,7 @@ async function scale(dir, baseEnv, sts, bareMs) {
     }
     sts.setCredentials("scale0-api", `${PASSWORD.replaceAll(",", "")}-0`);
     await mustRun(cdcreds("--auth-url", sts.url, "token", "scale0"), { env }, `${sts.token}\n`);
-    tokenMs[store] = await timed(cdcreds("token", "scale0"), env); // with 1,000 accounts in the file
+    tokenMs[store] = await timed(cdcreds("--auth-url", sts.url, "token", "scale0"), env); // with 1,000 accounts in the file
   }
   // verify --all of 100 accounts in the keychain, against the emulator (4 at a time, the default).
   const verifyEnv = { ...baseEnv, XDG_CONFIG_HOME: join(dir, "scale-verify") };

@@ -64,7 +64,10 @@ describe("cdcreds token", () => {
 
   it("--refresh gets a new token and caches it", async () => {
     const { api } = await storedAccount("refresh");
-    storeTokenEntry(api, JSON.stringify({ token: "a".repeat(32), expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() }));
+    storeTokenEntry(
+      api,
+      JSON.stringify({ token: "a".repeat(32), expiresAt: new Date(Date.now() + 40 * HOUR).toISOString(), authUrl: box.sts.url }),
+    );
     expect((await cdcreds(["token", api])).stdout).toBe(`${"a".repeat(32)}\n`);
     expect(box.sts.requests).toHaveLength(0);
     expect(await cdcreds(["token", "--refresh", api])).toMatchObject({ code: 0, stdout: `${box.sts.token}\n` });
@@ -94,7 +97,10 @@ describe("cdcreds token", () => {
 
   it("serves a cached token with a little more than an hour left", async () => {
     const { api } = await storedAccount("margin");
-    storeTokenEntry(api, JSON.stringify({ token: "c".repeat(32), expiresAt: new Date(Date.now() + 70 * 60_000).toISOString() }));
+    storeTokenEntry(
+      api,
+      JSON.stringify({ token: "c".repeat(32), expiresAt: new Date(Date.now() + 70 * 60_000).toISOString(), authUrl: box.sts.url }),
+    );
     expect((await cdcreds(["token", api])).stdout).toBe(`${"c".repeat(32)}\n`);
     expect(box.sts.requests).toHaveLength(0);
   });
@@ -123,7 +129,10 @@ describe("cdcreds token", () => {
   // nears expiry, as it would be by any caller holding it; `cdcreds delete` removes both.
   it("serves a fresh cached token without reading the password; a refresh then needs it (exit 3)", async () => {
     const { api } = await storedAccount("tokenfirst");
-    storeTokenEntry(api, JSON.stringify({ token: "d".repeat(32), expiresAt: new Date(Date.now() + 40 * HOUR).toISOString() }));
+    storeTokenEntry(
+      api,
+      JSON.stringify({ token: "d".repeat(32), expiresAt: new Date(Date.now() + 40 * HOUR).toISOString(), authUrl: box.sts.url }),
+    );
     expect(spawnSync("secret-tool", ["clear", "service", "cdcreds:prod", "username", api]).status).toBe(0);
 
     expect(await cdcreds(["token", api])).toMatchObject({ code: 0, stdout: `${"d".repeat(32)}\n`, stderr: "" });

@@ -178,6 +178,7 @@ describe("token, get and exec for a stored client", () => {
         token: "old.cached.token",
         expiresAt: new Date(Date.now() + leftS * 1000).toISOString(),
         issuedAt: new Date(Date.now() - issuedAgoS * 1000).toISOString(),
+        authUrl: auth.url, // from the emulator: this run's token URL
       });
     // Written with secret-tool, as another tool could: the layout is public.
     const write = (value: string) =>

@@ -104,6 +104,31 @@ export function replacedServiceNotice(kind: CredentialKind, authUrl: URL | undef
   return `the token service was replaced (--auth-url or CDCREDS_AUTH_URL): ${authUrl.host} answered, not ${kind.serviceName}`;
 }
 
+/**
+ * What to tell the user when a replaced seller API base (`--api-url`, `CDCREDS_API_URL`) that is
+ * neither the kind's own API nor on this machine gets the token: a fresh token and the seller IDs
+ * go to that host, which a stray variable must not do silently. Undefined when there is nothing to say.
+ */
+export function replacedApiNotice(kind: CredentialKind, apiUrl: URL | undefined): string | undefined {
+  if (kind.sellers === undefined || apiUrl === undefined || isLoopbackHost(apiUrl.hostname)) return undefined;
+  if (kind.sellers.serviceHosts.includes(apiUrl.hostname)) return undefined;
+  return `the seller API was replaced (--api-url or CDCREDS_API_URL): the token and seller IDs go to ${apiUrl.host}, not ${kind.serviceName}`;
+}
+
+// The outputs that were told already: one note a run, however many accounts a batch checks.
+const apiAnnounced = new WeakSet<object>();
+
+/**
+ * Tells `out` {@link replacedApiNotice}'s note, once per `out` (one a run), before the first call
+ * of the seller API: said before anything is sent, it holds whatever the API then answers.
+ */
+export function announceReplacedApi(kind: CredentialKind, apiUrl: URL | undefined, out: { note(message: string): void }): void {
+  const notice = replacedApiNotice(kind, apiUrl);
+  if (notice === undefined || apiAnnounced.has(out)) return;
+  apiAnnounced.add(out);
+  out.note(notice);
+}
+
 /** How to ask the kind's token service, from the resolved options. */
 export function tokenRequest(
   options: GlobalOptions,
@@ -186,6 +211,7 @@ export async function issueToken(
   return obtainToken({
     kind,
     env: options.env,
+    authUrl: options.authUrl,
     account,
     cache,
     refresh,

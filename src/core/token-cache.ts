@@ -1,7 +1,11 @@
 // The token cache: a token is kept in the secret store and handed out while enough of it is left,
 // under the kind's token service (`cdcreds-token:<env>` for api-login), as JSON
-// `{"token","expiresAt","issuedAt"}` (`issuedAt` tells the lifetime; readers may ignore it). The expiry comes from the kind's answer, never from a constant here; the
-// store, the clock, the fetch and the lock are injected. It knows nothing of prompts or output.
+// `{"token","expiresAt","issuedAt","authUrl"}` (`issuedAt` tells the lifetime, `authUrl` the token
+// URL it came from; readers may ignore both). A token is served only to a caller of the service it
+// came from: a token one run got through `--auth-url` (an emulator, staging, a stray variable) is
+// never handed to a run against another service, nor the real service's token to an emulator.
+// The expiry comes from the kind's answer, never from a constant here; the store, the clock, the
+// fetch and the lock are injected. It knows nothing of prompts or output.
 import type { CredentialKind, Environment } from "../kinds/types.js";
 import type { SecretStore } from "../stores/types.js";
 
@@ -15,6 +19,8 @@ export interface Token {
 export interface TokenSource {
   kind: CredentialKind;
   env: Environment;
+  /** The replacement token URL (`--auth-url`), as the options hold it; undefined: the kind's own. */
+  authUrl: URL | undefined;
   account: string;
   /** Where the token is cached; undefined for environment credentials, whose tokens are never stored. */
   cache: SecretStore | undefined;
@@ -62,39 +68,89 @@ function isFresh(token: Token, now: Date, kind: CredentialKind, lifetimeMs: numb
   return left > Math.max(kind.minRemainingMs, kind.minRemainingShare * lifetimeMs) && left <= kind.maxTokenLifetimeMs;
 }
 
-/** The lifetime a cached entry's `issuedAt` tells (0 when it has none, or one after the expiry). */
-function cachedLifetimeMs(raw: string, expiresAt: Date): number {
+/** What a cached entry says beyond the token: its lifetime, and the token URL it came from. */
+function entryDetails(raw: string, expiresAt: Date): { lifetimeMs: number; authUrl: unknown } {
   try {
-    const { issuedAt } = JSON.parse(raw) as { issuedAt?: unknown };
-    if (typeof issuedAt !== "string" || !ISO_8601.test(issuedAt)) return 0;
-    return Math.max(0, expiresAt.getTime() - new Date(issuedAt).getTime()) || 0;
+    const { issuedAt, authUrl } = JSON.parse(raw) as { issuedAt?: unknown; authUrl?: unknown };
+    // The lifetime is 0 when the entry has no issue time, or one after the expiry.
+    const lifetimeMs =
+      typeof issuedAt === "string" && ISO_8601.test(issuedAt) ? Math.max(0, expiresAt.getTime() - new Date(issuedAt).getTime()) || 0 : 0;
+    return { lifetimeMs, authUrl };
   } catch {
-    return 0;
+    return { lifetimeMs: 0, authUrl: undefined };
   }
 }
 
-/** Stores a token just issued, under the kind's public layout. */
+/**
+ * How a cached entry names the token URL a token came from: the URL in use (the replacement, else
+ * the kind's own) but its fragment, which is never sent. The query stays: Cdiscount's realm is there.
+ * @throws {UsageError} when the environment has no token URL and none was given.
+ */
+function tokenUrlKey(kind: CredentialKind, env: Environment, authUrl: URL | undefined): string {
+  return withoutFragment(kind.tokenUrl(env, authUrl));
+}
+
+/** A URL's canonical spelling (WHATWG), but its fragment. */
+function withoutFragment(value: URL | string): string {
+  const url = new URL(value);
+  url.hash = "";
+  return url.href;
+}
+
+/**
+ * Stores a token just issued by the token URL in use (`authUrl`: the replacement, else the kind's
+ * own), under the kind's public layout. A token that would not be served from the cache (it lives
+ * no longer than the kind's margin, or further ahead than a token of the kind lives) is not
+ * written; the entry there (an older token) is removed instead.
+ */
 export async function cacheToken(
   store: SecretStore,
   kind: CredentialKind,
   env: Environment,
   account: string,
   token: Token & { issuedAt?: Date },
+  authUrl: URL | undefined,
 ): Promise<void> {
-  const entry = { token: token.token, expiresAt: token.expiresAt.toISOString(), issuedAt: token.issuedAt?.toISOString() };
-  await store.set(kind.tokenService(env), account, JSON.stringify(entry));
+  const service = kind.tokenService(env);
+  const issuedAt = token.issuedAt ?? new Date();
+  if (!isFresh(token, issuedAt, kind, token.expiresAt.getTime() - issuedAt.getTime())) {
+    await store.delete(service, account);
+    return;
+  }
+  const entry = {
+    token: token.token,
+    expiresAt: token.expiresAt.toISOString(),
+    issuedAt: token.issuedAt?.toISOString(),
+    authUrl: tokenUrlKey(kind, env, authUrl),
+  };
+  await store.set(service, account, JSON.stringify(entry));
+}
+
+/**
+ * True when a cached entry came from the token URL in use. An entry without `authUrl` (written by
+ * cdcreds before it kept one, or by another tool after the public layout) is trusted only when no
+ * URL is replaced: it may have come from any `--auth-url`, and a token from the real service must
+ * not reach a replaced one (an emulator, staging, a stray variable's host).
+ */
+function cameFrom(entryUrl: unknown, source: TokenSource): boolean {
+  if (entryUrl === undefined) return source.authUrl === undefined;
+  if (typeof entryUrl !== "string" || !URL.canParse(entryUrl)) return false;
+  return withoutFragment(entryUrl) === tokenUrlKey(source.kind, source.env, source.authUrl);
 }
 
 async function readFresh(source: TokenSource): Promise<Token | undefined> {
   if (source.cache === undefined || source.refresh === true) return undefined;
   const raw = await source.cache.get(source.kind.tokenService(source.env), source.account);
   const cached = parseCachedToken(raw, source.kind);
-  return cached !== undefined && isFresh(cached, source.now(), source.kind, cachedLifetimeMs(raw!, cached.expiresAt)) ? cached : undefined;
+  if (cached === undefined) return undefined;
+  const { lifetimeMs, authUrl } = entryDetails(raw!, cached.expiresAt);
+  return cameFrom(authUrl, source) && isFresh(cached, source.now(), source.kind, lifetimeMs) ? cached : undefined;
 }
 
 /**
  * A valid token: the cached one while enough of it is left, else a new one from the token service,
- * cached for the next caller. A corrupt, expired or untrusted entry is simply replaced.
+ * cached for the next caller. A corrupt, expired or untrusted entry, or one from another token URL,
+ * is simply replaced.
  */
 export async function obtainToken(source: TokenSource): Promise<Token & { fromCache: boolean }> {
   const cached = await readFresh(source);
@@ -105,7 +161,7 @@ export async function obtainToken(source: TokenSource): Promise<Token & { fromCa
     const again = await readFresh(source);
     if (again !== undefined) return { ...again, fromCache: true };
     const fresh = await source.fetchToken();
-    if (source.cache !== undefined) await cacheToken(source.cache, source.kind, source.env, source.account, fresh);
+    if (source.cache !== undefined) await cacheToken(source.cache, source.kind, source.env, source.account, fresh, source.authUrl);
     return { token: fresh.token, expiresAt: fresh.expiresAt, fromCache: false };
   };
   return source.exclusive === undefined ? refresh() : source.exclusive(refresh);

@@ -49,6 +49,8 @@ interface SellerAccess {
   idProblem(id: string): string | undefined;
   /** The seller API's base, or the replacement. @throws {UsageError} when the environment has none. */
   apiUrl(env: Environment, override?: URL): URL;
+  /** The hosts of the kind's own seller APIs: a replaced base elsewhere is announced, as the token service's is. */
+  readonly serviceHosts: readonly string[];
   /** Asks the seller API whether the token may act for the seller; never throws for a service outcome. */
   check(token: string, sellerId: string, options: TokenRequestOptions): Promise<SellerAnswer>;
   /** The headers of a call to the seller API for that seller (none named: the token alone). */

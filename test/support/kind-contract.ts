@@ -75,7 +75,7 @@ export function describeCredentialKind<Mode>(fixture: KindFixture<Mode>): void {
           expect(lifetime).toBeLessThanOrEqual(kind.maxTokenLifetimeMs);
           // What the cache writes, it reads back.
           const store = memoryStore();
-          await cacheToken(store, kind, "prod", "someone", answer);
+          await cacheToken(store, kind, "prod", "someone", answer, new URL(service.url));
           expect(parseCachedToken(await store.get(kind.tokenService("prod"), "someone"), kind)).toEqual({
             token: answer.token,
             expiresAt: answer.expiresAt,

@@ -59,8 +59,8 @@ export interface OctopiaEmulator {
   answer(...modes: [OctopiaMode, ...OctopiaMode[]]): void;
   /** Accepts these credentials (besides those accepted before) and answers "check". */
   accept(clientId: string, secret: string): void;
-  /** The `expires_in` of the next tokens, in seconds. */
-  expiresIn(seconds: number): void;
+  /** The `expires_in` of the next tokens, in seconds: a number, or a JSON number's text as sent ("1e400"). */
+  expiresIn(seconds: number | string): void;
   /** Sets the Retry-After header sent with 429 and 503. */
   retryAfter(value: string | undefined): void;
   close(): Promise<void>;
@@ -76,7 +76,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   const requests: OctopiaRequest[] = [];
   let queue: OctopiaMode[] = ["token"];
   const accepted = new Map<string, string>(); // client ID → secret
-  let expiresIn = 7200;
+  let expiresIn: number | string = 7200;
   let retryAfter: string | undefined;
   const sellerRequests: SellerRequest[] = [];
   let sellerStatuses: Record<string, number> = {};
@@ -108,15 +108,19 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   const respond = (mode: OctopiaMode, req: OctopiaRequest, res: ServerResponse): void => {
     const later: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": retryAfter };
     switch (mode) {
-      case "token":
-        return json(res, 200, {
+      case "token": {
+        const body = JSON.stringify({
           access_token: token,
-          expires_in: expiresIn,
+          expires_in: "EXPIRES_IN",
           refresh_expires_in: 0,
           token_type: "Bearer",
           "not-before-policy": 0,
           scope: "profile email",
         });
+        // Written as text: a number JSON allows but JavaScript cannot hold (1e400) is sent as given.
+        const raw = typeof expiresIn === "number" ? JSON.stringify(expiresIn) : expiresIn;
+        return void res.writeHead(200, { "content-type": "application/json" }).end(body.replace('"EXPIRES_IN"', raw));
+      }
       case "check":
         return respond(
           req.form.client_id !== undefined && accepted.get(req.form.client_id) === req.form.client_secret ? "token" : "401",

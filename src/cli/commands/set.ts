@@ -1,6 +1,6 @@
 import { namedAccount } from "../../core/account.js";
 import { readAccounts, upsertAccount, type AccountEntry } from "../../core/account-index.js";
-import { chooseSeller, fetchToken, replacedServiceNotice, tokenRequest } from "../../core/credentials.js";
+import { announceReplacedApi, chooseSeller, fetchToken, replacedServiceNotice, tokenRequest } from "../../core/credentials.js";
 import { secretProblem } from "../../core/secret-rules.js";
 import { cacheToken } from "../../core/token-cache.js";
 import { RejectedError, ServiceError, UsageError } from "../../errors.js";
@@ -145,6 +145,7 @@ async function chooseSellers(
  */
 async function checkSellers(ctx: CommandContext, kind: CredentialKind, account: string, token: string, sellerIds: string[]): Promise<void> {
   const sellers = kind.sellers!;
+  announceReplacedApi(kind, ctx.options.apiUrl, ctx.ui);
   for (const sellerId of sellerIds) {
     const spinner = startSpinner(`checking seller ${sellerId} for ${account}…`);
     let answer;
@@ -211,7 +212,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   await store.set(kind.secretService(env), account, secret);
   // A token cached with the previous secret must not outlive it; the one just issued may.
   if (issued === undefined) await store.delete(kind.tokenService(env), account);
-  else await cacheToken(store, kind, env, account, issued);
+  else await cacheToken(store, kind, env, account, issued, ctx.options.authUrl);
   const entry: AccountEntry = {
     kind: kind.id,
     account,

@@ -1,5 +1,13 @@
 import { resolveName } from "../../core/account.js";
-import { chooseSeller, listAccounts, openAccount, replacedServiceNotice, sellerIdsOf, tokenRequest } from "../../core/credentials.js";
+import {
+  announceReplacedApi,
+  chooseSeller,
+  listAccounts,
+  openAccount,
+  replacedServiceNotice,
+  sellerIdsOf,
+  tokenRequest,
+} from "../../core/credentials.js";
 import { cacheToken } from "../../core/token-cache.js";
 import { ExitCode, UsageError, type CdcredsError } from "../../errors.js";
 import { kindField, type Kind } from "../../kinds/index.js";
@@ -74,7 +82,7 @@ async function recordCheck(
 ): Promise<void> {
   const { env } = ctx.options;
   try {
-    await cacheToken(store, kind, env, account, answer);
+    await cacheToken(store, kind, env, account, answer, ctx.options.authUrl);
     if (!passed) return;
     const { upsertAccount } = await import("../../core/account-index.js");
     await upsertAccount(
@@ -98,6 +106,7 @@ export interface SellerCheck {
  */
 async function checkSellers(ctx: CommandContext, kind: CredentialKind, token: string, sellerIds: string[]): Promise<SellerCheck[]> {
   const checks: SellerCheck[] = [];
+  if (sellerIds.length > 0) announceReplacedApi(kind, ctx.options.apiUrl, ctx.ui);
   for (const sellerId of sellerIds) {
     const answer = await kind.sellers!.check(token, sellerId, tokenRequest(ctx.options, ctx.processEnv));
     ctx.ui.debug(`seller ${sellerId}: ${answer.status}${answer.status === "valid" ? "" : ` (${answer.detail})`}`);

@@ -8,6 +8,14 @@ export interface IssuedToken {
   expiresInSeconds: number;
 }
 
+/** The longest a token is taken to live: a longer `expires_in` is clamped to it (24 h). */
+export const MAX_LIFETIME_SECONDS = 24 * 60 * 60;
+// An `expires_in` outside these bounds is no token lifetime: the answer is refused. Under a second,
+// a token would be expired by the time its caller has it (5e-324, 0.0001); beyond a year (1e308,
+// Infinity from 1e400), the service is broken or hostile, and Date cannot even hold some of them.
+const MIN_ISSUED_SECONDS = 1;
+const MAX_ISSUED_SECONDS = 366 * 24 * 60 * 60;
+
 /** Bodies larger than this are not a token answer: reading stops there. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -36,17 +44,25 @@ function errorCode(body: string): string | undefined {
 }
 
 /**
- * Classifies an answer: 200 JSON with an `access_token` and a positive `expires_in` is valid; 401,
- * or 400 with `invalid_client`/`unauthorized_client` (older Keycloak), is rejected; 429 and 5xx are
- * unreachable; anything else (a 200 HTML page, other JSON, other 4xx, any redirect) unexpected.
+ * Classifies an answer: 200 JSON with an `access_token` and an `expires_in` from 1 s to a year is
+ * valid (its lifetime clamped to 24 h); 401, or 400 with `invalid_client`/`unauthorized_client`
+ * (older Keycloak), is rejected; 429 and 5xx are unreachable; anything else (a 200 HTML page, other
+ * JSON, a lifetime out of range, other 4xx, any redirect) unexpected.
  */
 export function classifyAnswer(status: number, body: string, retryAfterMs?: number): Outcome<IssuedToken> {
   if (status === 200) {
     const value = parseJson(body) as { access_token?: unknown; expires_in?: unknown } | undefined;
     const token = value?.access_token;
     const expires = value?.expires_in;
-    if (typeof token === "string" && isAccessToken(token) && typeof expires === "number" && Number.isFinite(expires) && expires > 0) {
-      return { status: "valid", value: { token, expiresInSeconds: expires } };
+    if (typeof token === "string" && isAccessToken(token)) {
+      // NaN and Infinity fail both comparisons.
+      if (typeof expires === "number" && expires >= MIN_ISSUED_SECONDS && expires <= MAX_ISSUED_SECONDS)
+        return { status: "valid", value: { token, expiresInSeconds: Math.min(expires, MAX_LIFETIME_SECONDS) } };
+      return {
+        status: "unexpected",
+        httpStatus: 200,
+        detail: `HTTP 200 with a token whose expires_in is not a lifetime from ${MIN_ISSUED_SECONDS} s to ${MAX_ISSUED_SECONDS / 86_400} days`,
+      };
     }
     const what = value === undefined ? (/^\s*</.test(body) ? "an HTML page" : "a body that is not JSON") : "JSON without an access token";
     return { status: "unexpected", httpStatus: 200, detail: `HTTP 200 with ${what} instead of a token` };

@@ -7,7 +7,7 @@ export const TOKEN_URLS: Readonly<Partial<Record<Environment, string>>> = {
 };
 
 /** The seller API's base; no preprod one is documented either. */
-const API_URLS: Readonly<Partial<Record<Environment, string>>> = { prod: "https://api.octopia-io.net/seller/v2" };
+export const API_URLS: Readonly<Partial<Record<Environment, string>>> = { prod: "https://api.octopia-io.net/seller/v2" };
 
 /** An environment's URL from a table, or the validated override. @throws {UsageError} naming `what` when there is none. */
 function endpoint(

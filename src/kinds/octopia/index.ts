@@ -2,9 +2,9 @@
 // credentials against Octopia's Keycloak), whose tokens live as long as `expires_in` says.
 import { RejectedError, ServiceError } from "../../errors.js";
 import type { CredentialKind } from "../types.js";
-import { isAccessToken } from "./answer.js";
+import { isAccessToken, MAX_LIFETIME_SECONDS } from "./answer.js";
 import { requestAccessToken } from "./client.js";
-import { apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
+import { API_URLS, apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
 import { checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
 
@@ -18,8 +18,9 @@ export const kind: CredentialKind = {
   secretService: (env) => `cdcreds-octopia:${env}`,
   tokenService: (env) => `cdcreds-octopia-token:${env}`,
   variables: { account: "OCTOPIA_CLIENT_ID", secret: "OCTOPIA_CLIENT_SECRET", token: "OCTOPIA_ACCESS_TOKEN" },
-  // Seen: 300 s and 7200 s. An expiry further than a day ahead was not written by cdcreds.
-  maxTokenLifetimeMs: 24 * 60 * 60 * 1000,
+  // Seen: 300 s and 7200 s; a longer expires_in is clamped to a day (answer.ts). An expiry further
+  // than a day ahead was not written by cdcreds.
+  maxTokenLifetimeMs: MAX_LIFETIME_SECONDS * 1000,
   // Lifetimes vary (300 s, 7200 s): a token is renewed with a tenth of its life left, or a minute.
   minRemainingMs: 60 * 1000,
   minRemainingShare: 0.1,
@@ -29,6 +30,7 @@ export const kind: CredentialKind = {
     variable: "OCTOPIA_SELLER_ID",
     idProblem: sellerIdProblem,
     apiUrl,
+    serviceHosts: Object.values(API_URLS).map((url) => new URL(url).hostname),
     check: checkSeller,
     headers: sellerHeaders,
     answerError: sellerError,
