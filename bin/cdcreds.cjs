@@ -152,6 +152,10 @@ function loadCli({ train = false } = {}) {
 }
 
 if (require.main === module) {
+  // SIGUSR1 would open Node's inspector on 127.0.0.1:9229, where any local user could read this
+  // process's memory (the password an `exec` holds while its program runs). A listener takes the
+  // place of the inspector's handler: the signal is ignored.
+  process.on("SIGUSR1", () => {});
   const old = tooOld();
   if (old !== undefined) {
     process.stderr.write(old);

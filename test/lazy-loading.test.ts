@@ -7,7 +7,7 @@ import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, utimes
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
 import { useSandbox } from "./support/sandbox.js";
@@ -311,6 +311,11 @@ describe("an older Node", () => {
 describe("the library", () => {
   const files = [join(DIST, "index.js"), ...readdirSync(join(DIST, "chunks")).map((f) => join(DIST, "chunks", f))];
   const code = files.map((f) => readFileSync(f, "utf8")).join("\n");
+
+  it("leaves SIGUSR1 to the program that imports it: only the cdcreds command ignores it", () => {
+    const probe = `import(${JSON.stringify(pathToFileURL(join(DIST, "index.js")).href)}).then(() => process.stdout.write(String(process.listenerCount("SIGUSR1"))))`;
+    expect(spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" })).toMatchObject({ status: 0, stdout: "0" });
+  });
 
   // An ESM import of this CommonJS native package measured ~60 ms on Node 20; require does not.
   it("loads the keychain binding with require, never through an ESM import", () => {
