@@ -1,5 +1,5 @@
-import { chmod, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, chown, mkdir, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { InterruptedError, StoreError, UsageError } from "../src/errors.js";
 import { parseHeader } from "../src/stores/file/format.js";
@@ -468,5 +468,76 @@ describe("a key file instead of a passphrase (CDCREDS_KEY_FILE, systemd credenti
       expect((error as StoreError).message).toContain(keyPath);
     }
     await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" }); // nothing was created
+  });
+
+  const root = process.getuid?.() === 0; // only root can give a file to another user
+  const NOBODY = 65534;
+
+  it("refuses a key file in a folder others can write to, or below one (exit 5), naming that folder", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const inOpen = await keyFile();
+    await chmod(dirname(inOpen), 0o777);
+    const above = await tempDir();
+    const below = join(above, "keys");
+    await mkdir(below, { mode: 0o700 });
+    const belowOpen = join(below, "cdcreds.key");
+    await writeFile(belowOpen, KEY, { mode: 0o600 });
+    await chmod(above, 0o777);
+    for (const [keyPath, folder] of [
+      [inOpen, dirname(inOpen)],
+      [belowOpen, above],
+    ] as const) {
+      const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: keyPath })).set("cdcreds:prod", "a-api", "one"));
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({
+        exitCode: 5,
+        message: `the key file ${keyPath} (CDCREDS_KEY_FILE) is in a folder other users could replace it through: ${folder} can be written by other users (mode 777)`,
+      });
+    }
+    await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it.runIf(root)("refuses another user's key file, or one in another user's folder (exit 5)", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const theirs = await keyFile();
+    await chown(theirs, NOBODY, NOBODY);
+    const inTheirFolder = await keyFile();
+    await chmod(dirname(inTheirFolder), 0o755);
+    await chown(dirname(inTheirFolder), NOBODY, NOBODY);
+    for (const [keyPath, message] of [
+      [theirs, `the key file ${theirs} (CDCREDS_KEY_FILE) belongs to another user (uid ${NOBODY})`],
+      [
+        inTheirFolder,
+        `the key file ${inTheirFolder} (CDCREDS_KEY_FILE) is in a folder other users could replace it through: ${dirname(inTheirFolder)} belongs to another user (uid ${NOBODY})`,
+      ],
+    ]) {
+      const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: keyPath })).set("cdcreds:prod", "a-api", "one"));
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ exitCode: 5, message });
+    }
+    await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it.runIf(root)(
+    "takes root's credential that systemd made readable to the service (mode 440) from $CREDENTIALS_DIRECTORY only",
+    async () => {
+      const path = join(await tempDir(), "secrets.enc");
+      const key = await keyFile();
+      await chmod(key, 0o440); // what an ACL granting the service's user read access shows
+      await (await keyed(path, { CREDENTIALS_DIRECTORY: dirname(key) })).set("cdcreds:prod", "a-api", "one");
+      expect(await (await keyed(path, { CREDENTIALS_DIRECTORY: dirname(key) })).get("cdcreds:prod", "a-api")).toBe("one");
+      const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: key })).get("cdcreds:prod", "a-api"));
+      expect(error).toMatchObject({
+        exitCode: 5,
+        message: expect.stringMatching(/can be read or written by other users \(mode 440\)$/) as unknown,
+      });
+    },
+  );
+
+  it("names the size limit of a key file in a unit a person reads", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const large = await keyFile(Buffer.alloc(5000, 0x41));
+    const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: large })).set("cdcreds:prod", "a-api", "one"));
+    expect(error).toMatchObject({ exitCode: 5, message: `the key file ${large} (CDCREDS_KEY_FILE) is larger than 4 KiB` });
   });
 });
