@@ -147,7 +147,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     if (before === undefined) await (key === undefined ? getPassphrase(true) : keyFileKey(key));
     else await load(); // a wrong passphrase or damaged file fails here, before anything is locked
     // Loaded for writes only: they bring node:fs/promises, which a read never needs.
-    const [{ ensurePrivateDir, writeFileAtomic }, { acquireLock }] = await Promise.all([
+    const [{ ensurePrivateDir, removeStaleTemporaries, writeFileAtomic }, { acquireLock }] = await Promise.all([
       import("../../platform/atomic-write.js"),
       import("../../platform/file-lock.js"),
     ]);
@@ -156,6 +156,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     });
     const release = await acquireLock(`${path}.lock`, deps.lock);
     try {
+      await removeStaleTemporaries(path); // killed writers' copies of the file: no live writer is at work on one now
       const { entries, header } = await load(true);
       if (!change(entries)) return false;
       const keep = header !== undefined && !weaker(header.kdf, wanted);
