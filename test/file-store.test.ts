@@ -1,4 +1,5 @@
-import { chmod, chown, mkdir, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { InterruptedError, StoreError, UsageError } from "../src/errors.js";
@@ -7,8 +8,8 @@ import { DEFAULT_SCRYPT } from "../src/stores/file/kdf.js";
 import { fileStorePath, openFileStore } from "../src/stores/file/index.js";
 import { FAST_KDF, fileStore, freeze, PASSPHRASE, snapshot, useTempDirs } from "./support/file-store.js";
 
-// Counts key derivations and decryptions, passing every call through to the real scrypt and AES.
-const derivations = vi.hoisted(() => ({ count: 0, decryptions: 0 }));
+// Counts key derivations, encryptions and decryptions, passing every call through to the real scrypt and AES.
+const derivations = vi.hoisted(() => ({ count: 0, decryptions: 0, encryptions: 0 }));
 vi.mock("node:crypto", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:crypto")>();
   const scrypt = (...args: unknown[]): void => {
@@ -19,7 +20,11 @@ vi.mock("node:crypto", async (importOriginal) => {
     derivations.decryptions++;
     return actual.createDecipheriv(...args);
   };
-  return { ...actual, scrypt, createDecipheriv };
+  const createCipheriv = (...args: Parameters<typeof actual.createCipheriv>) => {
+    derivations.encryptions++;
+    return actual.createCipheriv(...args);
+  };
+  return { ...actual, scrypt, createDecipheriv, createCipheriv };
 });
 
 const tempDir = useTempDirs();
@@ -34,6 +39,41 @@ async function filled(): Promise<{ dir: string; path: string }> {
   await store.set("cdcreds-token:prod", "bestshop-api", '{"token":"e1d87736dca748128735ca2277f71ba7"}');
   return { dir, path };
 }
+
+describe("changes asked together", () => {
+  it("go into one write of the file, in the order asked, each told what it changed", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const store = await fileStore(path);
+    await store.set("cdcreds:prod", "old-api", "old");
+    derivations.encryptions = 0;
+    const asked = [
+      ...Array.from({ length: 200 }, (_, i) => store.set("cdcreds:prod", `shop${i}-api`, `secret ${i}`)),
+      store.set("cdcreds:prod", "shop7-api", "secret 7, replaced"),
+      store.delete("cdcreds:prod", "shop9-api"),
+      store.delete("cdcreds:prod", "absent-api"),
+      store.delete("cdcreds:prod", "old-api"),
+    ];
+    expect((await Promise.all(asked)).slice(200)).toEqual([undefined, true, false, true]);
+    expect(derivations.encryptions).toBe(1);
+    const reader = await fileStore(path);
+    expect((await reader.accounts("cdcreds:prod")).length).toBe(199);
+    expect(await reader.get("cdcreds:prod", "shop7-api")).toBe("secret 7, replaced");
+    expect(await reader.get("cdcreds:prod", "shop199-api")).toBe("secret 199");
+    expect([await reader.get("cdcreds:prod", "shop9-api"), await reader.get("cdcreds:prod", "old-api")]).toEqual([undefined, undefined]);
+  });
+
+  it("all fail, with the store's error, when their write fails; the next ones are written", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const store = await fileStore(path, { lock: { timeoutMs: 200 } });
+    await store.set("cdcreds:prod", "first-api", "1");
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: "someone else" }));
+    const failed = await Promise.allSettled([store.set("cdcreds:prod", "a-api", "a"), store.delete("cdcreds:prod", "first-api")]);
+    expect(failed.map((r) => r.status === "rejected" && r.reason instanceof StoreError && r.reason.exitCode)).toEqual([5, 5]);
+    await rm(`${path}.lock`);
+    await store.set("cdcreds:prod", "b-api", "b");
+    expect(await (await fileStore(path)).accounts("cdcreds:prod")).toEqual(["first-api", "b-api"]);
+  });
+});
 
 describe("file store round trip", () => {
   it("stores, replaces and deletes secrets of several services and accounts, across store instances", async () => {
