@@ -404,6 +404,9 @@ async function scale(dir, baseEnv, sts, bareMs) {
     await mustRun(cdcreds("--auth-url", sts.url, "token", "scale0"), { env }, `${sts.token}\n`);
     tokenMs[store] = await timed(cdcreds("--auth-url", sts.url, "token", "scale0"), env); // with 1,000 accounts in the file
   }
+  // An unchecked import into the file store (a key file): the accounts go a thousand to a write of the file.
+  const importEnv = { ...baseEnv, CDCREDS_STORE: "file", CDCREDS_KEY_FILE: keyFile, XDG_CONFIG_HOME: join(dir, "scale-import") };
+  const importMs = await timed(cdcreds("import", "--no-verify", "-"), importEnv, accountsCsv("iscale", 0, 3000));
   // verify --all of 100 accounts in the keychain, against the emulator (4 at a time, the default).
   const verifyEnv = { ...baseEnv, XDG_CONFIG_HOME: join(dir, "scale-verify") };
   await mustRun(cdcreds("import", "--no-verify", "-"), { env: verifyEnv, input: accountsCsv("vscale", 0, 100) });
@@ -423,6 +426,7 @@ async function scale(dir, baseEnv, sts, bareMs) {
   console.log(
     `\nverify --all, 100 keychain accounts, emulator, --jobs 4: ${fmt(verifyAllMs)} ms (${fmt(verifyAllMs / 100)} ms per account)`,
   );
+  console.log(`import --no-verify, 3,000 accounts, file store (key file): ${fmt(importMs)} ms (${fmt(importMs / 3000)} ms per account)`);
   for (const [store, ms] of Object.entries(tokenMs))
     console.log(`cached token, ${store}: ${fmt(ms)} ms (${(ms / bareMs).toFixed(2)}× bare node)`);
   const at = (store, n) => rows.find((r) => r.store === store && r.n === n);

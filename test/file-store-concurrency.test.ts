@@ -1,14 +1,15 @@
 import { deadPid } from "./support/processes.js";
 import { spawn } from "node:child_process";
+import { watch } from "node:fs";
 import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../src/errors.js";
 import { acquireLock } from "../src/platform/file-lock.js";
-import { fileStore, freeze, snapshot, useTempDirs } from "./support/file-store.js";
+import { fileStore, freeze, PASSPHRASE, snapshot, useTempDirs } from "./support/file-store.js";
 
 const tempDir = useTempDirs();
 const WRITERS = 10;
@@ -70,6 +71,55 @@ describe("concurrent writers", () => {
       Array.from({ length: 20 }, (_, i) => `s${i}`),
     );
   });
+});
+
+describe("what killed writers left", () => {
+  /** A temporary file as a writer of pid `pid` names its copy of `path`. */
+  const temporaryOf = (path: string, pid: number): string => join(path, "..", `.secrets.enc.${pid}-${Date.now().toString(36)}-1.tmp`);
+
+  it("removes the temporary files of writers that died, or that are over a minute old, at the next write", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "secrets.enc");
+    await (await fileStore(path)).set("cdcreds:prod", "first-api", "1");
+    const dead = temporaryOf(path, deadPid());
+    const old = temporaryOf(path, process.pid);
+    const live = join(dir, `.secrets.enc.${process.pid}-0-2.tmp`);
+    for (const file of [dead, old, live]) await writeFile(file, "a whole encrypted copy", { mode: 0o600 });
+    await utimes(old, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    const others = [".accounts.json.1-a-b.tmp", ".secrets.enc.notatemporary.tmp", "notes.txt"];
+    for (const name of others) await writeFile(join(dir, name), "");
+
+    await (await fileStore(path)).set("cdcreds:prod", "second-api", "2");
+    // A live writer's fresh copy stays: under the lock, that is one whose lock was taken over as stale.
+    expect((await readdir(dir)).sort()).toEqual([...others, "secrets.enc", basename(live)].sort());
+    const store = await fileStore(path);
+    expect([await store.get("cdcreds:prod", "first-api"), await store.get("cdcreds:prod", "second-api")]).toEqual(["1", "2"]);
+  });
+
+  it("removes the copy of a writer killed (kill -9) in the middle of a write at the next write", async () => {
+    const dir = await tempDir();
+    const writer = await bundleWriter(dir);
+    const folder = join(dir, "store");
+    const path = join(folder, "secrets.enc");
+    const env = { ...process.env, CDCREDS_PASSPHRASE: PASSPHRASE };
+    await (await fileStore(path)).set("cdcreds:prod", "before-api", "kept");
+    // Killed the moment a temporary file appears; the write may still win the race: then again.
+    let left: string[] = [];
+    for (let attempt = 0; attempt < 20 && left.length === 0; attempt++) {
+      const child = spawn(process.execPath, [writer, path, `k${attempt}`, "1000"], { env, stdio: "ignore" });
+      const watcher = watch(folder, (_event, name) => {
+        if (name?.endsWith(".tmp") === true) child.kill("SIGKILL");
+      });
+      await new Promise((resolve) => child.on("close", resolve));
+      watcher.close();
+      left = (await readdir(folder)).filter((name) => name.endsWith(".tmp"));
+    }
+    expect(left).toHaveLength(1);
+    await (await fileStore(path)).set("cdcreds:prod", "after-api", "new");
+    expect(await readdir(folder)).toEqual(["secrets.enc"]);
+    const store = await fileStore(path);
+    expect([await store.get("cdcreds:prod", "before-api"), await store.get("cdcreds:prod", "after-api")]).toEqual(["kept", "new"]);
+  }, 60_000);
 });
 
 describe("the writers' lock", () => {

@@ -1,5 +1,6 @@
-import { chmod, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, chown, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { InterruptedError, StoreError, UsageError } from "../src/errors.js";
 import { parseHeader } from "../src/stores/file/format.js";
@@ -7,8 +8,8 @@ import { DEFAULT_SCRYPT } from "../src/stores/file/kdf.js";
 import { fileStorePath, openFileStore } from "../src/stores/file/index.js";
 import { FAST_KDF, fileStore, freeze, PASSPHRASE, snapshot, useTempDirs } from "./support/file-store.js";
 
-// Counts key derivations and decryptions, passing every call through to the real scrypt and AES.
-const derivations = vi.hoisted(() => ({ count: 0, decryptions: 0 }));
+// Counts key derivations, encryptions and decryptions, passing every call through to the real scrypt and AES.
+const derivations = vi.hoisted(() => ({ count: 0, decryptions: 0, encryptions: 0 }));
 vi.mock("node:crypto", async (importOriginal) => {
   const actual = await importOriginal<typeof import("node:crypto")>();
   const scrypt = (...args: unknown[]): void => {
@@ -19,7 +20,11 @@ vi.mock("node:crypto", async (importOriginal) => {
     derivations.decryptions++;
     return actual.createDecipheriv(...args);
   };
-  return { ...actual, scrypt, createDecipheriv };
+  const createCipheriv = (...args: Parameters<typeof actual.createCipheriv>) => {
+    derivations.encryptions++;
+    return actual.createCipheriv(...args);
+  };
+  return { ...actual, scrypt, createDecipheriv, createCipheriv };
 });
 
 const tempDir = useTempDirs();
@@ -34,6 +39,41 @@ async function filled(): Promise<{ dir: string; path: string }> {
   await store.set("cdcreds-token:prod", "bestshop-api", '{"token":"e1d87736dca748128735ca2277f71ba7"}');
   return { dir, path };
 }
+
+describe("changes asked together", () => {
+  it("go into one write of the file, in the order asked, each told what it changed", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const store = await fileStore(path);
+    await store.set("cdcreds:prod", "old-api", "old");
+    derivations.encryptions = 0;
+    const asked = [
+      ...Array.from({ length: 200 }, (_, i) => store.set("cdcreds:prod", `shop${i}-api`, `secret ${i}`)),
+      store.set("cdcreds:prod", "shop7-api", "secret 7, replaced"),
+      store.delete("cdcreds:prod", "shop9-api"),
+      store.delete("cdcreds:prod", "absent-api"),
+      store.delete("cdcreds:prod", "old-api"),
+    ];
+    expect((await Promise.all(asked)).slice(200)).toEqual([undefined, true, false, true]);
+    expect(derivations.encryptions).toBe(1);
+    const reader = await fileStore(path);
+    expect((await reader.accounts("cdcreds:prod")).length).toBe(199);
+    expect(await reader.get("cdcreds:prod", "shop7-api")).toBe("secret 7, replaced");
+    expect(await reader.get("cdcreds:prod", "shop199-api")).toBe("secret 199");
+    expect([await reader.get("cdcreds:prod", "shop9-api"), await reader.get("cdcreds:prod", "old-api")]).toEqual([undefined, undefined]);
+  });
+
+  it("all fail, with the store's error, when their write fails; the next ones are written", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const store = await fileStore(path, { lock: { timeoutMs: 200 } });
+    await store.set("cdcreds:prod", "first-api", "1");
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), time: Date.now(), token: "someone else" }));
+    const failed = await Promise.allSettled([store.set("cdcreds:prod", "a-api", "a"), store.delete("cdcreds:prod", "first-api")]);
+    expect(failed.map((r) => r.status === "rejected" && r.reason instanceof StoreError && r.reason.exitCode)).toEqual([5, 5]);
+    await rm(`${path}.lock`);
+    await store.set("cdcreds:prod", "b-api", "b");
+    expect(await (await fileStore(path)).accounts("cdcreds:prod")).toEqual(["first-api", "b-api"]);
+  });
+});
 
 describe("file store round trip", () => {
   it("stores, replaces and deletes secrets of several services and accounts, across store instances", async () => {
@@ -468,5 +508,76 @@ describe("a key file instead of a passphrase (CDCREDS_KEY_FILE, systemd credenti
       expect((error as StoreError).message).toContain(keyPath);
     }
     await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" }); // nothing was created
+  });
+
+  const root = process.getuid?.() === 0; // only root can give a file to another user
+  const NOBODY = 65534;
+
+  it("refuses a key file in a folder others can write to, or below one (exit 5), naming that folder", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const inOpen = await keyFile();
+    await chmod(dirname(inOpen), 0o777);
+    const above = await tempDir();
+    const below = join(above, "keys");
+    await mkdir(below, { mode: 0o700 });
+    const belowOpen = join(below, "cdcreds.key");
+    await writeFile(belowOpen, KEY, { mode: 0o600 });
+    await chmod(above, 0o777);
+    for (const [keyPath, folder] of [
+      [inOpen, dirname(inOpen)],
+      [belowOpen, above],
+    ] as const) {
+      const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: keyPath })).set("cdcreds:prod", "a-api", "one"));
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({
+        exitCode: 5,
+        message: `the key file ${keyPath} (CDCREDS_KEY_FILE) is in a folder other users could replace it through: ${folder} can be written by other users (mode 777)`,
+      });
+    }
+    await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it.runIf(root)("refuses another user's key file, or one in another user's folder (exit 5)", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const theirs = await keyFile();
+    await chown(theirs, NOBODY, NOBODY);
+    const inTheirFolder = await keyFile();
+    await chmod(dirname(inTheirFolder), 0o755);
+    await chown(dirname(inTheirFolder), NOBODY, NOBODY);
+    for (const [keyPath, message] of [
+      [theirs, `the key file ${theirs} (CDCREDS_KEY_FILE) belongs to another user (uid ${NOBODY})`],
+      [
+        inTheirFolder,
+        `the key file ${inTheirFolder} (CDCREDS_KEY_FILE) is in a folder other users could replace it through: ${dirname(inTheirFolder)} belongs to another user (uid ${NOBODY})`,
+      ],
+    ]) {
+      const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: keyPath })).set("cdcreds:prod", "a-api", "one"));
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error).toMatchObject({ exitCode: 5, message });
+    }
+    await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it.runIf(root)(
+    "takes root's credential that systemd made readable to the service (mode 440) from $CREDENTIALS_DIRECTORY only",
+    async () => {
+      const path = join(await tempDir(), "secrets.enc");
+      const key = await keyFile();
+      await chmod(key, 0o440); // what an ACL granting the service's user read access shows
+      await (await keyed(path, { CREDENTIALS_DIRECTORY: dirname(key) })).set("cdcreds:prod", "a-api", "one");
+      expect(await (await keyed(path, { CREDENTIALS_DIRECTORY: dirname(key) })).get("cdcreds:prod", "a-api")).toBe("one");
+      const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: key })).get("cdcreds:prod", "a-api"));
+      expect(error).toMatchObject({
+        exitCode: 5,
+        message: expect.stringMatching(/can be read or written by other users \(mode 440\)$/) as unknown,
+      });
+    },
+  );
+
+  it("names the size limit of a key file in a unit a person reads", async () => {
+    const path = join(await tempDir(), "secrets.enc");
+    const large = await keyFile(Buffer.alloc(5000, 0x41));
+    const error = await failure((await keyed(path, { CDCREDS_KEY_FILE: large })).set("cdcreds:prod", "a-api", "one"));
+    expect(error).toMatchObject({ exitCode: 5, message: `the key file ${large} (CDCREDS_KEY_FILE) is larger than 4 KiB` });
   });
 });

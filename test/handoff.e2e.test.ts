@@ -256,6 +256,37 @@ describe("cdcreds exec", () => {
     expect(code).toBe(5);
   });
 
+  it("ignores SIGUSR1, which would open Node's inspector on the process holding the password", async () => {
+    const { api } = await storedAccount("usr1");
+    const script = `process.stdout.write("ready"); process.stdin.once("data", () => { process.stdout.write(" done"); process.exit(0); });`;
+    // Port 0: a cdcreds that did open the inspector takes no port another program may be using.
+    const child = spawn(process.execPath, [BIN, "exec", "--login", api, "--no-token", "--", process.execPath, "-e", script], {
+      env: { ...process.env, XDG_CONFIG_HOME: box.config.dir, NODE_OPTIONS: "--inspect-port=0" },
+    });
+    let stdout = "";
+    let stderr = "";
+    const ready = new Promise<void>((resolve) =>
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        stdout += d;
+        if (stdout === "ready") resolve();
+      }),
+    );
+    const inspector = new Promise<void>((resolve) =>
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d;
+        if (stderr.includes("Debugger listening")) resolve();
+      }),
+    );
+    const closed = new Promise((resolve) => child.on("close", resolve));
+    await ready;
+    child.kill("SIGUSR1");
+    // Node announces an inspector it opened within milliseconds; a second is ample to see it.
+    await Promise.race([inspector, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    child.stdin.end("go\n");
+    expect(await closed).toBe(0);
+    expect({ stdout, stderr }).toEqual({ stdout: "ready done", stderr: "" });
+  });
+
   it("exits 127 with a message when the command cannot be started", async () => {
     const { api } = await storedAccount("enoent");
     const result = await cdcreds(["exec", "--login", api, "--no-token", "--", "cdcreds-no-such-command"]);

@@ -1,7 +1,8 @@
 // `cdcreds import`: accounts from a CSV file, as the built binary reads it, against the emulator and
 // the test keyring. A malformed file stores nothing; a rejected account is named and not stored.
 import { spawnSync } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { watch } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startOctopiaEmulator } from "./support/octopia-emulator.js";
@@ -123,6 +124,30 @@ describe("cdcreds import", () => {
     const secrets = await readFile(join(box.config.dir, "cdcreds", "secrets.enc"));
     for (const a of accounts) expect(secrets.includes(Buffer.from(a.password))).toBe(false);
   });
+
+  it("stores unchecked accounts in the file store a thousand to a write of the file, not one write each", async () => {
+    const count = 1500;
+    const env = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "an import passphrase", DBUS_SESSION_BUS_ADDRESS: undefined };
+    const file = await csv(`login,password\n${Array.from({ length: count }, (_, i) => `bulk${i},secret-${i}-€`).join("\n")}\n`);
+    const folder = join(box.config.dir, "cdcreds");
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    // Each write of the file is a temporary file of its own, renamed over it.
+    const writes = new Set<string>();
+    const watcher = watch(folder, (_event, name) => {
+      if (name?.startsWith(".secrets.enc.") === true) writes.add(name);
+    });
+    try {
+      const result = await box.cdcreds(["import", "--no-verify", file], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`${count} of ${count} accounts stored in the encrypted file\n`);
+    } finally {
+      watcher.close();
+    }
+    expect(writes.size).toBe(Math.ceil(count / 1000));
+    for (const i of [0, 999, 1000, count - 1]) {
+      expect(await box.cdcreds(["get", `bulk${i}`], { env })).toMatchObject({ code: 0, stdout: `secret-${i}-€\n` });
+    }
+  }, 60_000);
 
   it("imports Octopia clients with their seller IDs (client_id,client_secret,seller_ids), checking each seller", async () => {
     const auth = await startOctopiaEmulator();

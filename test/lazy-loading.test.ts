@@ -1,13 +1,13 @@
 // What each fast path loads, observed in the built binary as a user runs it (README
 // "Performance"): a preload records the Node built-ins and CommonJS files the process loaded. And
 // the code cache the binary compiles from.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { chmod, cp, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
 import { useSandbox } from "./support/sandbox.js";
@@ -128,7 +128,7 @@ describe("the code cache", () => {
   /** Whether bin/cdcreds.cjs's loader, in a plain node, compiles the bundle from a cache V8 took. */
   const cacheUsed = (root: string, env: NodeJS.ProcessEnv = process.env): boolean => {
     const probe = `const { loadCli } = require(${JSON.stringify(join(root, "bin/cdcreds.cjs"))}); process.stdout.write(String(loadCli().script.cachedDataRejected === false));`;
-    return spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", env }).stdout === "true";
+    return spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", env, timeout: 20_000 }).stdout === "true";
   };
   /** A copy of the package: bin/ and dist/. */
   const copyPackage = async (name: string): Promise<string> => {
@@ -138,7 +138,8 @@ describe("the code cache", () => {
     return copy;
   };
   const derive = (copy: string, env: NodeJS.ProcessEnv = process.env) =>
-    spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], { encoding: "utf8", env });
+    // The time limit only ends a run that hangs (a FIFO read), which then fails its test.
+    spawnSync(process.execPath, [join(copy, "bin/cdcreds.cjs"), "derive", "bestshop"], { encoding: "utf8", env, timeout: 20_000 });
 
   it("is accepted by this Node's V8", () => {
     expect(cacheUsed(ROOT)).toBe(true);
@@ -208,6 +209,85 @@ describe("the code cache", () => {
       }
     });
 
+    describe("where another user could swap it", () => {
+      const root = process.getuid?.() === 0; // only root can give a folder or file to another user
+      const NOBODY = 65534;
+      /** A cache home of its own, with the cache its first run made. */
+      async function cacheHome(name: string) {
+        const xdg = join(dir, name);
+        await mkdir(xdg, { mode: 0o700 });
+        const homeEnv = { ...env, XDG_CACHE_HOME: xdg };
+        expect(derive(copy, homeEnv)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+        const code = join(xdg, "cdcreds", "code-cache");
+        const [file] = readdirSync(code);
+        expect(cacheUsed(copy, homeEnv)).toBe(true);
+        return { xdg, file: join(code, file!), env: homeEnv };
+      }
+
+      // The cache of every test here is under tmpdir(): /tmp, sticky and root's, is a folder they may be under.
+      it("is neither read nor written below a folder others can write to", async () => {
+        for (const [name, above] of [
+          ["open-cache-home", (xdg: string) => xdg],
+          ["open-cdcreds-folder", (xdg: string) => join(xdg, "cdcreds")],
+        ] as const) {
+          const home = await cacheHome(name);
+          await chmod(above(home.xdg), 0o777);
+          expect(cacheUsed(copy, home.env), name).toBe(false);
+          await writeFile(home.file, "planted by someone else");
+          expect(derive(copy, home.env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+          expect(await readFile(home.file, "utf8")).toBe("planted by someone else");
+        }
+      });
+
+      it("is not made below a folder others can write to", async () => {
+        const xdg = join(dir, "open-empty-cache-home");
+        await mkdir(xdg);
+        await chmod(xdg, 0o777);
+        expect(derive(copy, { ...env, XDG_CACHE_HOME: xdg })).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+        expect(readdirSync(xdg)).toEqual([]);
+      });
+
+      it.runIf(root)("is neither read nor written below another user's folder, nor made there", async () => {
+        const home = await cacheHome("others-cache-home");
+        await chown(home.xdg, NOBODY, NOBODY);
+        await chmod(home.xdg, 0o755);
+        expect(cacheUsed(copy, home.env)).toBe(false);
+        await writeFile(home.file, "planted by someone else");
+        expect(derive(copy, home.env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+        expect(await readFile(home.file, "utf8")).toBe("planted by someone else");
+
+        const empty = join(dir, "others-empty-cache-home");
+        await mkdir(empty, { mode: 0o755 });
+        await chown(empty, NOBODY, NOBODY);
+        expect(derive(copy, { ...env, XDG_CACHE_HOME: empty })).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+        expect(readdirSync(empty)).toEqual([]);
+      });
+
+      it("is not read through a link nor from a FIFO: both are replaced by a cache of its own", async () => {
+        const home = await cacheHome("link-and-fifo");
+        const elsewhere = join(dir, "a-cache-elsewhere");
+        await rename(home.file, elsewhere);
+        await symlink(elsewhere, home.file);
+        expect(cacheUsed(copy, home.env)).toBe(false);
+        expect(derive(copy, home.env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+        expect(lstatSync(home.file).isFile()).toBe(true);
+        expect(cacheUsed(copy, home.env)).toBe(true);
+
+        await rm(home.file);
+        expect(spawnSync("mkfifo", [home.file]).status).toBe(0);
+        // Opening a FIFO to read waits for a writer: a cdcreds that did would never end.
+        expect(derive(copy, home.env)).toMatchObject({ status: 0, stdout: "bestshop-api\n", stderr: "" });
+        expect(lstatSync(home.file).isFile()).toBe(true);
+        expect(cacheUsed(copy, home.env)).toBe(true);
+      });
+
+      it.runIf(root)("is not read from a file of another user's in the folder", async () => {
+        const home = await cacheHome("others-file");
+        await chown(home.file, NOBODY, NOBODY);
+        expect(cacheUsed(copy, home.env)).toBe(false);
+      });
+    });
+
     it("never fails the command when it cannot be written", async () => {
       const notAFolder = join(dir, "cache-is-a-file");
       await writeFile(notAFolder, "");
@@ -231,6 +311,11 @@ describe("an older Node", () => {
 describe("the library", () => {
   const files = [join(DIST, "index.js"), ...readdirSync(join(DIST, "chunks")).map((f) => join(DIST, "chunks", f))];
   const code = files.map((f) => readFileSync(f, "utf8")).join("\n");
+
+  it("leaves SIGUSR1 to the program that imports it: only the cdcreds command ignores it", () => {
+    const probe = `import(${JSON.stringify(pathToFileURL(join(DIST, "index.js")).href)}).then(() => process.stdout.write(String(process.listenerCount("SIGUSR1"))))`;
+    expect(spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" })).toMatchObject({ status: 0, stdout: "0" });
+  });
 
   // An ESM import of this CommonJS native package measured ~60 ms on Node 20; require does not.
   it("loads the keychain binding with require, never through an ESM import", () => {

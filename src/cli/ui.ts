@@ -79,10 +79,18 @@ export function createUi({ processEnv: env, debug, stderr, stdinIsTTY }: UiOptio
   const stderrIsTTY = lazy(() => (stderr === undefined ? isTerminal(2) : stderr.isTTY === true));
   const stdinIsTerminal = lazy(() => stdinIsTTY ?? isTerminal(0));
   const color = lazy(() => new Chalk({ level: colorLevel(env, stderrIsTTY()) }));
-  const secrets = new Set<string>();
+  // Secrets by their first MIN_REDACTED_LENGTH characters, with their lengths longest first: a
+  // message is searched for those that can start at each of its places, not for each secret in
+  // turn (an `import` registers thousands, and writes a line for each).
+  const secrets = new Map<string, { all: Set<string>; lengths: number[] }>();
   const write = (text: string): void => {
-    let safe = text;
-    for (const secret of secrets) safe = safe.split(secret).join("***");
+    let safe = "";
+    for (let i = 0; i < text.length;) {
+      const same = secrets.get(text.slice(i, i + MIN_REDACTED_LENGTH));
+      const length = same?.lengths.find((n) => same.all.has(text.slice(i, i + n)));
+      safe += length === undefined ? text[i] : "***";
+      i += length ?? 1;
+    }
     (stderr ?? process.stderr).write(`${safe}\n`);
   };
   const escapeLines = (text: string): string => text.split("\n").map(escapeText).join("\n");
@@ -115,7 +123,12 @@ export function createUi({ processEnv: env, debug, stderr, stdinIsTTY }: UiOptio
       if (debug) write(color().dim(`debug: ${escapeLines(message)}`));
     },
     redact: (secret) => {
-      if (secret.length >= MIN_REDACTED_LENGTH) secrets.add(secret);
+      if (secret.length < MIN_REDACTED_LENGTH) return;
+      const start = secret.slice(0, MIN_REDACTED_LENGTH);
+      const same = secrets.get(start) ?? { all: new Set<string>(), lengths: [] };
+      same.all.add(secret);
+      if (!same.lengths.includes(secret.length)) same.lengths = [...same.lengths, secret.length].sort((a, b) => b - a);
+      secrets.set(start, same);
     },
   };
 }

@@ -37,7 +37,8 @@ interface Observed {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this pid runs on this host (anyone's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0); // signal 0: only asks whether the process exists
     return true;

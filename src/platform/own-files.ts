@@ -3,7 +3,8 @@
 // FIFO, a device (/dev/zero) or gigabytes long must not hang the command or fill its memory.
 // Synchronous reads: a command waits for them anyway, and node:fs/promises would load the streams
 // and readline at start-up (measured in a cached `token` of the file store).
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { dirname } from "node:path";
 import { errnoOf, StoreError } from "../errors.js";
 
 /** The largest index or encrypted file read: far beyond thousands of accounts. */
@@ -18,11 +19,14 @@ export class RefusedFileError extends Error {}
  * `maxBytes`, so nothing but a real file of a sane size is ever read.
  * @throws {RefusedFileError} for anything else; the file system error when it cannot be read.
  */
-export const readOwnFile = (path: string, maxBytes = MAX_OWN_FILE_BYTES): Promise<Buffer | undefined> =>
-  new Promise((resolve) => resolve(readOwnFileSync(path, maxBytes))); // a failure is a rejection, as callers expect
+export const readOwnFile = (path: string, maxBytes = MAX_OWN_FILE_BYTES, check?: (info: Stats) => void): Promise<Buffer | undefined> =>
+  new Promise((resolve) => resolve(readOwnFileSync(path, maxBytes, check))); // a failure is a rejection, as callers expect
 
-/** {@link readOwnFile}, synchronously: for the start-up path, where nothing else runs meanwhile. */
-export function readOwnFileSync(path: string, maxBytes = MAX_OWN_FILE_BYTES): Buffer | undefined {
+/**
+ * {@link readOwnFile}, synchronously: for the start-up path, where nothing else runs meanwhile.
+ * `check` judges what was opened (its owner, its mode) before anything is read, and throws to refuse it.
+ */
+export function readOwnFileSync(path: string, maxBytes = MAX_OWN_FILE_BYTES, check?: (info: Stats) => void): Buffer | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -33,7 +37,8 @@ export function readOwnFileSync(path: string, maxBytes = MAX_OWN_FILE_BYTES): Bu
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) throw new RefusedFileError("is not a regular file");
-    if (info.size > maxBytes) throw new RefusedFileError(`is larger than ${maxBytes / 1024 / 1024} MiB`);
+    if (info.size > maxBytes) throw new RefusedFileError(`is larger than ${sizeText(maxBytes)}`);
+    check?.(info);
     // cdcreds replaces its files by renaming a new one over them, so an open file never changes size.
     const buffer = Buffer.alloc(info.size);
     let length = 0;
@@ -47,6 +52,14 @@ export function readOwnFileSync(path: string, maxBytes = MAX_OWN_FILE_BYTES): Bu
     closeSync(fd);
   }
 }
+
+/** A size for messages, in the largest unit that says it in whole numbers: "16 MiB", "4 KiB", "500 bytes". */
+const sizeText = (bytes: number): string =>
+  bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / 1024 / 1024} MiB`
+    : bytes >= 1024 && bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
 
 const checkedDirs = new Map<string, Promise<void>>();
 
@@ -83,4 +96,24 @@ function checkTrusted(dir: string): void {
   if ((info.mode & 0o002) !== 0) throw refuse("it is writable by every user", `make it private: chmod 700 ${dir}`);
   if (info.uid !== uid && info.uid !== 0)
     throw refuse(`it belongs to another user (uid ${info.uid})`, "use a folder of your own (XDG_CONFIG_HOME), or chown it");
+}
+
+/**
+ * The first folder, from `dir` (a real path: no links in it) up to the root, through which another
+ * user could replace what is below it, with why; undefined when there is none, and on Windows.
+ * Each must belong to this user or root and be writable by no one else, as ssh and sudo judge a
+ * path. A folder writable by all but sticky and root's (/tmp) is the exception: there, only an
+ * entry's owner can rename it, and each entry on the path is checked (the file in `dir` by the caller).
+ * @throws the file system error when a folder cannot be looked at.
+ */
+export function unsafeFolderAbove(dir: string): string | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  for (let current = dir; ; current = dirname(current)) {
+    const { uid: owner, mode } = statSync(current);
+    if (owner !== uid && owner !== 0) return `${current} belongs to another user (uid ${owner})`;
+    const stickyRoot = owner === 0 && (mode & 0o1000) !== 0;
+    if ((mode & 0o022) !== 0 && !stickyRoot) return `${current} can be written by other users (mode ${(mode & 0o7777).toString(8)})`;
+    if (current === dirname(current)) return undefined;
+  }
 }

@@ -21,6 +21,12 @@ export interface SecretStore {
   readonly id: string;
   /** A short description for `doctor` and messages, e.g. "Secret Service on the D-Bus session bus". */
   readonly description: string;
+  /**
+   * True when the set and delete calls made while one is being written go together into the next
+   * write (the file store: one rewrite of the whole file for all of them), so a caller with many
+   * secrets to store gains by having many calls in flight. Other stores are given one at a time.
+   */
+  readonly writesTogether?: boolean;
   /** Its health check, step by step, each answered; never throws. */
   probe(): Promise<ProbeStep[]>;
   /** Resolves when the store can be read and written; else throws StoreError (exit 5) saying what to do. */

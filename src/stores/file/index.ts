@@ -147,7 +147,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     if (before === undefined) await (key === undefined ? getPassphrase(true) : keyFileKey(key));
     else await load(); // a wrong passphrase or damaged file fails here, before anything is locked
     // Loaded for writes only: they bring node:fs/promises, which a read never needs.
-    const [{ ensurePrivateDir, writeFileAtomic }, { acquireLock }] = await Promise.all([
+    const [{ ensurePrivateDir, removeStaleTemporaries, writeFileAtomic }, { acquireLock }] = await Promise.all([
       import("../../platform/atomic-write.js"),
       import("../../platform/file-lock.js"),
     ]);
@@ -156,6 +156,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     });
     const release = await acquireLock(`${path}.lock`, deps.lock);
     try {
+      await removeStaleTemporaries(path); // killed writers' copies of the file: no live writer is at work on one now
       const { entries, header } = await load(true);
       if (!change(entries)) return false;
       const keep = header !== undefined && !weaker(header.kdf, wanted);
@@ -170,8 +171,54 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
     }
   }
 
+  /** A change waiting for the next write, and its caller's promise. */
+  interface Queued {
+    change: (entries: Entries) => boolean;
+    createIfMissing: boolean;
+    resolve: (changed: boolean) => void;
+    reject: (error: unknown) => void;
+  }
+  let queue: Queued[] = [];
+  let writing = false;
+
+  /**
+   * Applies a change in the next write. The changes asked while a write runs (the accounts of an
+   * `import`) go together into the one after it: one locked rewrite of the file for all of them,
+   * in the order asked, where one each made an import of thousands quadratic. Resolves whether the
+   * change changed anything; a write that fails rejects every change it carried.
+   */
+  function enqueue(change: (entries: Entries) => boolean, createIfMissing: boolean): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      queue.push({ change, createIfMissing, resolve, reject });
+      if (!writing) void writeQueued();
+    });
+  }
+
+  async function writeQueued(): Promise<void> {
+    writing = true;
+    await new Promise((resolve) => setImmediate(resolve)); // what is asked in this turn goes together
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      const changed: boolean[] = [];
+      const applyAll = (entries: Entries): boolean => {
+        for (const { change } of batch) changed.push(change(entries));
+        return changed.includes(true);
+      };
+      try {
+        const createIfMissing = batch.some((queued) => queued.createIfMissing);
+        await update(applyAll, createIfMissing);
+        for (const [i, queued] of batch.entries()) queued.resolve(changed[i] ?? false);
+      } catch (error) {
+        for (const queued of batch) queued.reject(error);
+      }
+    }
+    writing = false;
+  }
+
   const store: SecretStore = {
     id: "file",
+    writesTogether: true,
     description: `encrypted file ${shown}${key === undefined ? "" : `, key from ${key.origin}`}`,
     probe: () => probeByCheck(store, "store usable", "opened"),
     async check() {
@@ -196,13 +243,13 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
       return [...((await load()).entries.get(service)?.keys() ?? [])];
     },
     async set(service, account, secret) {
-      await update((entries) => {
+      await enqueue((entries) => {
         entries.set(service, (entries.get(service) ?? new Map<string, string>()).set(account, secret));
         return true;
       }, true);
     },
     delete(service, account) {
-      return update((entries) => {
+      return enqueue((entries) => {
         const accounts = entries.get(service);
         if (accounts?.delete(account) !== true) return false;
         if (accounts.size === 0) entries.delete(service);
