@@ -109,7 +109,7 @@ export function replacedServiceNotice(kind: CredentialKind, authUrl: URL | undef
  * neither the kind's own API nor on this machine gets the token: a fresh token and the seller IDs
  * go to that host, which a stray variable must not do silently. Undefined when there is nothing to say.
  */
-export function replacedApiNotice(kind: CredentialKind, apiUrl: URL | undefined): string | undefined {
+function replacedApiNotice(kind: CredentialKind, apiUrl: URL | undefined): string | undefined {
   if (kind.sellers === undefined || apiUrl === undefined || isLoopbackHost(apiUrl.hostname)) return undefined;
   if (kind.sellers.serviceHosts.includes(apiUrl.hostname)) return undefined;
   return `the seller API was replaced (--api-url or CDCREDS_API_URL): the token and seller IDs go to ${apiUrl.host}, not ${kind.serviceName}`;
