@@ -180,7 +180,7 @@ describe("the console examples of the README and docs/", () => {
     } finally {
       await world.close();
     }
-  });
+  }, 120_000);
 
   it("a difference fails: wrong output, a missing line, a non-zero status", async () => {
     const markdown = [
