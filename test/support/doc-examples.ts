@@ -35,12 +35,15 @@ export interface Example {
 export function parseExamples(file: string, markdown: string): Example[] {
   const examples: Example[] = [];
   let current: Example | undefined;
-  markdown.split("\n").forEach((text, index) => {
+  let indent = ""; // a block in a list item is indented as its fence is
+  markdown.split("\n").forEach((raw, index) => {
     const line = index + 1;
     if (current === undefined) {
-      if (/^```console\s*$/.test(text)) current = { file, line, commands: [] };
+      const fence = /^( *)```console\s*$/.exec(raw);
+      if (fence !== null) [current, indent] = [{ file, line, commands: [] }, fence[1]!];
       return;
     }
+    const text = raw.startsWith(indent) ? raw.slice(indent.length) : raw;
     if (/^```\s*$/.test(text)) {
       if (current.commands.length === 0) throw new Error(`${file}:${current.line}: a console block without a "$ " command`);
       examples.push(current);
@@ -72,7 +75,7 @@ export function scriptOf(examples: Example[]): string {
   return `exec 2>&1 </dev/null\n${blocks.join("\n")}\n`;
 }
 
-/** What each command printed, and its status, from the script's output; `undefined` past where the script stopped. */
+/** What each command printed, and its status, from the script's output: as many as ran. */
 export function splitOutput(output: string): { printed: string; status: number }[] {
   const parts = output.split(new RegExp(`${MARK}(\\d+)${MARK}`));
   const results: { printed: string; status: number }[] = [];
