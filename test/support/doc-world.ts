@@ -103,7 +103,7 @@ export async function prepareWorlds(): Promise<{ startWorld: () => Promise<World
     const proxy = await startProxy({ [HOSTS[0]!]: stsFront.port, [HOSTS[1]!]: octopiaFront.port, [HOSTS[2]!]: octopiaFront.port });
     const keyring = await startPrivateKeyring({ unlock: true });
     const env: NodeJS.ProcessEnv = {
-      PATH: `${bin}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, // the system's tools: another python3 may lack keyring
       HOME: home,
       LANG: "C.UTF-8",
       TMPDIR: join(root, "tmp"),
