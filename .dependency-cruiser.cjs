@@ -1,4 +1,4 @@
-// The layering of src/, checked by `npm run lint` (see the README's "Layout"):
+// The layering of src/, checked by `npm run lint` (see docs/development.md, "Layout"):
 //   errors.ts, version.ts  <-  platform/  <-  stores/*, kinds/*  <-  core/  <-  lib/, cli/
 // A store or a kind is one folder plus one line in its registry (stores/index.ts, kinds/index.ts);
 // the core sees only those registries and their interfaces, never an implementation.

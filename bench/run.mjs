@@ -294,7 +294,7 @@ process.stdout.write(Buffer.concat([decipher.update(sealed), decipher.final()]).
       // What cdcreds adds to the floor of the same work: derive's floor is a bare node, get's and the
       // cached tokens' the keychain floor (a bare node with the binding making one read), the key-file
       // store's a bare node decrypting with node:crypto. The ratios above hold only where each floor
-      // is well under its budget (README, "Performance").
+      // is well under its budget (docs/performance.md).
       ...[
         ["derive", derive, node],
         ["get", get, keychainFloor],

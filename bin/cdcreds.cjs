@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 "use strict";
 // The cdcreds command. CommonJS, like dist/cli.cjs: an ESM entry costs a measurable part of the
-// start-up. The bundle is compiled from V8's code cache (README, "Performance"):
+// start-up. The bundle is compiled from V8's code cache (docs/performance.md):
 // - the one scripts/build.mjs made, when this Node's V8 built the package
 //   (dist/cli.cjs.v8-<version>.cache);
 // - else this user's own, made by the first run on this Node and this bundle, in

@@ -1,4 +1,4 @@
-// Builds dist/ with esbuild (the README's "Performance" says what each part saves):
+// Builds dist/ with esbuild (docs/performance.md says what each part saves):
 //
 // - dist/cli.cjs: the CLI in one CommonJS file. Each command is imported lazily in src/cli/program.ts;
 //   esbuild keeps such a module in the file but runs its code only when it is imported. CommonJS,

@@ -1,5 +1,5 @@
-// What each fast path loads, observed in the built binary as a user runs it (README
-// "Performance"): a preload records the Node built-ins and CommonJS files the process loaded. And
+// What each fast path loads, observed in the built binary as a user runs it (docs/performance.md,
+// "How the start-up is kept short"): a preload records the Node built-ins and CommonJS files the process loaded. And
 // the code cache the binary compiles from.
 import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";

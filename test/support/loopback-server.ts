@@ -1,5 +1,4 @@
-import type { Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo, Server, Socket } from "node:net";
 
 /**
  * Starts a test server on 127.0.0.1 (a port of its own) and tracks its connections, so `close`

@@ -1,4 +1,4 @@
-// The keychain layout is a public contract (the README documents it): other tools read these
+// The keychain layout is a public contract (docs/stores.md documents it): other tools read these
 // entries directly with secret-tool, Python's keyring or macOS `security`. Never change it silently.
 import type { Environment } from "../environment.js";
 
