@@ -288,8 +288,9 @@ async function moveOne(
   await upsertAccount(to.index, target);
   row.result = planned === "same" ? "same" : planned === "copy" ? "copied" : "replaced";
   if (flags.deleteSource !== true) return;
+  // The cached token first: a failure after the secret's deletion must leave only the index to fix.
+  await on(from, (s) => s.delete(kind.tokenService(env), account));
   await on(from, (s) => s.delete(service, account));
-  await on(from, (s) => s.delete(kind.tokenService(env), account)); // a cached token of a secret no longer there
   row.sourceDeleted = true;
   await removeAccount(from.index, { kind: kind.id, account, env, store: from.id });
 }
