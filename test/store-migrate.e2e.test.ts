@@ -190,7 +190,7 @@ describe("between every pair of stores", () => {
       const w = await world();
       const accounts = someAccounts(randomBytes(3).toString("hex"));
       await seed(w, from, accounts);
-      const r = await w.cdcreds(["store", "migrate", "--from", from, "--to", to, "--all-envs", "--delete-source", "--json"]);
+      const r = await w.cdcreds(["--debug", "store", "migrate", "--from", from, "--to", to, "--all-envs", "--delete-source", "--json"]);
       expect(r.code, r.stderr).toBe(0);
       const rows = JSON.parse(r.stdout) as { result: string; sourceDeleted: boolean; env: string }[];
       expect(rows).toHaveLength(4);
@@ -275,6 +275,42 @@ describe("between every pair of stores", () => {
     // The target's passphrase is its own: the source's opens nothing there.
     expect((await w.cdcreds(["--store", "file", "list"], undefined, { XDG_CONFIG_HOME: third })).code).toBe(5);
     expectNoSecrets(w, accounts, [TO_PASSPHRASE, PASSPHRASE]);
+  }, 60_000);
+
+  it("--kind and --env choose what moves; without --all-envs only --env's environment", async () => {
+    const w = await world();
+    const accounts = someAccounts(randomBytes(3).toString("hex"));
+    await seed(w, "file", accounts);
+    const only = await w.cdcreds([
+      "store",
+      "migrate",
+      "--from",
+      "file",
+      "--to",
+      "keychain",
+      "--kind",
+      "octopia",
+      "--env",
+      "preprod",
+      "--json",
+    ]);
+    expect(only.code, only.stderr).toBe(0);
+    expect(JSON.parse(only.stdout)).toEqual([
+      {
+        kind: "octopia",
+        clientId: accounts[3]!.name,
+        env: "preprod",
+        from: "file",
+        to: "keychain",
+        result: "copied",
+        sourceDeleted: false,
+      },
+    ]);
+    expect([...keychainItems().values()]).toEqual([accounts[3]!.secret]);
+    const prod = await w.cdcreds(["store", "migrate", "--from", "file", "--to", "keychain", "--json"]);
+    expect((JSON.parse(prod.stdout) as { env: string }[]).map((r) => r.env)).toEqual(["prod", "prod"]);
+    expect(await read(w, "file", accounts[3]!)).toBe(accounts[3]!.secret); // not deleted: no --delete-source
+    expectNoSecrets(w, accounts);
   }, 60_000);
 
   it("usage errors: the same store twice, an unknown store, a key file for the keychain (exit 2, nothing read)", async () => {
