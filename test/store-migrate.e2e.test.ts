@@ -49,8 +49,15 @@ interface World {
   cdcreds: (args: string[], input?: string, extra?: Record<string, string | undefined>) => Promise<CliResult>;
 }
 
-async function world(): Promise<World> {
+/**
+ * A world whose file store opens with a key file (`root/cdcreds.key`, CDCREDS_KEY_FILE: no scrypt
+ * in each run), or with CDCREDS_PASSPHRASE when `keyFile` is false.
+ */
+async function world(keyFile = true): Promise<World> {
   const root = await tempDir();
+  const key = join(root, "cdcreds.key");
+  await writeFile(key, randomBytes(32));
+  await chmod(key, 0o600);
   const own = await ownStore(pass);
   // The private keyring is this file's alone: what an earlier test left there is cleared.
   for (const kind of Object.values(KINDS)) {
@@ -68,6 +75,7 @@ async function world(): Promise<World> {
     XDG_CACHE_HOME: join(root, "cache"),
     HOME: root,
     CDCREDS_PASSPHRASE: PASSPHRASE,
+    ...(keyFile ? { CDCREDS_KEY_FILE: key } : {}),
     // Octopia documents no preprod token service: `get` of a preprod client needs one named.
     CDCREDS_AUTH_URL: "http://127.0.0.1:9/token",
     CDCREDS_API_URL: "http://127.0.0.1:9/api",
@@ -219,12 +227,10 @@ describe("between every pair of stores", () => {
   );
 
   it("file to file: a passphrase file to a key file in a second config folder, and back by CDCREDS_TO_PASSPHRASE", async () => {
-    const w = await world();
+    const w = await world(false);
     const accounts = someAccounts(randomBytes(3).toString("hex"));
     await seed(w, "file", accounts);
     const key = join(w.root, "cdcreds.key");
-    await writeFile(key, randomBytes(32));
-    await chmod(key, 0o600);
     const second = join(w.root, "second");
     const r = await w.cdcreds([
       "store",
@@ -455,9 +461,6 @@ async function expectNothingLost(w: World, accounts: Account[]): Promise<{ inFil
 
 async function keyFileWorld(): Promise<World> {
   const w = await world();
-  const key = join(w.root, "cdcreds.key");
-  await writeFile(key, randomBytes(32));
-  await chmod(key, 0o600);
   await mkdir(join(w.env.XDG_CONFIG_HOME, "cdcreds"), { recursive: true, mode: 0o700 });
   return w;
 }
