@@ -119,6 +119,32 @@ const COMMANDS: CommandSpec[] = [
     run: async (ctx, _program, login: string) => (await import("./commands/delete.js")).deleteAccount(ctx, login),
   },
   {
+    name: "store",
+    description: "move every account from one secret store to another (`store migrate`)",
+    usage:
+      "migrate --from STORE --to STORE [--all-envs] [--dry-run] [--overwrite] [--delete-source] [--from-config-dir DIR] [--to-config-dir DIR] [--from-key-file F] [--to-key-file F]",
+    args: [["<action>", "what to do", ["migrate"]]],
+    options: [
+      ["--from <store>", `the store the accounts are in: ${STORE_IDS.join(", ")}`],
+      ["--to <store>", "the store they go to"],
+      ["--all-envs", "every environment (default: --env's)"],
+      ["--dry-run", "say per account what would be done (copy, same, differs: skipped); change nothing"],
+      ["--overwrite", "replace an account the target holds with another secret (default: skip it)"],
+      ["--delete-source", "delete from the source each account written to the target and read back intact"],
+      ["--from-config-dir <dir>", "the source's config folder (its account index, and secrets.enc for the file store)"],
+      ["--to-config-dir <dir>", "the target's config folder (file to file: a folder of its own)"],
+      ["--from-key-file <file>", "the source file's key file (else CDCREDS_FROM_PASSPHRASE, then CDCREDS_KEY_FILE/CDCREDS_PASSPHRASE)"],
+      ["--to-key-file <file>", "the target file's key file (else CDCREDS_TO_PASSPHRASE, then CDCREDS_KEY_FILE/CDCREDS_PASSPHRASE)"],
+    ],
+    examples: [
+      "cdcreds store migrate --from keychain --to pass --all-envs --dry-run",
+      "cdcreds store migrate --from keychain --to pass --all-envs --delete-source",
+      "cdcreds store migrate --from file --to file --to-config-dir ~/.config/cdcreds.new --to-key-file /etc/cdcreds.key --all-envs",
+    ],
+    run: async (ctx, _program, action: string, flags: import("./commands/store-migrate.js").MigrateFlags) =>
+      (await import("./commands/store-migrate.js")).storeMigrate(ctx, action, flags),
+  },
+  {
     name: "doctor",
     description: "check the secret store, the environment and (with --online) the token services",
     options: [["--online", "also ask each token service whether it answers (with made-up credentials)"]],

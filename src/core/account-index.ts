@@ -7,11 +7,10 @@ import { ENVIRONMENTS } from "../kinds/environment.js";
 import { errnoText, StoreError } from "../errors.js";
 import { indexKeyOf, KIND_IDS, kindField, loadKind, type KindId } from "../kinds/index.js";
 import { STORE_IDS } from "../stores/index.js";
-import { configDir } from "../platform/paths.js";
 import { ensurePrivateDir, writeFileAtomic } from "../platform/atomic-write.js";
 import { acquireLock } from "../platform/file-lock.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../platform/own-files.js";
-import { accountsPath, type AccountsDeps } from "./account-peek.js";
+import { accountsPath, indexDir, type AccountsDeps } from "./account-peek.js";
 
 export { accountsPath, type AccountsDeps } from "./account-peek.js";
 
@@ -84,7 +83,7 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
     });
   let bytes: Buffer | undefined;
   try {
-    await assertTrustedDir(configDir(deps.processEnv, deps.platform));
+    await assertTrustedDir(indexDir(deps));
     bytes = await readOwnFile(path);
   } catch (error) {
     if (error instanceof StoreError) throw error;
@@ -155,7 +154,7 @@ export const readAccounts = async (deps: AccountsDeps): Promise<AccountEntry[]> 
  * @throws {StoreError} (exit 5) when the index is damaged or cannot be written.
  */
 export async function updateAccounts(deps: AccountsDeps, change: (entries: AccountEntry[]) => AccountEntry[]): Promise<AccountEntry[]> {
-  const dir = configDir(deps.processEnv, deps.platform);
+  const dir = indexDir(deps);
   const path = accountsPath(deps);
   await assertTrustedDir(dir);
   try {

@@ -15,10 +15,15 @@ const MAX_PEEK_BYTES = 4 * 1024 * 1024;
 export interface AccountsDeps {
   processEnv: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** The config folder holding the index, in place of cdcreds' own (`store migrate --to-config-dir`). */
+  dir?: string;
 }
 
+/** The folder of the index: `dir`, else cdcreds' config directory. */
+export const indexDir = ({ processEnv, platform, dir }: AccountsDeps): string => dir ?? configDir(processEnv, platform);
+
 /** The index file's path, in cdcreds' config directory. */
-export const accountsPath = ({ processEnv, platform }: AccountsDeps): string => join(configDir(processEnv, platform), "accounts.json");
+export const accountsPath = (deps: AccountsDeps): string => join(indexDir(deps), "accounts.json");
 
 /** An account as the quick look sees it: its kind, name, environment and store. */
 export interface PeekedAccount {
@@ -36,7 +41,7 @@ export interface PeekedAccount {
  * opened without blocking (own-files.ts), in a folder no other user can write; else undefined.
  */
 function readIndexNow(deps: AccountsDeps): Buffer | undefined {
-  const dir = statSync(configDir(deps.processEnv, deps.platform), { throwIfNoEntry: false });
+  const dir = statSync(indexDir(deps), { throwIfNoEntry: false });
   const uid = process.getuid?.();
   if (dir === undefined || (uid !== undefined && ((dir.mode & 0o002) !== 0 || (dir.uid !== uid && dir.uid !== 0)))) return undefined;
   try {
