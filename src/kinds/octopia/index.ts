@@ -6,7 +6,8 @@ import { isAccessToken } from "./answer.js";
 import { requestAccessToken } from "./client.js";
 import { apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
-import { checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
+import { nextPage, pageItems } from "./paging.js";
+import { checkSeller, salesChannelProblem, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
 
 export const kind: CredentialKind = {
   id: "octopia",
@@ -32,6 +33,9 @@ export const kind: CredentialKind = {
     check: checkSeller,
     headers: sellerHeaders,
     answerError: sellerError,
+    salesChannel: { header: "SalesChannelId", problem: salesChannelProblem },
+    nextPage,
+    pageItems,
   },
   isToken: isAccessToken,
   serviceHosts: Object.values(TOKEN_URLS).map((url) => new URL(url).hostname),
