@@ -2,15 +2,19 @@
 // and seller API (test/support/octopia-emulator.ts), with the real test keychain. The emulator's
 // own log proves what was sent: the headers, one token for many runs, one connection for a
 // paginated run, nothing to another origin. Every output is searched for the tokens and secrets.
+import { spawnSync } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliOptions, type CliResult } from "./support/cli.js";
 import { listenOnLoopback } from "./support/loopback-server.js";
 import { startOctopiaEmulator, type OctopiaEmulator } from "./support/octopia-emulator.js";
-import { clearLogins, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { ptyRun } from "./support/pty.js";
+import { clearLogins, secretToolLookup, tempConfig, uniqueLogin } from "./support/store-helpers.js";
 
 const clients: string[] = [];
 let config: Awaited<ReturnType<typeof tempConfig>>;
@@ -298,6 +302,20 @@ describe("cdcreds api: errors and retries", () => {
     expect(limited.stderr).toMatch(/^error: HTTP 429: Too Many Requests: Wait, then retry\.\n/);
   });
 
+  it("honours a Retry-After up to 60 s; a longer one is reported at once", async () => {
+    const client = await storedClient("retry-after");
+    auth.retryAfter("1");
+    auth.apiAnswer("429", "rules");
+    const run = await cdcreds(["--kind", "octopia", "--retries", "1", "--debug", "api", "--login", client, "/orders?pageSize=1"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/-> HTTP 429 in \d+ ms, new connection, retry in 1000 ms/);
+    auth.retryAfter("120");
+    auth.apiAnswer("429", "rules");
+    const later = await cdcreds(["--kind", "octopia", "--retries", "3", "api", "--login", client, "/orders?pageSize=1"]);
+    expect(later.code).toBe(4);
+    expect(auth.apiRequests).toHaveLength(3);
+  });
+
   it("a 503 is retried for a GET, never for a POST", async () => {
     const client = await storedClient("503");
     auth.apiAnswer("503", "rules");
@@ -345,5 +363,107 @@ describe("cdcreds api: errors and retries", () => {
     expect(run.stderr).toMatch(/^error: HTTP 401: Unauthorized: The token is not valid\.\n/);
     expect(auth.requests).toHaveLength(1); // the cached token refused: one new one
     expect(auth.apiRequests).toHaveLength(2); // and one more try, no more
+  });
+});
+
+describe("cdcreds exec and the token's expiry", () => {
+  it("sets OCTOPIA_TOKEN_EXPIRES_AT to the cached token's expiry, and never passes on a stale one", async () => {
+    const client = await storedClient("expiry");
+    const print =
+      "process.stdout.write(JSON.stringify([process.env.OCTOPIA_ACCESS_TOKEN === undefined, process.env.OCTOPIA_TOKEN_EXPIRES_AT ?? null]))";
+    const run = await cdcreds(["exec", "--login", client, "--", process.execPath, "-e", print], {
+      env: { OCTOPIA_TOKEN_EXPIRES_AT: "1999-01-01T00:00:00Z" },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const cached = JSON.parse(secretToolLookup("cdcreds-octopia-token:prod", client)!) as { expiresAt: string };
+    expect(JSON.parse(run.stdout)).toEqual([false, cached.expiresAt]);
+    const none = await cdcreds(["exec", "--no-token", "--login", client, "--", process.execPath, "-e", print], {
+      env: { OCTOPIA_TOKEN_EXPIRES_AT: "1999-01-01T00:00:00Z" },
+    });
+    expect(JSON.parse(none.stdout)).toEqual([true, null]);
+  });
+});
+
+describe("cdcreds api over TLS and on a terminal", () => {
+  /** A throwaway certificate for 127.0.0.1, made with the openssl command. */
+  async function certificate(): Promise<{ key: Buffer; cert: Buffer; certPath: string }> {
+    const dir = await mkdtemp(join(tmpdir(), "cdcreds-api-tls-"));
+    const made = spawnSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=api.example.test",
+      ].concat(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]),
+      { encoding: "utf8" },
+    );
+    if (made.status !== 0) throw new Error(`openssl is needed for the TLS tests: ${made.stderr}`);
+    return { key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")), certPath: join(dir, "cert.pem") };
+  }
+
+  it("verifies the API's certificate whatever NODE_TLS_REJECT_UNAUTHORIZED says; a trusted one carries every page over one connection", async () => {
+    const client = await storedClient("tls");
+    const tls = await certificate();
+    const seen: { url: string; authorization: string | undefined; connection: number }[] = [];
+    const connectionOf = new WeakMap<object, number>();
+    let connections = 0;
+    const server = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      seen.push({ url: req.url ?? "", authorization: req.headers.authorization, connection: connectionOf.get(req.socket) ?? 0 });
+      const pageIndex = Number(new URL(req.url ?? "/", "https://x").searchParams.get("pageIndex") ?? 1);
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: pageIndex < 3 ? [1, 2] : [3] }));
+    });
+    server.on("secureConnection", (socket: object) => connectionOf.set(socket, ++connections));
+    const { port, close } = await listenOnLoopback(server);
+    try {
+      const base = `https://127.0.0.1:${port}/seller/v2`;
+      const args = ["--kind", "octopia", "--retries", "0", "--api-url", base, "api", "--login", client, "/orders?pageSize=2", "--paginate"];
+      const refused = await cdcreds(args, { env: { NODE_TLS_REJECT_UNAUTHORIZED: "0" } });
+      expect(refused.code).toBe(4);
+      expect(refused.stderr).toContain("TLS certificate not accepted (DEPTH_ZERO_SELF_SIGNED_CERT)");
+      expect(seen).toEqual([]);
+      const trusted = await cdcreds(args, { env: { NODE_EXTRA_CA_CERTS: tls.certPath } });
+      expect(trusted).toMatchObject({ code: 0, stdout: '{"items":[1,2]}\n{"items":[1,2]}\n{"items":[3]}\n' });
+      expect(seen.map((r) => r.authorization)).toEqual(Array(3).fill(`Bearer ${auth.token}`));
+      expect(new Set(seen.map((r) => r.connection))).toEqual(new Set([1]));
+    } finally {
+      await close();
+    }
+  });
+
+  it("on a terminal, indents JSON and escapes control characters", async () => {
+    const client = await storedClient("tty");
+    const run = ptyRun(
+      [
+        "--auth-url",
+        auth.url,
+        "--api-url",
+        auth.apiUrl,
+        "--kind",
+        "octopia",
+        "api",
+        "--login",
+        client,
+        "-X",
+        "POST",
+        "/offers",
+        "-f",
+        "name=\u001b]0;owned\u0007x",
+      ],
+      {
+        XDG_CONFIG_HOME: config.dir,
+      },
+    );
+    expect(await run.exited).toBe(0);
+    outputs.push({ args: ["pty"], stdout: run.screen, stderr: "" });
+    expect(run.screen).toContain('{\r\n  "id": "new-offer",\r\n  "received": {\r\n    "name": "\\u001b]0;owned\\u0007x"\r\n  }\r\n}\r\n');
+    expect(run.screen).not.toContain("\u001b]0;");
   });
 });

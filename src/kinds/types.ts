@@ -80,8 +80,8 @@ export interface CredentialKind {
   secretService(env: Environment): string;
   /** Keychain service of the cached tokens. */
   tokenService(env: Environment): string;
-  /** The environment variables that hold credentials of this kind, and the one `exec` sets for the token. */
-  readonly variables: { account: string; secret: string; token: string };
+  /** The environment variables that hold credentials of this kind, and those `exec` sets for the token and its expiry. */
+  readonly variables: { account: string; secret: string; token: string; tokenExpiresAt: string };
   /** The longest a token lives: a cached expiry further ahead is not trusted. */
   readonly maxTokenLifetimeMs: number;
   /** A cached token is handed out only while more than this is left of it... */

@@ -210,17 +210,22 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   };
 
   const problem = (res: ServerResponse, status: number, title: string, detail: string, errors?: Record<string, string[]>): void =>
-    void res.writeHead(status, { "content-type": "application/problem+json" }).end(
-      JSON.stringify({
-        type: "about:blank",
-        title,
-        status,
-        detail,
-        instance: "/seller/v2",
-        traceId: "00-abc-01",
-        ...(errors === undefined ? {} : { errors }),
-      }),
-    );
+    void res
+      .writeHead(status, {
+        "content-type": "application/problem+json",
+        ...(status === 429 && retryAfter !== undefined ? { "retry-after": retryAfter } : {}),
+      })
+      .end(
+        JSON.stringify({
+          type: "about:blank",
+          title,
+          status,
+          detail,
+          instance: "/seller/v2",
+          traceId: "00-abc-01",
+          ...(errors === undefined ? {} : { errors }),
+        }),
+      );
 
   const answerApi = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);

@@ -18,7 +18,12 @@ export const kind: CredentialKind = {
   storedNameProblem: (name) => clientIdProblem(name) ?? (name === name.trim() ? undefined : "the client ID has surrounding spaces"),
   secretService: (env) => `cdcreds-octopia:${env}`,
   tokenService: (env) => `cdcreds-octopia-token:${env}`,
-  variables: { account: "OCTOPIA_CLIENT_ID", secret: "OCTOPIA_CLIENT_SECRET", token: "OCTOPIA_ACCESS_TOKEN" },
+  variables: {
+    account: "OCTOPIA_CLIENT_ID",
+    secret: "OCTOPIA_CLIENT_SECRET",
+    token: "OCTOPIA_ACCESS_TOKEN",
+    tokenExpiresAt: "OCTOPIA_TOKEN_EXPIRES_AT",
+  },
   // Seen: 300 s and 7200 s. An expiry further than a day ahead was not written by cdcreds.
   maxTokenLifetimeMs: 24 * 60 * 60 * 1000,
   // Lifetimes vary (300 s, 7200 s): a token is renewed with a tenth of its life left, or a minute.
