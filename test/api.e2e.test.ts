@@ -2,7 +2,7 @@
 // and seller API (test/support/octopia-emulator.ts), with the real test keychain. The emulator's
 // own log proves what was sent: the headers, one token for many runs, one connection for a
 // paginated run, nothing to another origin. Every output is searched for the tokens and secrets.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { randomBytes } from "node:crypto";
@@ -10,11 +10,11 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli, type CliOptions, type CliResult } from "./support/cli.js";
+import { BIN, runCli, type CliOptions, type CliResult } from "./support/cli.js";
 import { listenOnLoopback } from "./support/loopback-server.js";
 import { startOctopiaEmulator, type OctopiaEmulator } from "./support/octopia-emulator.js";
 import { ptyRun } from "./support/pty.js";
-import { clearLogins, secretToolLookup, tempConfig, uniqueLogin } from "./support/store-helpers.js";
+import { clearLogins, filesUnder, secretToolLookup, tempConfig, uniqueLogin } from "./support/store-helpers.js";
 
 const clients: string[] = [];
 let config: Awaited<ReturnType<typeof tempConfig>>;
@@ -28,6 +28,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   secrets.push(...auth.issued, auth.token);
+  // Nothing in clear in the config folder either (the account index, the lock files).
+  for (const [path, content] of await filesUnder(config.dir)) for (const secret of secrets) expect(content, path).not.toContain(secret);
   await auth.close();
   await config.remove();
 });
@@ -252,6 +254,39 @@ describe("cdcreds api --paginate", () => {
     expect(auth.apiRequests).toHaveLength(5);
     expect(new Set(auth.apiRequests.map((r) => r.connection)).size).toBe(1);
     expect(auth.requests).toHaveLength(0);
+  });
+
+  it("stops asking for pages once stdout's reader is gone (| head)", async () => {
+    const client = await storedClient("head");
+    auth.orderCount(50_000); // 500 pages of 100
+    const args = [
+      "--auth-url",
+      auth.url,
+      "--api-url",
+      auth.apiUrl,
+      "--kind",
+      "octopia",
+      "api",
+      "--login",
+      client,
+      "/orders?pageSize=100",
+      "--paginate",
+    ];
+    const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    // Asynchronous: the emulator answers from this process's event loop.
+    const run = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn("sh", ["-c", `${quoted} | head -c 20`], { env: { ...process.env, XDG_CONFIG_HOME: config.dir } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", reject).on("close", () => resolve({ stdout, stderr }));
+    });
+    outputs.push({ args, stdout: run.stdout, stderr: run.stderr });
+    expect(run.stdout).toBe('{"items":[{"orderId"');
+    expect(run.stderr).toBe("");
+    expect(auth.apiRequests.length).toBeGreaterThan(0);
+    expect(auth.apiRequests.length).toBeLessThan(500);
   });
 
   it("a page over several lines is printed on one", async () => {

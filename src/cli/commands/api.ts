@@ -150,9 +150,9 @@ export async function api(ctx: CommandContext, endpoint: string, flags: ApiFlags
     onNewToken: () => ui.debug("the cached token was refused (401): getting a new one, then one more try"),
   });
   const terminal = (requireNow("node:tty") as typeof import("node:tty")).isatty(1);
-  const print = async (response: ApiResponse, oneLine: boolean): Promise<void> => {
-    await writeStdout(`${flags.include === true ? statusAndHeaders(response) : ""}${shown(response.body, terminal, oneLine)}`);
-  };
+  /** Prints an answer; false when stdout's reader is gone. */
+  const print = async (response: ApiResponse, oneLine: boolean): Promise<boolean> =>
+    writeStdout(`${flags.include === true ? statusAndHeaders(response) : ""}${shown(response.body, terminal, oneLine)}`);
   try {
     if (flags.paginate !== true) {
       const response = await session.send(spec);
@@ -168,7 +168,7 @@ export async function api(ctx: CommandContext, endpoint: string, flags: ApiFlags
         throw apiErrorOf(response);
       }
       if (flags.slurp !== true) {
-        await print(response, true);
+        if (!(await print(response, true))) break; // `| head`: no more pages asked for
         continue;
       }
       const body = response.body.toString("utf8");
