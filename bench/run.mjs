@@ -155,6 +155,44 @@ process.stdout.write(Buffer.concat([decipher.update(sealed), decipher.final()]).
 `,
     );
 
+    // 50 pages of 100 orders, the last one short: what `cdcreds api --paginate` and its floor print.
+    octopia.orderCount(4999);
+    const API_ARGS = [
+      "--auth-url",
+      octopia.url,
+      "--api-url",
+      octopia.apiUrl,
+      "api",
+      "--login",
+      CLIENT_ID,
+      "/orders?pageSize=100",
+      "--paginate",
+    ];
+    const PAGES = Array.from({ length: 50 }, (_, p) => {
+      const items = Array.from({ length: p === 49 ? 99 : 100 }, (_, i) => ({ orderId: `O${p * 100 + i + 1}` }));
+      return `${JSON.stringify({ items })}\n`;
+    }).join("");
+    const pageLoop = join(dir, "page-loop.cjs");
+    await writeFile(
+      pageLoop,
+      `const http = require("node:http");
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const get = (url) => new Promise((resolve, reject) => {
+  http.get(url, { agent, headers: { authorization: "Bearer " + process.env.BENCH_TOKEN, accept: "application/json" } }, (res) => {
+    const chunks = [];
+    res.on("data", (c) => chunks.push(c)).on("end", () => resolve(Buffer.concat(chunks))).on("error", reject);
+  }).on("error", reject);
+});
+(async () => {
+  for (let page = 1; page <= 50; page++) {
+    const body = await get(${JSON.stringify(`${octopia.apiUrl}/orders?pageSize=100`)} + (page > 1 ? "&pageIndex=" + page : ""));
+    process.stdout.write(body + "\\n");
+  }
+  agent.destroy();
+})();
+`,
+    );
+
     /** @type {{ name: string, argv: string[], input?: string, expect?: string, env?: NodeJS.ProcessEnv }[]} */
     const cases = [
       { name: "node -e 0", argv: [NODE, "-e", "0"], expect: "" },
@@ -188,6 +226,15 @@ process.stdout.write(Buffer.concat([decipher.update(sealed), decipher.final()]).
         argv: [NODE, "-e", `require("http").get(${JSON.stringify(sts.url)}, (r) => r.resume())`],
         expect: "",
       },
+      // 50 pages of /orders (pageIndex paging) in one run, against a bare node fetching the same
+      // pages over one kept-alive connection with the same token (cdcreds api's floor).
+      { name: "cdcreds api --paginate (50 pages)", argv: cdcreds(...API_ARGS), expect: PAGES },
+      {
+        name: "node keep-alive loop (50 pages, floor)",
+        argv: [NODE, pageLoop],
+        expect: PAGES,
+        env: { ...env, BENCH_TOKEN: octopia.token },
+      },
       { name: "node + keychain binding, one read (floor)", argv: [NODE, floor], expect: `${PASSWORD}\n` },
       { name: "node + node:crypto, HKDF and AES-256-GCM (floor)", argv: [NODE, cryptoFloor], expect: `${PASSWORD}\n` },
       { name: "secret-tool lookup", argv: ["secret-tool", "lookup", "service", "cdcreds:prod", "username", API_LOGIN], expect: PASSWORD },
@@ -208,6 +255,8 @@ process.stdout.write(Buffer.concat([decipher.update(sealed), decipher.final()]).
       verify,
       verifyStdin,
       nodeHttp,
+      apiPages,
+      pageLoop50,
       keychainFloor,
       keyFileFloor,
       secretTool,
@@ -281,6 +330,11 @@ process.stdout.write(Buffer.concat([decipher.update(sealed), decipher.final()]).
       { what: "derive ≤ 1.15× bare node", holds: m(derive) <= 1.15 * base, detail: `${(m(derive) / base).toFixed(3)}×` },
       { what: "get ≤ 1.25× bare node", holds: m(get) <= 1.25 * base, detail: `${(m(get) / base).toFixed(3)}×` },
       { what: "cached token ≤ 1.25× bare node", holds: m(token) <= 1.25 * base, detail: `${(m(token) / base).toFixed(3)}×` },
+      {
+        what: "cdcreds api --paginate, 50 pages ≤ 1.5× a bare node keep-alive loop",
+        holds: m(apiPages) <= 1.5 * m(pageLoop50),
+        detail: `${(m(apiPages) / m(pageLoop50)).toFixed(3)}× (${fmt(m(apiPages))} ms vs ${fmt(m(pageLoop50))} ms)`,
+      },
       {
         what: "cached Octopia token ≤ 1.25× bare node",
         holds: m(octopiaToken) <= 1.25 * base,

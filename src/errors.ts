@@ -6,6 +6,8 @@ export const ExitCode = {
   NotFound: 3,
   Service: 4,
   Store: 5,
+  /** `api` only: the API refused the request (a 4xx other than 401, 403 and 429): retrying will not help. */
+  Refused: 6,
   /** A bug, or a fault no other code describes; never 1, which scripts read as "password rejected". */
   Internal: 70,
   /** `exec` only: the command could not be started (as shells do). */
@@ -77,5 +79,27 @@ export class StoreError extends CdcredsError {
 export class InterruptedError extends CdcredsError {
   constructor(message = "interrupted", details?: ErrorDetails) {
     super(message, ExitCode.Interrupted, details);
+  }
+}
+
+/**
+ * An API answered with an error status (`cdcreds api`, `apiRequest`): exit 1 for 401/403, 4 for
+ * 429, 5xx and other unexpected statuses, 6 for any other 4xx. The message is one line (status,
+ * `title`, `detail`, field errors); `body` is the answer as the API sent it.
+ */
+export class ApiError extends CdcredsError {
+  readonly status: number;
+  readonly body: string;
+
+  constructor(message: string, status: number, body: string, details?: ErrorDetails) {
+    const exitCode =
+      status === 401 || status === 403
+        ? ExitCode.Rejected
+        : status >= 400 && status < 500 && status !== 429
+          ? ExitCode.Refused
+          : ExitCode.Service;
+    super(message, exitCode, details);
+    this.status = status;
+    this.body = body;
   }
 }

@@ -3,7 +3,18 @@
  * @packageDocumentation
  */
 export { deriveApiLogin, loginProblem, type DerivedLogin } from "./kinds/api-login/login.js";
-export { CdcredsError, ExitCode, InterruptedError, NotFoundError, RejectedError, ServiceError, StoreError, UsageError } from "./errors.js";
+export { apiPages, apiRequest, type ApiAnswer, type ApiPage, type ApiRequestOptions } from "./lib/api.js";
+export {
+  ApiError,
+  CdcredsError,
+  ExitCode,
+  InterruptedError,
+  NotFoundError,
+  RejectedError,
+  ServiceError,
+  StoreError,
+  UsageError,
+} from "./errors.js";
 export { verifyCredentials, type VerifiedCredentials, type VerifyCredentialsOptions } from "./lib/verify.js";
 export type { RetryProgress as TokenProgress } from "./platform/http/retry.js";
 export {

@@ -114,18 +114,18 @@ describe("one command set up", () => {
     [["--store=file", "--json", "token"], ["token"]],
     [
       ["--kind", "octopia", "--", "get"],
-      ["completion", "delete", "derive", "doctor", "exec", "get"],
+      ["api", "completion", "delete", "derive", "doctor", "exec"],
     ],
     [
       ["completion", "bash"],
-      ["completion", "delete", "derive", "doctor", "exec", "get"],
+      ["api", "completion", "delete", "derive", "doctor", "exec"],
     ],
     [
       ["help", "get"],
-      ["completion", "delete", "derive", "doctor", "exec", "get"],
+      ["api", "completion", "delete", "derive", "doctor", "exec"],
     ],
-    [["gett"], ["completion", "delete", "derive", "doctor", "exec", "get"]],
-    [["--help"], ["completion", "delete", "derive", "doctor", "exec", "get"]],
+    [["gett"], ["api", "completion", "delete", "derive", "doctor", "exec"]],
+    [["--help"], ["api", "completion", "delete", "derive", "doctor", "exec"]],
   ])("%j sets up %j (first six, sorted)", (argv, names) => {
     const commands = buildProgram({}, argv).commands.map((c) => c.name());
     expect(commands.sort().slice(0, 6)).toEqual(names);

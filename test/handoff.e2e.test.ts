@@ -217,6 +217,17 @@ describe("cdcreds exec", () => {
     for (const [path, content] of await filesUnder(box.config.dir)) expect(content, path).not.toContain(password);
   });
 
+  it("sets CDISCOUNT_API_TOKEN_EXPIRES_AT to the token's expiry (none with --no-token)", async () => {
+    const { api } = await storedAccount("expiry");
+    const print = "process.stdout.write(String(process.env.CDISCOUNT_API_TOKEN_EXPIRES_AT))";
+    const result = await cdcreds(["exec", "--login", api, "--", process.execPath, "-e", print]);
+    expect(result.code, result.stderr).toBe(0);
+    const cached = JSON.parse(secretToolLookup("cdcreds-token:prod", api) ?? "{}") as { expiresAt?: string };
+    expect(result.stdout).toBe(cached.expiresAt);
+    const none = await cdcreds(["exec", "--login", api, "--no-token", "--", process.execPath, "-e", print]);
+    expect(none.stdout).toBe("undefined");
+  });
+
   it("passes stdin through and exits with the command's status", async () => {
     const { api } = await storedAccount("status");
     const script = `let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => { process.stdout.write(s.toUpperCase()); process.exit(7); })`;

@@ -6,16 +6,18 @@ import { errnoOf } from "../errors.js";
  * loads `net` or `tty`, a measurable part of the start-up of `get` and `token`. A non-blocking
  * stdout (EAGAIN) gets the rest through the stream; a reader that is gone (EPIPE) gets nothing, as
  * with any Unix filter.
+ * @returns false when the reader is gone (a `--paginate` run then stops asking for pages).
  */
-export async function writeStdout(data: string): Promise<void> {
+export async function writeStdout(data: string): Promise<boolean> {
   const bytes = Buffer.from(data);
   let offset = 0;
   try {
     while (offset < bytes.length) offset += writeSync(1, bytes, offset);
   } catch (error) {
     const code = errnoOf(error);
-    if (code === "EPIPE") return;
+    if (code === "EPIPE") return false;
     if (code !== "EAGAIN") throw error;
-    await new Promise<void>((resolve) => process.stdout.write(bytes.subarray(offset), () => resolve()));
+    return new Promise<boolean>((resolve) => process.stdout.write(bytes.subarray(offset), (failed) => resolve(failed == null)));
   }
+  return true;
 }

@@ -162,6 +162,32 @@ const COMMANDS: CommandSpec[] = [
       (await import("./commands/token.js")).token(ctx, login, flags),
   },
   {
+    name: "api",
+    description:
+      "call the Octopia seller API with the stored client: its cached token and seller headers, pages followed, errors made readable",
+    args: [["<endpoint>", "a path under the seller API base (/orders?pageSize=100), or a full URL under it"]],
+    options: [
+      ["--login <login>", LOGIN],
+      SELLER_ID,
+      ["--sales-channel <id>", "send SalesChannelId (an Octopia sales channel, e.g. CDISFR)"],
+      ["-X, --method <method>", "the HTTP method (default: GET, or POST with --input)"],
+      ["-H, --header <line>", "add a 'Name: value' header (repeat for several)", repeated],
+      ["-f, --field <key=value>", "a query parameter of a GET, else a field of a JSON body (repeat for several)", repeated],
+      ["--input <file>", "the request body, sent as is (- for standard input); JSON unless -H says otherwise"],
+      ["--paginate", "follow every page (Link rel=next, else pageIndex); each page's body on one line"],
+      ["--slurp", "with --paginate: print one JSON array of every page's items"],
+      ["-i, --include", "print the status line and headers before the body"],
+    ],
+    examples: [
+      "cdcreds api '/orders?pageSize=100' --paginate --slurp | jq length",
+      "cdcreds api --login 'My client' --seller-id 12345 /offers?limit=50 --paginate",
+      "cdcreds api -X POST /offers --input offer.json",
+      "cdcreds api -i /sellers",
+    ],
+    run: async (ctx, _program, endpoint: string, flags: import("./commands/api.js").ApiFlags) =>
+      (await import("./commands/api.js")).api(ctx, endpoint, flags),
+  },
+  {
     name: "exec",
     description: "run a command with the credentials and a token in its environment (CDISCOUNT_API_* or OCTOPIA_*)",
     usage: "[--login L] [--no-token] [--seller-id ID] -- <command> [args...]",
@@ -274,8 +300,8 @@ export function buildProgram(outcome: Outcome = {}, args?: readonly string[]): C
       "after",
       `${examples("cdcreds derive bestshop             # -> bestshop-api", "cdcreds completion bash > ~/.local/share/bash-completion/completions/cdcreds")}
 Exit status: 0 ok, 1 rejected by Cdiscount or Octopia (or a seller denied), 2 usage error, 3 no stored credentials,
-4 token service unreachable or unexpected, 5 secret store unavailable, 70 internal error,
-130 interrupted.
+4 token service (or API) unreachable or unexpected, 5 secret store unavailable, 6 request refused by the API
+(api: a 4xx other than 401/403/429), 70 internal error, 130 interrupted.
 `,
     );
   const word = args === undefined ? undefined : commandWord(program, args);

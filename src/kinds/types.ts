@@ -57,6 +57,12 @@ interface SellerAccess {
   headers(token: string, sellerId: string | undefined): Record<string, string>;
   /** The typed error (exit 1 or 4) of a check that failed. */
   answerError(answer: Exclude<SellerAnswer, { status: "valid" }>, url: URL, account: string, sellerId: string): CdcredsError;
+  /** The header naming a sales channel (`cdcreds api --sales-channel`), and why a value cannot be one. */
+  readonly salesChannel: { header: string; problem(id: string): string | undefined };
+  /** The URL of the page after the one `url` asked for (from its answer's Link header and body), or undefined at the last. */
+  nextPage(url: URL, link: string | string[] | undefined, body: string): URL | undefined;
+  /** The items of a page, for `--slurp`; undefined when the body is no list. */
+  pageItems(body: string): unknown[] | undefined;
 }
 
 /** A kind of credential: how its accounts are named, stored, exported and checked. */
@@ -76,8 +82,8 @@ export interface CredentialKind {
   secretService(env: Environment): string;
   /** Keychain service of the cached tokens. */
   tokenService(env: Environment): string;
-  /** The environment variables that hold credentials of this kind, and the one `exec` sets for the token. */
-  readonly variables: { account: string; secret: string; token: string };
+  /** The environment variables that hold credentials of this kind, and those `exec` sets for the token and its expiry. */
+  readonly variables: { account: string; secret: string; token: string; tokenExpiresAt: string };
   /** The longest a token lives: a cached expiry further ahead is not trusted. */
   readonly maxTokenLifetimeMs: number;
   /** A cached token is handed out only while more than this is left of it... */

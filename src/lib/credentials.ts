@@ -81,7 +81,7 @@ export interface OctopiaToken {
 }
 
 /** The library's typed options, checked by the same rules as the CLI's and named as the library names them. */
-async function requestOf(options: CredentialOptions): Promise<AccountRequest> {
+export async function requestOf(options: CredentialOptions): Promise<AccountRequest> {
   const processEnv = options.processEnv ?? process.env;
   const { login, authUrl, apiUrl, ...rest } = options;
   const resolved = resolveOptions(

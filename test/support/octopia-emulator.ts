@@ -7,6 +7,18 @@
 //   auth.answer("400-unauthorized", "token");     // the next answers, the last one then stays
 //   auth.sellers({ "12345": 200, "666": 403 });    // GET /sellers per SellerId (others: 404)
 //   auth.sellerAnswer("503", "rules");            // the seller API's next answers, as answer() does
+//
+// Beyond /sellers, a small seller API for `cdcreds api` (every call recorded in apiRequests, with
+// the number of the TCP connection it came on):
+//   GET  /seller/v2/orders?pageIndex=&pageSize=  {"items": [...]}, orderCount() orders, no total
+//   GET  /seller/v2/offers?limit=&cursor=        {"items": [...]}, next page in a Link header
+//   POST /seller/v2/offers                       201 with the JSON it received (400 problem if none)
+//   ANY  /seller/v2/problem                      400 problem+json with field errors
+//   GET  /seller/v2/echo                         200 with the headers it received (bar Authorization)
+//   GET  /seller/v2/pretty                       200 JSON over several lines
+//   GET  /seller/v2/away                         200 with a Link rel=next to another origin (awayUrl)
+//   auth.apiAnswer("429", "429", "rules");        // the API's next answers, as answer() does
+//   auth.revokeToken();                           // the current token is refused from now on; the next one differs
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server.js";
@@ -45,6 +57,23 @@ export interface SellerRequest {
   sellerId: string | undefined;
 }
 
+/** How the seller API (bar /sellers) answers: by its routes, or as a whole. */
+export type ApiMode = "rules" | "429" | "503" | "401" | "403" | "hang";
+
+/** One call to the seller API (bar /sellers). */
+export interface ApiRequest {
+  method: string;
+  /** Path and query. */
+  url: string;
+  authorization: string | undefined;
+  sellerId: string | undefined;
+  salesChannelId: string | undefined;
+  contentType: string | undefined;
+  body: string;
+  /** The TCP connection it came on: 1 for the server's first, 2 for the next... */
+  connection: number;
+}
+
 export interface OctopiaEmulator {
   readonly url: string;
   /** The seller API's base, as --api-url takes it. */
@@ -54,8 +83,20 @@ export interface OctopiaEmulator {
   /** The status of GET /sellers per seller ID; any other seller is 404, no SellerId 400, another token 401. */
   sellers(statuses: Record<string, 200 | 401 | 403 | 404>): void;
   sellerAnswer(...modes: [SellerMode, ...SellerMode[]]): void;
-  /** The access token every "token" answer carries. */
+  /** The access token the next "token" answers carry. */
   readonly token: string;
+  /** Every token issued so far that the API still takes. */
+  readonly issued: string[];
+  /** The seller API's calls (bar /sellers). */
+  readonly apiRequests: ApiRequest[];
+  apiAnswer(...modes: [ApiMode, ...ApiMode[]]): void;
+  /** How many orders GET /orders pages through (250 by default), and offers GET /offers (95). */
+  orderCount(count: number): void;
+  offerCount(count: number): void;
+  /** Revokes the current token (the API answers 401 to it) and issues another from then on. */
+  revokeToken(): void;
+  /** Where GET /away's Link points: set by the test to its own listener on another origin. */
+  awayUrl(url: string): void;
   answer(...modes: [OctopiaMode, ...OctopiaMode[]]): void;
   /** Accepts these credentials (besides those accepted before) and answers "check". */
   accept(clientId: string, secret: string): void;
@@ -72,7 +113,21 @@ function json(res: ServerResponse, status: number, value: unknown, headers: Reco
 
 export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   const part = () => randomBytes(24).toString("base64url");
-  const token = `${part()}.${part()}.${part()}`;
+  const newToken = () => `${part()}.${part()}.${part()}`;
+  let token = newToken();
+  const valid = new Set<string>();
+  const apiRequests: ApiRequest[] = [];
+  let apiQueue: ApiMode[] = ["rules"];
+  let orders = 250;
+  let offers = 95;
+  let away = "http://127.0.0.1:9/";
+  const connectionOf = new WeakMap<object, number>();
+  /** The API takes the current token (a test may hand it over without a token request) and every one issued and not revoked. */
+  const authorized = (req: IncomingMessage): boolean => {
+    const bearer = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+    return bearer === token || valid.has(bearer);
+  };
+  let connections = 0;
   const requests: OctopiaRequest[] = [];
   let queue: OctopiaMode[] = ["token"];
   const accepted = new Map<string, string>(); // client ID → secret
@@ -97,7 +152,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
       case "redirect":
         return void res.writeHead(302, { location: "/elsewhere" }).end();
       case "rules": {
-        if (req.headers.authorization !== `Bearer ${token}`) return json(res, 401, { message: "Unauthorized" });
+        if (!authorized(req)) return json(res, 401, { message: "Unauthorized" });
         if (sellerId === undefined || sellerId === "") return json(res, 400, { message: "The SellerId header is required" });
         const status = sellerStatuses[sellerId] ?? 404;
         return json(res, status, status === 200 ? { items: [{ sellerId, name: "Best Shop" }] } : { message: `HTTP ${status}` });
@@ -109,6 +164,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
     const later: Record<string, string> = retryAfter === undefined ? {} : { "retry-after": retryAfter };
     switch (mode) {
       case "token": {
+        valid.add(token);
         const body = JSON.stringify({
           access_token: token,
           expires_in: "EXPIRES_IN",
@@ -157,8 +213,106 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
     }
   };
 
+  const problem = (res: ServerResponse, status: number, title: string, detail: string, errors?: Record<string, string[]>): void =>
+    void res
+      .writeHead(status, {
+        "content-type": "application/problem+json",
+        ...(status === 429 && retryAfter !== undefined ? { "retry-after": retryAfter } : {}),
+      })
+      .end(
+        JSON.stringify({
+          type: "about:blank",
+          title,
+          status,
+          detail,
+          instance: "/seller/v2",
+          traceId: "00-abc-01",
+          ...(errors === undefined ? {} : { errors }),
+        }),
+      );
+
+  const answerApi = (req: IncomingMessage, res: ServerResponse, body: string): void => {
+    const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] : undefined);
+    apiRequests.push({
+      method: req.method ?? "",
+      url: req.url ?? "",
+      authorization: req.headers.authorization,
+      sellerId: header("sellerid"),
+      salesChannelId: header("saleschannelid"),
+      contentType: header("content-type"),
+      body,
+      connection: connectionOf.get(req.socket) ?? 0,
+    });
+    const mode = apiQueue.length > 1 ? apiQueue.shift()! : apiQueue[0]!;
+    switch (mode) {
+      case "429":
+        return problem(res, 429, "Too Many Requests", "Wait, then retry.");
+      case "503":
+        return void res.writeHead(503, { "content-type": "text/plain" }).end("Service Unavailable");
+      case "401":
+        return problem(res, 401, "Unauthorized", "The token is not valid.");
+      case "403":
+        return problem(res, 403, "Forbidden", "This client may not act for this seller.");
+      case "hang":
+        return;
+      case "rules":
+        break;
+    }
+    if (!authorized(req)) return problem(res, 401, "Unauthorized", "The token is not valid.");
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const route = url.pathname.replace(/^\/seller\/v2/, "");
+    const count = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
+    if (req.method === "GET" && route === "/orders") {
+      const pageIndex = count("pageIndex", 1);
+      const pageSize = Math.min(count("pageSize", 50), 100);
+      const first = (pageIndex - 1) * pageSize;
+      const items = Array.from({ length: Math.max(0, Math.min(pageSize, orders - first)) }, (_, i) => ({ orderId: `O${first + i + 1}` }));
+      return json(res, 200, { items });
+    }
+    if (req.method === "GET" && route === "/offers") {
+      const limit = count("limit", 20);
+      const from = url.searchParams.has("cursor") ? Number(Buffer.from(url.searchParams.get("cursor")!, "base64url").toString()) : 0;
+      const items = Array.from({ length: Math.max(0, Math.min(limit, offers - from)) }, (_, i) => ({ offerId: `F${from + i + 1}` }));
+      const next =
+        from + limit < offers
+          ? `http://${req.headers.host}/seller/v2/offers?limit=${limit}&cursor=${Buffer.from(String(from + limit)).toString("base64url")}`
+          : undefined;
+      return json(res, 200, { items }, next === undefined ? {} : { link: `<${next}>; rel="next"` });
+    }
+    if (req.method === "POST" && route === "/offers") {
+      let received: unknown;
+      try {
+        received = JSON.parse(body);
+      } catch {
+        return problem(res, 400, "Bad Request", "The body is not JSON.");
+      }
+      return json(res, 201, { id: "new-offer", received });
+    }
+    if (route === "/problem") {
+      return problem(res, 400, "Validation \u001b[31mfailed", "One or more fields are invalid.", {
+        sellerId: ["must be a number"],
+        "items[0].price": ["must be positive", "must have two decimals"],
+      });
+    }
+    if (req.method === "GET" && route === "/echo") {
+      const { authorization: _authorization, ...headers } = req.headers;
+      return json(res, 200, { headers });
+    }
+    if (req.method === "GET" && route === "/pretty") {
+      return void res.writeHead(200, { "content-type": "application/json" }).end(`{\n  "items": [\n    1,\n    2\n  ]\n}\n`);
+    }
+    if (req.method === "GET" && route === "/away") return json(res, 200, { items: [1] }, { link: `<${away}>; rel="next"` });
+    return problem(res, 404, "Not Found", `No route ${route}`);
+  };
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.method === "GET" && req.url?.startsWith("/seller/v2/sellers") === true) return answerSeller(req, res);
+    if (req.url?.startsWith("/seller/v2/") === true) {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => answerApi(req, res, Buffer.concat(chunks).toString("utf8")));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -169,6 +323,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
       respond(mode, recorded, res);
     });
   });
+  server.on("connection", (socket: object) => connectionOf.set(socket, ++connections));
   const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}/auth/realms/maas/protocol/openid-connect/token`,
@@ -181,7 +336,29 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
     sellerAnswer: (...modes) => {
       sellerQueue = [...modes];
     },
-    token,
+    get token() {
+      return token;
+    },
+    get issued() {
+      return [...valid];
+    },
+    apiRequests,
+    apiAnswer: (...modes) => {
+      apiQueue = [...modes];
+    },
+    orderCount: (count) => {
+      orders = count;
+    },
+    offerCount: (count) => {
+      offers = count;
+    },
+    revokeToken: () => {
+      valid.delete(token);
+      token = newToken();
+    },
+    awayUrl: (url) => {
+      away = url;
+    },
     answer: (...modes) => {
       queue = [...modes];
     },

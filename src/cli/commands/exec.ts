@@ -44,20 +44,25 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
   const secret = await opened.secret();
   ui.redact(secret);
   let token: string | undefined;
+  let expiresAt: Date | undefined;
   if (flags.token !== false) {
     const issued = await issueToken({ kind, options, processEnv: env }, opened);
     ui.redact(issued.token);
     const notice = issued.fromCache ? undefined : replacedServiceNotice(kind, options.authUrl);
     if (notice !== undefined) ui.note(notice);
     token = issued.token;
+    expiresAt = issued.expiresAt;
   }
   // The program gets this account's credentials and nothing of cdcreds' own, nor a token or a
   // seller that may be another account's.
   const childEnv: NodeJS.ProcessEnv = { ...env };
   const sellerVariable = kind.sellers?.variable;
-  for (const name of [...cdcredsSecrets(env), kind.variables.token, ...(sellerVariable === undefined ? [] : [sellerVariable])])
+  const { token: tokenVariable, tokenExpiresAt } = kind.variables;
+  for (const name of [...cdcredsSecrets(env), tokenVariable, tokenExpiresAt, ...(sellerVariable === undefined ? [] : [sellerVariable])])
     delete childEnv[name];
   Object.assign(childEnv, kind.exports({ account: opened.account, secret }, token));
+  // When the token stops working: a job that outlives it runs `cdcreds token` again (cached, cheap).
+  if (expiresAt !== undefined) childEnv[tokenExpiresAt] = expiresAt.toISOString();
   if (sellerVariable !== undefined) {
     const sellerId = chooseSeller(kind, flags.sellerId, sellerIdsOf(kind, opened, options, env));
     if (sellerId !== undefined) childEnv[sellerVariable] = sellerId;

@@ -19,7 +19,12 @@ export const kind: CredentialKind = {
   storedNameProblem: (name) => loginProblem(name) ?? (name.endsWith("-api") ? undefined : "it does not end in -api"),
   secretService: passwordService,
   tokenService,
-  variables: { account: "CDISCOUNT_API_LOGIN", secret: "CDISCOUNT_API_PASSWORD", token: "CDISCOUNT_API_TOKEN" },
+  variables: {
+    account: "CDISCOUNT_API_LOGIN",
+    secret: "CDISCOUNT_API_PASSWORD",
+    token: "CDISCOUNT_API_TOKEN",
+    tokenExpiresAt: "CDISCOUNT_API_TOKEN_EXPIRES_AT",
+  },
   maxTokenLifetimeMs: 48 * 60 * 60 * 1000,
   // A token lives 48 hours: it is replaced with an hour left, so a caller never gets one about to die.
   minRemainingMs: 60 * 60 * 1000,

@@ -6,7 +6,8 @@ import { isAccessToken, MAX_LIFETIME_SECONDS } from "./answer.js";
 import { requestAccessToken } from "./client.js";
 import { API_URLS, apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
-import { checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
+import { nextPage, pageItems } from "./paging.js";
+import { checkSeller, salesChannelProblem, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
 
 export const kind: CredentialKind = {
   id: "octopia",
@@ -17,7 +18,12 @@ export const kind: CredentialKind = {
   storedNameProblem: (name) => clientIdProblem(name) ?? (name === name.trim() ? undefined : "the client ID has surrounding spaces"),
   secretService: (env) => `cdcreds-octopia:${env}`,
   tokenService: (env) => `cdcreds-octopia-token:${env}`,
-  variables: { account: "OCTOPIA_CLIENT_ID", secret: "OCTOPIA_CLIENT_SECRET", token: "OCTOPIA_ACCESS_TOKEN" },
+  variables: {
+    account: "OCTOPIA_CLIENT_ID",
+    secret: "OCTOPIA_CLIENT_SECRET",
+    token: "OCTOPIA_ACCESS_TOKEN",
+    tokenExpiresAt: "OCTOPIA_TOKEN_EXPIRES_AT",
+  },
   // Seen: 300 s and 7200 s; a longer expires_in is clamped to a day (answer.ts). An expiry further
   // than a day ahead was not written by cdcreds.
   maxTokenLifetimeMs: MAX_LIFETIME_SECONDS * 1000,
@@ -34,6 +40,9 @@ export const kind: CredentialKind = {
     check: checkSeller,
     headers: sellerHeaders,
     answerError: sellerError,
+    salesChannel: { header: "SalesChannelId", problem: salesChannelProblem },
+    nextPage,
+    pageItems,
   },
   isToken: isAccessToken,
   serviceHosts: Object.values(TOKEN_URLS).map((url) => new URL(url).hostname),

@@ -17,6 +17,13 @@ const SELLER_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export const sellerIdProblem = (id: string): string | undefined =>
   SELLER_ID.test(id) ? undefined : `"${id}" is not a seller ID (1 to 64 letters, digits, ".", "_" or "-")`;
 
+// Octopia's sales channels are short codes (`CDISFR`); nothing that could break out of a header.
+const SALES_CHANNEL = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Why `id` cannot be a sales channel ID, or undefined when it can. */
+export const salesChannelProblem = (id: string): string | undefined =>
+  SALES_CHANNEL.test(id) ? undefined : `"${id}" is not a sales channel ID (1 to 64 letters, digits, ".", "_" or "-")`;
+
 /** The headers of a seller API call: the token, and the seller it acts for when one is named. */
 export const sellerHeaders = (token: string, sellerId: string | undefined): Record<string, string> => ({
   Authorization: `Bearer ${token}`,

@@ -1,7 +1,7 @@
 // One HTTP request to a credential service, as every kind sends it: no redirect followed, no
 // connection kept, TLS always verified, one deadline for the whole attempt (proxy tunnel, headers
 // and body), a capped body, and cleartext only to a checked loopback address.
-import type { IncomingHttpHeaders } from "node:http";
+import type { Agent, IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { UsageError } from "../../errors.js";
@@ -11,13 +11,18 @@ import { importUndici, TLS_ALWAYS_VERIFIED } from "./proxy.js";
 /** What to send. The body, if any, is sent as it is with the headers given. */
 export interface HttpRequest {
   url: URL;
-  method: "GET" | "POST";
+  method: string;
   headers: Record<string, string>;
   body?: string;
   /** Bound on the whole attempt: connection, proxy tunnel, headers and the whole body. */
   timeoutMs: number;
   /** undici dispatcher for a proxy (see proxy.ts); without one, node:http(s) goes straight out. */
   dispatcher?: Dispatcher;
+  /**
+   * A node:http(s) agent that keeps its connection alive between requests (the seller API client's);
+   * without one, no connection is kept. Unused with a dispatcher, which keeps its own.
+   */
+  agent?: Agent;
   /** Whether to read the body of an answer with this status and these headers; else it is dropped unread. */
   readBody: (status: number, headers: IncomingHttpHeaders) => boolean;
   /** Reading stops past this many bytes. */
@@ -29,6 +34,8 @@ export interface HttpAnswer {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer | "too-large" | undefined;
+  /** True when the request went over a connection an earlier request had opened (through an agent). */
+  reusedConnection?: boolean;
 }
 
 /** A failed attempt: the error, and whether the deadline caused it. */
@@ -99,12 +106,13 @@ export async function sendOnce(req: HttpRequest): Promise<HttpAnswer | HttpFailu
       () => {},
     );
     const response = await Promise.race([sent, expired]);
+    const reused = response.reused === undefined ? {} : { reusedConnection: response.reused };
     if (!req.readBody(response.statusCode, response.headers)) {
       discard(response.body);
-      return { status: response.statusCode, headers: response.headers, body: undefined };
+      return { status: response.statusCode, headers: response.headers, body: undefined, ...reused };
     }
     const body = await readCapped(response.body, req.maxBodyBytes); // the deadline's signal ends a stalled body
-    return { status: response.statusCode, headers: response.headers, body: body ?? "too-large" };
+    return { status: response.statusCode, headers: response.headers, body: body ?? "too-large", ...reused };
   } catch (error) {
     return { error, timedOut: deadline.signal.aborted };
   } finally {
@@ -117,18 +125,22 @@ interface Response {
   statusCode: number;
   headers: IncomingHttpHeaders;
   body: Readable;
+  /** Whether an agent's kept connection carried it (node:http(s) only). */
+  reused?: boolean;
 }
 
 /**
  * Straight to the service with node:http(s): no redirect followed, no connection kept
- * (`agent: false`), so nothing lingers once the answer is in. TLS is verified explicitly:
+ * (`agent: false`) unless the caller brings a keep-alive agent, so nothing lingers once the answer
+ * is in. TLS is verified explicitly:
  * `NODE_TLS_REJECT_UNAUTHORIZED=0` only changes Node's default, which this never uses.
  */
 async function sendDirect(req: HttpRequest, signal: AbortSignal): Promise<Response> {
   const { request } = req.url.protocol === "https:" ? await import("node:https") : await import("node:http");
   return new Promise((resolve, reject) => {
-    const outgoing = request(req.url, { method: req.method, headers: req.headers, signal, agent: false, ...TLS_ALWAYS_VERIFIED }, (res) =>
-      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res }),
+    const agent = req.agent ?? false;
+    const outgoing = request(req.url, { method: req.method, headers: req.headers, signal, agent, ...TLS_ALWAYS_VERIFIED }, (res) =>
+      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res, reused: outgoing.reusedSocket }),
     );
     outgoing.on("error", reject);
     outgoing.end(req.body);
