@@ -15,4 +15,5 @@ export {
   type OctopiaCredentials,
   type OctopiaToken,
 } from "./lib/credentials.js";
+export { resolveReference, type ReferenceOptions } from "./lib/reference.js";
 export type { Environment } from "./kinds/environment.js";

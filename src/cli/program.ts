@@ -153,6 +153,18 @@ const COMMANDS: CommandSpec[] = [
     run: async (ctx, _program, argv: string[], flags: import("./commands/exec.js").ExecFlags) =>
       (await import("./commands/exec.js")).exec(ctx, argv, flags),
   },
+  {
+    name: "inject",
+    description: "fill the {{ cdcreds://... }} references of a template (a config file) with the values they name",
+    options: [
+      ["-i, --in <template>", "the template (default: standard input)"],
+      ["-o, --out <file>", "write to this file, mode 0600 (default: standard output)"],
+      ["--force", "with -o: replace an existing file"],
+    ],
+    examples: ["cdcreds inject -i config.json.tpl -o config.json", "cdcreds inject < .env.tpl > .env   # prefer cdcreds run"],
+    run: async (ctx, _program, flags: import("./commands/inject.js").InjectFlags) =>
+      (await import("./commands/inject.js")).inject(ctx, flags),
+  },
 ];
 
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
