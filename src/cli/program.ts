@@ -154,6 +154,19 @@ const COMMANDS: CommandSpec[] = [
       (await import("./commands/exec.js")).exec(ctx, argv, flags),
   },
   {
+    name: "run",
+    description: "run a command with the cdcreds:// references of its environment and --env-file files resolved, its output masked",
+    usage: "[--env-file FILE]... [--no-masking] -- <command> [args...]",
+    args: [["<command...>", "the command and its arguments, after --"]],
+    options: [
+      ["--env-file <file>", "a dotenv file of variables to add (repeat for several; a later one wins)", repeated],
+      ["--no-masking", "hand the command's stdout and stderr over untouched (a terminal stays a terminal)"],
+    ],
+    examples: ["cdcreds run --env-file .env -- php bin/sync.php", "CDISCOUNT_TOKEN=cdcreds://bestshop/token cdcreds run -- ./sync.sh"],
+    run: async (ctx, _program, argv: string[], flags: import("./commands/run.js").RunFlags) =>
+      (await import("./commands/run.js")).run(ctx, argv, flags),
+  },
+  {
     name: "inject",
     description: "fill the {{ cdcreds://... }} references of a template (a config file) with the values they name",
     options: [

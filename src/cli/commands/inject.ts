@@ -1,8 +1,8 @@
 import { lstat, readFile } from "node:fs/promises";
-import { resolveReference, type ResolvedReference } from "../../core/reference.js";
 import { errnoOf, errnoText, UsageError } from "../../errors.js";
 import { escapeText } from "../../platform/text.js";
-import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
+import type { CommandContext, CommandResult } from "../context.js";
+import { resolveAll } from "../references.js";
 
 /** The flags of `cdcreds inject`. */
 export interface InjectFlags {
@@ -19,22 +19,6 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/**
- * Resolves every distinct reference of `references` one after the other (a token each account
- * needs is asked for once), redacting each secret from the command's own messages.
- * @throws the first reference's error that cannot be resolved: nothing is handed over then.
- */
-export async function resolveAll(ctx: CommandContext, references: Iterable<string>): Promise<Map<string, ResolvedReference>> {
-  const resolved = new Map<string, ResolvedReference>();
-  for (const text of references) {
-    if (resolved.has(text)) continue;
-    const value = await resolveReference(text, { options: ctx.options, ...storeDeps(ctx) });
-    for (const { text: secret } of value.secrets) ctx.ui.redact(secret);
-    resolved.set(text, value);
-  }
-  return resolved;
 }
 
 /**
