@@ -154,6 +154,15 @@ const COMMANDS: CommandSpec[] = [
       (await import("./commands/exec.js")).exec(ctx, argv, flags),
   },
   {
+    name: "scan",
+    description: "look for the stored secrets of the environment in files (a git work tree's, or a folder's); exit 1 when one is found",
+    args: [["[path...]", "files or folders (default: the current folder)"]],
+    options: [["--staged", "scan what `git commit` would record (a pre-commit hook)"]],
+    examples: ["cdcreds scan", "cdcreds scan --staged   # in .git/hooks/pre-commit", "cdcreds scan --env preprod config/"],
+    run: async (ctx, _program, paths: string[], flags: import("./commands/scan.js").ScanFlags) =>
+      (await import("./commands/scan.js")).scan(ctx, paths, flags),
+  },
+  {
     name: "run",
     description: "run a command with the cdcreds:// references of its environment and --env-file files resolved, its output masked",
     usage: "[--env-file FILE]... [--no-masking] -- <command> [args...]",
