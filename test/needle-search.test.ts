@@ -33,6 +33,16 @@ describe("NeedleSearch", () => {
     expect(search.find(data).sort((a, b) => a.offset - b.offset || a.needle.localeCompare(b.needle))).toEqual(naive(data, needles));
   });
 
+  it("agrees with indexOf with needles of many lengths over a small alphabet (near misses everywhere)", () => {
+    const word = (n: number) => Array.from(randomBytes(n), (b) => "abc"[b % 3]).join("");
+    const needles = [...new Set(Array.from({ length: 40 }, (_, i) => word(4 + (i % 27))))];
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => word(5) + (i % 4 === 0 ? needles[i % needles.length]! : "")).join(""));
+    const search = new NeedleSearch(needles.map((text) => ({ text, value: text })));
+    const got = search.find(data);
+    expect(got.map((f) => f.offset)).toEqual([...got.map((f) => f.offset)].sort((a, b) => a - b));
+    expect([...got].sort((a, b) => a.offset - b.offset || a.needle.localeCompare(b.needle))).toEqual(naive(data, needles));
+  });
+
   it("is empty with no needles, and finds nothing in a buffer shorter than four bytes", () => {
     expect(new NeedleSearch([]).empty).toBe(true);
     expect(new NeedleSearch([{ text: "abcd", value: 1 }]).find(Buffer.from("abc"))).toEqual([]);

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
-import { lstat, open, readdir } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { closeSync, openSync, readSync } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { NeedleSearch } from "../../core/needle-search.js";
 import { secretForms, type SecretForm } from "../../core/secret-forms.js";
@@ -19,8 +20,6 @@ export interface ScanFlags {
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 /** A file with a NUL byte in its first bytes is binary, and skipped (and counted). */
 const BINARY_SNIFF_BYTES = 8000;
-/** Files read at the same time. */
-const READERS = 8;
 
 /** What a found needle stands for. */
 interface Needle {
@@ -53,9 +52,9 @@ async function walk(dir: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    if (relative(dir, path).split(/[\\/]/).includes(".git")) continue;
-    files.push(path);
+    const folder = entry.parentPath;
+    if (folder.includes(".git") && relative(dir, folder).split(/[\\/]/).includes(".git")) continue;
+    files.push(`${folder}${folder.endsWith(sep) ? "" : sep}${entry.name}`);
   }
   return files;
 }
@@ -113,21 +112,41 @@ function report(path: string, data: Buffer, search: NeedleSearch<Needle>, env: s
   return lines;
 }
 
-/** Reads a file unless it is too big or binary; undefined (and the reason) when skipped. */
-async function readScanned(path: string): Promise<Buffer | "big" | "binary" | "gone"> {
-  let handle;
+/**
+ * Reads a file unless it is too big or binary. Synchronous on purpose: thousands of small files
+ * read one after the other cost a third of the same reads through the thread pool's promises.
+ */
+/** The buffer files are read into, grown to the largest; a file's bytes are searched before the next is read. */
+let readBuffer = Buffer.alloc(0);
+
+function readScanned(path: string): Buffer | "big" | "binary" | "gone" {
+  let fd: number;
   try {
-    handle = await open(path, "r");
+    fd = openSync(path, "r");
   } catch {
     return "gone";
   }
   try {
-    const { size } = await handle.stat();
-    if (size > MAX_FILE_BYTES) return "big";
-    const data = await handle.readFile();
-    return data.subarray(0, BINARY_SNIFF_BYTES).includes(0) ? "binary" : data;
+    // Read to the end (no fstat: a call saved on each of thousands of files), the buffer grown as needed.
+    let read = 0;
+    for (;;) {
+      if (read === readBuffer.length) {
+        if (read > MAX_FILE_BYTES) return "big";
+        const grown = Buffer.allocUnsafe(Math.max(64 * 1024, readBuffer.length * 2));
+        readBuffer.copy(grown, 0, 0, read);
+        readBuffer = grown;
+      }
+      const n = readSync(fd, readBuffer, read, readBuffer.length - read, null);
+      if (n === 0) break;
+      read += n;
+    }
+    if (read > MAX_FILE_BYTES) return "big";
+    const bytes = readBuffer.subarray(0, read);
+    return bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0) ? "binary" : bytes;
+  } catch {
+    return "gone";
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -161,18 +180,12 @@ export async function scan(ctx: CommandContext, paths: string[], flags: ScanFlag
       if (data !== undefined) found.push(...report(path, data, search, env));
     }
   } else {
-    const files = (await Promise.all((paths.length === 0 ? ["."] : paths).map(filesOf))).flat();
-    let next = 0;
-    const results: string[][] = new Array<string[]>(files.length);
-    await Promise.all(
-      Array.from({ length: READERS }, async () => {
-        for (let i = next++; i < files.length; i = next++) {
-          const data = count(await readScanned(files[i]!));
-          results[i] = data === undefined ? [] : report(files[i]!, data, search, env);
-        }
-      }),
-    );
-    for (const lines of results) found.push(...lines);
+    for (const path of paths.length === 0 ? ["."] : paths) {
+      for (const file of await filesOf(path)) {
+        const data = count(readScanned(file));
+        if (data !== undefined) found.push(...report(file, data, search, env));
+      }
+    }
   }
   const skipped = [big > 0 ? `${big} over ${MAX_FILE_BYTES / 1024 / 1024} MiB` : "", binary > 0 ? `${binary} binary` : ""].filter(Boolean);
   ctx.ui.note(
