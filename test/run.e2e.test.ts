@@ -137,6 +137,20 @@ describe("cdcreds run", () => {
     expect(status).toBe(5);
   });
 
+  it("ends when the reader of its output goes away, as the program would with its output inherited", async () => {
+    const { api } = await storedAccount("epipe");
+    const code = `setInterval(() => process.stdout.write("x " + process.env.PW + "\\n"), 1)`;
+    const child = spawn(process.execPath, [BIN, "--auth-url", box.sts.url, "run", "--", ...node(code)], {
+      env: { ...process.env, XDG_CONFIG_HOME: box.config.dir, PW: `cdcreds://${api}` },
+    });
+    const first = await new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString())));
+    outputs.push(first);
+    expect(first).toMatch(/^x /);
+    child.stdout.destroy();
+    const status = await new Promise((resolve) => child.on("close", (c, signal) => resolve(c ?? signal)));
+    expect(status).not.toBe(0);
+  });
+
   it("runs nothing when a reference cannot be resolved", async () => {
     const { api } = await storedAccount("fail");
     const marker = join(dir, "ran");

@@ -27,10 +27,11 @@ export function runChild(command: string, args: string[], processEnv: NodeJS.Pro
         [child.stderr!, process.stderr],
       ] as const) {
         const transform = filter();
-        // A reader of cdcreds' output that has gone (EPIPE): the program's output is then read and dropped.
+        // A reader of cdcreds' output that has gone (EPIPE): the pipe from the program is closed
+        // too, so the program meets the same end (SIGPIPE, EPIPE) as with its output inherited.
         to.on("error", () => {
-          transform.unpipe(to);
-          transform.resume();
+          from.destroy();
+          transform.destroy();
         });
         from.pipe(transform).pipe(to, { end: false });
         outputs.push(finished(transform).catch(() => undefined));
