@@ -3,7 +3,10 @@
 // budgets; it never fails on them (exit 0), so it is no CI gate. It must run inside the private
 // keyring session: `npm run bench` wraps it in scripts/with-keyring.sh.
 //
-//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--scale-runs N] [--no-scale] [--json FILE] [--bin PATH] [--node PATH]
+//   node bench/run.mjs [--runs N] [--warmup N] [--rss-runs N] [--scale-runs N] [--no-scale] [--no-scan] [--json FILE] [--bin PATH] [--node PATH]
+//
+// The scan section (bench/scan.mjs, which also runs alone) times `cdcreds scan` of a 100 MB tree
+// against grep.
 //
 // --bin times another build of cdcreds (a copy of bin/ and dist/, e.g. to compare before/after).
 //
@@ -19,6 +22,7 @@ import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { execFileSync } from "node:child_process";
 import { median, peakRssMb, runOnce, summarize } from "./measure.mjs";
+import { scanBench } from "./scan.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +31,7 @@ const { values: args } = parseArgs({
     "rss-runs": { type: "string", default: "3" },
     "scale-runs": { type: "string", default: "5" },
     "no-scale": { type: "boolean", default: false },
+    "no-scan": { type: "boolean", default: false },
     json: { type: "string" },
     bin: { type: "string" },
     node: { type: "string" },
@@ -393,6 +398,7 @@ const get = (url) => new Promise((resolve, reject) => {
       await writeFile(args.json, `${JSON.stringify({ runs: RUNS, warmup: WARMUP, machine, rows, emulatorMs, budgets }, null, 2)}\n`);
     }
     if (!args["no-scale"]) await scale(dir, env, sts, m(node));
+    if (!args["no-scan"]) await scanBench({ node: NODE, bin: BIN, runs: SCALE_RUNS });
   } finally {
     await sts.close();
     await octopia.close();

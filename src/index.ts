@@ -26,4 +26,5 @@ export {
   type OctopiaCredentials,
   type OctopiaToken,
 } from "./lib/credentials.js";
+export { resolveReference, type ReferenceOptions } from "./lib/reference.js";
 export type { Environment } from "./kinds/environment.js";

@@ -205,6 +205,40 @@ const COMMANDS: CommandSpec[] = [
     run: async (ctx, _program, argv: string[], flags: import("./commands/exec.js").ExecFlags) =>
       (await import("./commands/exec.js")).exec(ctx, argv, flags),
   },
+  {
+    name: "scan",
+    description: "look for the stored secrets of the environment in files (a git work tree's, or a folder's); exit 1 when one is found",
+    args: [["[path...]", "files or folders (default: the current folder)"]],
+    options: [["--staged", "scan what `git commit` would record (a pre-commit hook)"]],
+    examples: ["cdcreds scan", "cdcreds scan --staged   # in .git/hooks/pre-commit", "cdcreds scan --env preprod config/"],
+    run: async (ctx, _program, paths: string[], flags: import("./commands/scan.js").ScanFlags) =>
+      (await import("./commands/scan.js")).scan(ctx, paths, flags),
+  },
+  {
+    name: "run",
+    description: "run a command with the cdcreds:// references of its environment and --env-file files resolved, its output masked",
+    usage: "[--env-file FILE]... [--no-masking] -- <command> [args...]",
+    args: [["<command...>", "the command and its arguments, after --"]],
+    options: [
+      ["--env-file <file>", "a dotenv file of variables to add (repeat for several; a later one wins)", repeated],
+      ["--no-masking", "hand the command's stdout and stderr over untouched (a terminal stays a terminal)"],
+    ],
+    examples: ["cdcreds run --env-file .env -- php bin/sync.php", "CDISCOUNT_TOKEN=cdcreds://bestshop/token cdcreds run -- ./sync.sh"],
+    run: async (ctx, _program, argv: string[], flags: import("./commands/run.js").RunFlags) =>
+      (await import("./commands/run.js")).run(ctx, argv, flags),
+  },
+  {
+    name: "inject",
+    description: "fill the {{ cdcreds://... }} references of a template (a config file) with the values they name",
+    options: [
+      ["-i, --in <template>", "the template (default: standard input)"],
+      ["-o, --out <file>", "write to this file, mode 0600 (default: standard output)"],
+      ["--force", "with -o: replace an existing file"],
+    ],
+    examples: ["cdcreds inject -i config.json.tpl -o config.json", "cdcreds inject < .env.tpl > .env   # prefer cdcreds run"],
+    run: async (ctx, _program, flags: import("./commands/inject.js").InjectFlags) =>
+      (await import("./commands/inject.js")).inject(ctx, flags),
+  },
 ];
 
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;

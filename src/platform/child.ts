@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import { finished } from "node:stream/promises";
+import type { Transform } from "node:stream";
 import { CdcredsError, ExitCode } from "../errors.js";
 import { leaveSignalsToChild } from "./signals.js";
 
@@ -10,11 +12,31 @@ const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
  * Runs a program with stdio inherited and the given environment, and resolves with the status
  * cdcreds should exit with: the program's own, or 128 + the signal number when a signal ended it.
  * SIGINT, SIGTERM and SIGHUP sent to cdcreds are passed on to the program.
+ *
+ * With `filter`, the program's stdout and stderr are pipes, each passed through a transform of its
+ * own (`filter()` makes one) to cdcreds' own; the status is given once both have ended.
  * @throws {CdcredsError} exit 127 when the program cannot be started (not found, not executable).
  */
-export function runChild(command: string, args: string[], processEnv: NodeJS.ProcessEnv): Promise<number> {
+export function runChild(command: string, args: string[], processEnv: NodeJS.ProcessEnv, filter?: () => Transform): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: "inherit", env: processEnv });
+    const child = spawn(command, args, { stdio: filter === undefined ? "inherit" : ["inherit", "pipe", "pipe"], env: processEnv });
+    const outputs: Promise<unknown>[] = [];
+    if (filter !== undefined) {
+      for (const [from, to] of [
+        [child.stdout!, process.stdout],
+        [child.stderr!, process.stderr],
+      ] as const) {
+        const transform = filter();
+        // A reader of cdcreds' output that has gone (EPIPE): the pipe from the program is closed
+        // too, so the program meets the same end (SIGPIPE, EPIPE) as with its output inherited.
+        to.on("error", () => {
+          from.destroy();
+          transform.destroy();
+        });
+        from.pipe(transform).pipe(to, { end: false });
+        outputs.push(finished(transform).catch(() => undefined));
+      }
+    }
     const forward = (signal: NodeJS.Signals): void => {
       child.kill(signal);
     };
@@ -35,7 +57,8 @@ export function runChild(command: string, args: string[], processEnv: NodeJS.Pro
     });
     child.on("exit", (code, signal) => {
       stopForwarding();
-      resolve(code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
+      const status = code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
+      void Promise.all(outputs).then(() => resolve(status));
     });
   });
 }

@@ -11,7 +11,7 @@ import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../c
  * `cdcreds.key` (a program that needs its own credentials from it gets the folder under a name of
  * its own: `Environment=MY_CREDENTIALS=%d`).
  */
-function cdcredsSecrets(env: NodeJS.ProcessEnv): string[] {
+export function cdcredsSecrets(env: NodeJS.ProcessEnv): string[] {
   const systemd = env.CREDENTIALS_DIRECTORY;
   const holdsKey = systemd !== undefined && systemd !== "" && existsSync(join(systemd, "cdcreds.key"));
   return ["CDCREDS_PASSPHRASE", "CDCREDS_KEY_FILE", ...(holdsKey ? ["CREDENTIALS_DIRECTORY"] : [])];
