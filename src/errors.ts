@@ -6,6 +6,8 @@ export const ExitCode = {
   NotFound: 3,
   Service: 4,
   Store: 5,
+  /** `verify --all --max-age`: every check passed, but a secret is older than the age allowed. */
+  TooOld: 7,
   /** A bug, or a fault no other code describes; never 1, which scripts read as "password rejected". */
   Internal: 70,
   /** `exec` only: the command could not be started (as shells do). */

@@ -53,9 +53,11 @@ const COMMANDS: CommandSpec[] = [
       ["--quiet", "print nothing on stderr: the exit status is the answer"],
       ["--all", "check every stored account of the environment (all kinds, or --kind's)"],
       ["--jobs <n>", "with --all: accounts checked at the same time, 1 to 32, default 4"],
+      ["--max-age <age>", "with --all: also fail (exit 7) when a secret was stored longer ago: 90d, 12w, 6m, 1y"],
     ],
     examples: [
       "cdcreds verify bestshop && run-my-sync",
+      "cdcreds verify --all --max-age 365d   # and no secret older than a year",
       "cdcreds verify --all --jobs 8 --json > report.json   # the nightly check of every account",
       'printf %s "$PW" | cdcreds verify --secret-stdin bestshop',
       "cdcreds verify --kind octopia 'My client' --seller-id 12345",
@@ -107,9 +109,10 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: "list",
-    description: "list the stored accounts (never a secret)",
-    examples: ["cdcreds list", "cdcreds list --json"],
-    run: async (ctx) => (await import("./commands/list.js")).list(ctx),
+    description: "list the stored accounts and how old their secrets are (never a secret)",
+    options: [["--older-than <age>", "only the accounts whose secret was stored longer ago: 90d, 12w, 6m (30 days), 1y (365 days)"]],
+    examples: ["cdcreds list", "cdcreds list --json", "cdcreds list --older-than 1y   # the secrets due for a change"],
+    run: async (ctx, _program, flags: import("./commands/list.js").ListFlags) => (await import("./commands/list.js")).list(ctx, flags),
   },
   {
     name: "delete",
@@ -248,8 +251,8 @@ export function buildProgram(outcome: Outcome = {}, args?: readonly string[]): C
       "after",
       `${examples("cdcreds derive bestshop             # -> bestshop-api", "cdcreds completion bash > ~/.local/share/bash-completion/completions/cdcreds")}
 Exit status: 0 ok, 1 rejected by Cdiscount or Octopia (or a seller denied), 2 usage error, 3 no stored credentials,
-4 token service unreachable or unexpected, 5 secret store unavailable, 70 internal error,
-130 interrupted.
+4 token service unreachable or unexpected, 5 secret store unavailable, 7 a secret older than
+verify --all --max-age, 70 internal error, 130 interrupted.
 `,
     );
   const word = args === undefined ? undefined : commandWord(program, args);
