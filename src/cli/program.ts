@@ -89,6 +89,19 @@ const COMMANDS: CommandSpec[] = [
       (await import("./commands/set.js")).set(ctx, login, flags),
   },
   {
+    name: "rotate",
+    description: "change a stored password or client secret, guided: where to change it, then check and store the new one",
+    args: [["[login]", LOGIN]],
+    options: [...SECRET_STDIN],
+    examples: [
+      "cdcreds rotate bestshop",
+      'printf %s "$NEW" | cdcreds rotate --secret-stdin bestshop',
+      "cdcreds --store pass rotate 'My client'",
+    ],
+    run: async (ctx, _program, login: string | undefined, flags: import("./commands/rotate.js").RotateFlags) =>
+      (await import("./commands/rotate.js")).rotate(ctx, login, flags),
+  },
+  {
     name: "import",
     description: "check and store the accounts of a CSV file (login,password or client_id,client_secret,seller_ids)",
     args: [["<file>", "the CSV file, or - for standard input"]],
