@@ -102,6 +102,23 @@ const COMMANDS: CommandSpec[] = [
       (await import("./commands/rotate.js")).rotate(ctx, login, flags),
   },
   {
+    name: "migrate",
+    description: "move an API login (SOAP API, retired by Octopia) to an Octopia seller API client: check, store, compare, offer to delete",
+    args: [["<api-login>", "the seller or API login to move"]],
+    options: [
+      ["--client-id <id>", "the Octopia client ID (asked when missing)"],
+      ["--secret-stdin", "read the client secret from standard input (one trailing newline dropped)"],
+      ["--seller-id <id>", "the Octopia seller ID (asked when missing)"],
+      ["--delete-legacy", "delete the API login once the client is verified (without it and without a terminal, it is kept)"],
+    ],
+    examples: [
+      "cdcreds migrate bestshop",
+      "printf %s \"$CLIENT_SECRET\" | cdcreds migrate bestshop --client-id 'My client' --secret-stdin --seller-id 12345",
+    ],
+    run: async (ctx, _program, login: string, flags: import("./commands/migrate.js").MigrateFlags) =>
+      (await import("./commands/migrate.js")).migrate(ctx, login, flags),
+  },
+  {
     name: "import",
     description: "check and store the accounts of a CSV file (login,password or client_id,client_secret,seller_ids)",
     args: [["<file>", "the CSV file, or - for standard input"]],

@@ -6,7 +6,7 @@ import { isAccessToken, MAX_LIFETIME_SECONDS } from "./answer.js";
 import { requestAccessToken } from "./client.js";
 import { API_URLS, apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
-import { checkSeller, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
+import { checkSeller, sellerError, sellerHeaders, sellerIdProblem, sellerLogin } from "./sellers.js";
 
 export const kind: CredentialKind = {
   id: "octopia",
@@ -32,6 +32,7 @@ export const kind: CredentialKind = {
     apiUrl,
     serviceHosts: Object.values(API_URLS).map((url) => new URL(url).hostname),
     check: checkSeller,
+    login: sellerLogin,
     headers: sellerHeaders,
     answerError: sellerError,
   },
