@@ -126,3 +126,17 @@ describe("cdcreds migrate", () => {
     expect(secretToolLookup("cdcreds-octopia:prod", clientId)).toBe(secret);
   });
 });
+
+describe("API logins in list and doctor", () => {
+  it("are marked SOAP API (retired by Octopia) with a pointer to migrate; an Octopia client is not", async () => {
+    const { api, seller, secret, flags } = await world("mark");
+    const note = `note: ${api}: SOAP API (retired by Octopia): \`cdcreds migrate ${api}\` moves it to an Octopia client`;
+    expect((await box.cdcreds(["list"])).stderr).toContain(note);
+    expect((await box.cdcreds(["doctor"])).stderr).toContain(note);
+    const other = await box.storedAccount("mark2");
+    expect((await box.cdcreds(["list"])).stderr).toContain("note: 2 API logins (");
+    expect((await box.cdcreds(["delete", other.api])).code).toBe(0);
+    expect((await migrate([seller, ...flags, "--delete-legacy"], { input: secret })).code).toBe(0);
+    for (const args of [["list"], ["doctor"]]) expect((await box.cdcreds(args)).stderr).not.toContain("retired by Octopia");
+  });
+});

@@ -7,6 +7,7 @@ import type { CredentialKind } from "../../kinds/types.js";
 import { isSharedStore, openStore } from "../../stores/index.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
 import { ageOf, ageText, parseAge } from "../../core/age.js";
+import { retiredApiNote } from "../legacy.js";
 
 /** The flags of `cdcreds list`. */
 export interface ListFlags {
@@ -162,5 +163,7 @@ export async function list(ctx: CommandContext, flags: ListFlags = {}): Promise<
     if (failure === undefined && rows.length === 0) ctx.ui.note("no stored accounts: store one with `cdcreds set`");
     return { exitCode };
   }
+  const retired = retiredApiNote(shown.filter((r) => r.kind === "api-login").map((r) => r.account));
+  if (retired !== undefined) ctx.ui.note(retired);
   return { stdout: table(shown, now), exitCode };
 }
