@@ -157,6 +157,26 @@ describe("rotate with --secret-stdin (no terminal)", () => {
   });
 });
 
+describe("rotate in the encrypted file store", () => {
+  it("replaces the secret in the file and drops its cached token; a rejected one leaves the file's secret", async () => {
+    const env = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "a long passphrase for the test", DBUS_SESSION_BUS_ADDRESS: undefined };
+    const api = box.newLogin("rotfile");
+    const [old, fresh] = [sentinel(), sentinel()];
+    box.sts.setCredentials(api, old);
+    expect((await box.cdcreds(["set", "--password-stdin", api], { input: old, env })).code).toBe(0);
+    box.sts.setCredentials(api, fresh);
+    expect((await box.cdcreds(["rotate", "--password-stdin", api], { input: sentinel(), env })).code).toBe(1);
+    expect(await box.cdcreds(["get", api], { env })).toMatchObject({ code: 0, stdout: `${old}\n` });
+    const done = await box.cdcreds(["rotate", "--password-stdin", api], { input: fresh, env });
+    expect(done.code, done.stderr).toBe(0);
+    expect(await box.cdcreds(["get", api], { env })).toMatchObject({ code: 0, stdout: `${fresh}\n` });
+    box.sts.requests.length = 0;
+    expect((await box.cdcreds(["token", api], { env })).code).toBe(0);
+    expect(box.sts.requests.map((r) => r.password)).toEqual([fresh]); // the old secret's token was dropped
+    await expectNowhere(fresh);
+  });
+});
+
 describe("rotate of an Octopia client", () => {
   it("in a terminal: the portal's page, one masked prompt, the check, the store, and the old secret to revoke", async () => {
     const octopia = await startOctopiaEmulator();
