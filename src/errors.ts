@@ -8,6 +8,8 @@ export const ExitCode = {
   Store: 5,
   /** `api` only: the API refused the request (a 4xx other than 401, 403 and 429): retrying will not help. */
   Refused: 6,
+  /** `verify --all --max-age`: every check passed, but a secret is older than the age allowed. */
+  TooOld: 7,
   /** A bug, or a fault no other code describes; never 1, which scripts read as "password rejected". */
   Internal: 70,
   /** `exec` only: the command could not be started (as shells do). */

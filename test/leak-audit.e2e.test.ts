@@ -99,6 +99,9 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     await run("completion", ["completion", "bash"], { expect: 0 });
     await run("verify --all", ["verify", "--all"], { expect: 0 });
     await run("verify --all --json", ["--json", "verify", "--all"], { expect: 0 });
+    await run("verify --all --max-age", ["verify", "--all", "--max-age", "1y"], { expect: 0 });
+    await run("list --older-than", ["list", "--older-than", "1d"], { expect: 0 });
+    await run("rotate, the stored password again", ["rotate", "--password-stdin", seller], { expect: 2, input: password });
     const csv = `login,password\n${seller},"${password.replaceAll('"', '""')}"\n`;
     await run("import (verified)", ["import", "-"], { expect: 0, input: csv });
     await run("import --no-verify", ["import", "--no-verify", "-"], { expect: 0, input: csv });
@@ -109,6 +112,8 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     await run("verify --all, rejected", ["verify", "--all"], { expect: 1, mode: "401" });
     await run("import, rejected", ["import", "-"], { expect: 1, input: csv, mode: "401" });
     await run("set, rejected", ["set", "--password-stdin", seller], { expect: 1, input: password, mode: "403" });
+    // The new password holds the sentinel: a leak of either shows.
+    await run("rotate, rejected", ["rotate", "--password-stdin", seller], { expect: 1, input: `${password}2`, mode: "401" });
     await run("verify, unreachable", ["verify", seller], { expect: 4, mode: "503" });
     await run("token --refresh, unreachable", ["token", "--refresh", seller], { expect: 4, mode: "500" });
     await run("set, challenge page", ["set", "--password-stdin", seller], { expect: 4, input: password, mode: "challenge" });

@@ -104,7 +104,15 @@ describe("set --kind octopia", () => {
     expect(cached.token).toBe(auth.token);
     expect(Date.parse(cached.expiresAt!) - Date.parse(cached.issuedAt!)).toBe(7200 * 1000);
     expect((await indexFile()).accounts).toEqual([
-      { kind: "octopia", clientId, env: "prod", store: "keychain", lastVerified: cached.issuedAt, sellerIds: ["12345", "67890"] },
+      {
+        kind: "octopia",
+        clientId,
+        env: "prod",
+        store: "keychain",
+        lastVerified: cached.issuedAt,
+        secretSetAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        sellerIds: ["12345", "67890"],
+      },
     ]);
   });
 
@@ -395,13 +403,14 @@ describe("list, doctor, the file store", () => {
         store: "keychain",
         sellerIds: ["12345", "67890"],
         lastVerified: expect.any(String) as unknown,
+        secretSetAt: expect.any(String) as unknown,
         stored: true,
       },
-      { apiLogin, env: "prod", store: "keychain", lastVerified: null, stored: true }, // as before there were two kinds
+      { apiLogin, env: "prod", store: "keychain", lastVerified: null, secretSetAt: expect.any(String) as unknown, stored: true }, // as before there were two kinds
     ]);
     const table = await cdcreds(["list"]);
     expect(table.stdout).toMatch(new RegExp(`^octopia +${clientId.replace(/[.]/g, "\\.")} +prod +keychain +12345,67890 +\\d{4}-`, "m"));
-    expect(table.stdout).toMatch(new RegExp(`^api-login +${apiLogin} +prod +keychain +- +never +ok$`, "m"));
+    expect(table.stdout).toMatch(new RegExp(`^api-login +${apiLogin} +prod +keychain +- +never +< 1 day +ok$`, "m"));
   });
 
   it("doctor --online asks each token service with made-up credentials", async () => {

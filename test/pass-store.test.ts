@@ -130,6 +130,7 @@ describe("cdcreds --store pass", () => {
         env: "prod",
         store: "pass",
         lastVerified: null,
+        secretSetAt: null, // a teammate stored it: this machine's index has no date
         stored: true,
       });
     } finally {

@@ -60,7 +60,13 @@ describe("set then get", () => {
       accounts: { lastVerified?: string }[];
     };
     expect(index.accounts).toEqual([
-      { apiLogin: api, env: "prod", store: "keychain", lastVerified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown },
+      {
+        apiLogin: api,
+        env: "prod",
+        store: "keychain",
+        lastVerified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        secretSetAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+      },
     ]);
     await expectNowhere(password);
   });
@@ -151,14 +157,19 @@ describe("list, delete, verify, doctor", () => {
     spawnSync("secret-tool", ["clear", "service", "cdcreds:prod", "username", gone.api]);
     const json = await cdcreds(["list", "--json"]);
     expect(JSON.parse(json.stdout)).toEqual(
-      [kept.api, gone.api]
-        .sort()
-        .map((apiLogin) => ({ apiLogin, env: "prod", store: "keychain", lastVerified: null, stored: apiLogin === kept.api })),
+      [kept.api, gone.api].sort().map((apiLogin) => ({
+        apiLogin,
+        env: "prod",
+        store: "keychain",
+        lastVerified: null,
+        secretSetAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        stored: apiLogin === kept.api,
+      })),
     );
     const text = await cdcreds(["list"]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(new RegExp(`^API LOGIN +ENV +STORE +LAST VERIFIED +PASSWORD\n`));
-    expect(text.stdout).toMatch(new RegExp(`${gone.api} +prod +keychain +never +MISSING\n`));
+    expect(text.stdout).toMatch(new RegExp(`^API LOGIN +ENV +STORE +LAST VERIFIED +SET +PASSWORD\n`));
+    expect(text.stdout).toMatch(new RegExp(`${gone.api} +prod +keychain +never +< 1 day +MISSING\n`));
     expect(text.stderr).toContain(`warning: ${gone.api} (prod) is in the account index but its password is gone`);
     await expectNowhere(p1);
     await expectNowhere(p2);

@@ -53,9 +53,11 @@ const COMMANDS: CommandSpec[] = [
       ["--quiet", "print nothing on stderr: the exit status is the answer"],
       ["--all", "check every stored account of the environment (all kinds, or --kind's)"],
       ["--jobs <n>", "with --all: accounts checked at the same time, 1 to 32, default 4"],
+      ["--max-age <age>", "with --all: also fail (exit 7) when a secret was stored longer ago: 90d, 12w, 6m, 1y"],
     ],
     examples: [
       "cdcreds verify bestshop && run-my-sync",
+      "cdcreds verify --all --max-age 365d   # and no secret older than a year",
       "cdcreds verify --all --jobs 8 --json > report.json   # the nightly check of every account",
       'printf %s "$PW" | cdcreds verify --secret-stdin bestshop',
       "cdcreds verify --kind octopia 'My client' --seller-id 12345",
@@ -87,6 +89,36 @@ const COMMANDS: CommandSpec[] = [
       (await import("./commands/set.js")).set(ctx, login, flags),
   },
   {
+    name: "rotate",
+    description: "change a stored password or client secret, guided: where to change it, then check and store the new one",
+    args: [["[login]", LOGIN]],
+    options: [...SECRET_STDIN],
+    examples: [
+      "cdcreds rotate bestshop",
+      'printf %s "$NEW" | cdcreds rotate --secret-stdin bestshop',
+      "cdcreds --store pass rotate 'My client'",
+    ],
+    run: async (ctx, _program, login: string | undefined, flags: import("./commands/rotate.js").RotateFlags) =>
+      (await import("./commands/rotate.js")).rotate(ctx, login, flags),
+  },
+  {
+    name: "migrate",
+    description: "move an API login (SOAP API, retired by Octopia) to an Octopia seller API client: check, store, compare, offer to delete",
+    args: [["<api-login>", "the seller or API login to move"]],
+    options: [
+      ["--client-id <id>", "the Octopia client ID (asked when missing)"],
+      ["--secret-stdin", "read the client secret from standard input (one trailing newline dropped)"],
+      ["--seller-id <id>", "the Octopia seller ID (asked when missing)"],
+      ["--delete-legacy", "delete the API login once the client is verified (without it and without a terminal, it is kept)"],
+    ],
+    examples: [
+      "cdcreds migrate bestshop",
+      "printf %s \"$CLIENT_SECRET\" | cdcreds migrate bestshop --client-id 'My client' --secret-stdin --seller-id 12345",
+    ],
+    run: async (ctx, _program, login: string, flags: import("./commands/migrate.js").MigrateFlags) =>
+      (await import("./commands/migrate.js")).migrate(ctx, login, flags),
+  },
+  {
     name: "import",
     description: "check and store the accounts of a CSV file (login,password or client_id,client_secret,seller_ids)",
     args: [["<file>", "the CSV file, or - for standard input"]],
@@ -107,9 +139,10 @@ const COMMANDS: CommandSpec[] = [
   },
   {
     name: "list",
-    description: "list the stored accounts (never a secret)",
-    examples: ["cdcreds list", "cdcreds list --json"],
-    run: async (ctx) => (await import("./commands/list.js")).list(ctx),
+    description: "list the stored accounts and how old their secrets are (never a secret)",
+    options: [["--older-than <age>", "only the accounts whose secret was stored longer ago: 90d, 12w, 6m (30 days), 1y (365 days)"]],
+    examples: ["cdcreds list", "cdcreds list --json", "cdcreds list --older-than 1y   # the secrets due for a change"],
+    run: async (ctx, _program, flags: import("./commands/list.js").ListFlags) => (await import("./commands/list.js")).list(ctx, flags),
   },
   {
     name: "delete",
@@ -335,7 +368,8 @@ export function buildProgram(outcome: Outcome = {}, args?: readonly string[]): C
       `${examples("cdcreds derive bestshop             # -> bestshop-api", "cdcreds completion bash > ~/.local/share/bash-completion/completions/cdcreds")}
 Exit status: 0 ok, 1 rejected by Cdiscount or Octopia (or a seller denied), 2 usage error, 3 no stored credentials,
 4 token service (or API) unreachable or unexpected, 5 secret store unavailable, 6 request refused by the API
-(api: a 4xx other than 401/403/429), 70 internal error, 130 interrupted.
+(api: a 4xx other than 401/403/429), 7 a secret older than verify --all --max-age, 70 internal error,
+130 interrupted.
 `,
     );
   const word = args === undefined ? undefined : commandWord(program, args);

@@ -1,6 +1,6 @@
 // The one module that talks to the prompt library, so tests can drive prompts through a real
 // pseudo-terminal and no other module ever prompts. Prompts draw on stderr: stdout is for data.
-import { input, password } from "@inquirer/prompts";
+import { confirm, input, password } from "@inquirer/prompts";
 import { InterruptedError, UsageError } from "../errors.js";
 
 interface PromptStreams {
@@ -45,4 +45,12 @@ export function askText(
   options: PromptStreams & { default?: string; validate?: (value: string) => string | true } = {},
 ): Promise<string> {
   return guard(() => input({ message, default: options.default, validate: options.validate }, streams(options)));
+}
+
+/**
+ * Asks a yes/no question.
+ * @throws {InterruptedError} on Ctrl-C.
+ */
+export function askConfirm(message: string, options: PromptStreams & { default?: boolean } = {}): Promise<boolean> {
+  return guard(() => confirm({ message, default: options.default ?? false }, streams(options)));
 }

@@ -25,6 +25,8 @@ const entrySchema = z.looseObject({
   store: z.enum(STORE_IDS),
   /** ISO-8601 time of the last successful check against the token service. */
   lastVerified: z.optional(z.iso.datetime()),
+  /** ISO-8601 time the secret was stored (set, import, rotate, migrate); absent before cdcreds recorded it. */
+  secretSetAt: z.optional(z.iso.datetime()),
   /** The sellers a client acts for (kinds with seller access). */
   sellerIds: z.optional(z.array(z.string())),
 });
@@ -40,6 +42,8 @@ export interface AccountEntry {
   env: z.infer<typeof entrySchema>["env"];
   store: z.infer<typeof entrySchema>["store"];
   lastVerified?: string;
+  /** When the secret was stored: unknown (undefined) for an account stored before this was recorded. */
+  secretSetAt?: string;
   sellerIds?: string[];
 }
 
@@ -51,12 +55,13 @@ export const sameAccount = (a: AccountKey, b: AccountKey): boolean =>
   a.kind === b.kind && a.account === b.account && a.env === b.env && a.store === b.store;
 
 /** The entry as the file holds it: the account under its kind's key. */
-const toFile = ({ kind, account, env, store, lastVerified, sellerIds }: AccountEntry): Record<string, unknown> => ({
+const toFile = ({ kind, account, env, store, lastVerified, secretSetAt, sellerIds }: AccountEntry): Record<string, unknown> => ({
   ...kindField(kind),
   [indexKeyOf(kind)]: account,
   env,
   store,
   ...(lastVerified === undefined ? {} : { lastVerified }),
+  ...(secretSetAt === undefined ? {} : { secretSetAt }),
   ...(sellerIds === undefined || sellerIds.length === 0 ? {} : { sellerIds }),
 });
 
@@ -111,7 +116,7 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
   parsed.data.accounts.forEach((raw, i) => {
     const entry = entrySchema.safeParse(raw);
     if (!entry.success) throw notAnIndex(entry.error.issues, ["accounts", String(i)]);
-    const { kind: id = "api-login", env, store, lastVerified, sellerIds } = entry.data;
+    const { kind: id = "api-login", env, store, lastVerified, secretSetAt, sellerIds } = entry.data;
     const key = indexKeyOf(id);
     const account = entry.data[key];
     if (typeof account !== "string" || account === "") {
@@ -136,6 +141,7 @@ export async function readAccountIndex(deps: AccountsDeps): Promise<{ accounts: 
       env,
       store,
       ...(lastVerified === undefined ? {} : { lastVerified }),
+      ...(secretSetAt === undefined ? {} : { secretSetAt }),
       ...(sellerIds === undefined ? {} : { sellerIds }),
     });
   });
@@ -181,12 +187,19 @@ export async function updateAccounts(deps: AccountsDeps, change: (entries: Accou
   }
 }
 
-/** Adds or replaces the entry of one account; seller IDs not given are kept from the old entry. */
+/**
+ * Adds or replaces the entry of one account; seller IDs and the secret's date not given are kept
+ * from the old entry (a check records when it passed, not a new secret).
+ */
 export const upsertAccount = (deps: AccountsDeps, entry: AccountEntry): Promise<AccountEntry[]> =>
   updateAccounts(deps, (entries) => {
     const old = entries.find((e) => sameAccount(e, entry));
     const sellerIds = entry.sellerIds ?? old?.sellerIds;
-    return [...entries.filter((e) => e !== old), { ...entry, ...(sellerIds === undefined ? {} : { sellerIds }) }];
+    const secretSetAt = entry.secretSetAt ?? old?.secretSetAt;
+    return [
+      ...entries.filter((e) => e !== old),
+      { ...entry, ...(sellerIds === undefined ? {} : { sellerIds }), ...(secretSetAt === undefined ? {} : { secretSetAt }) },
+    ];
   });
 
 /** Removes the entry of one account; resolves whether there was one. */

@@ -53,6 +53,8 @@ interface SellerAccess {
   readonly serviceHosts: readonly string[];
   /** Asks the seller API whether the token may act for the seller; never throws for a service outcome. */
   check(token: string, sellerId: string, options: TokenRequestOptions): Promise<SellerAnswer>;
+  /** The seller's login as the seller API names it, when it does (undefined when it cannot be read). */
+  login?(token: string, sellerId: string, options: TokenRequestOptions): Promise<string | undefined>;
   /** The headers of a call to the seller API for that seller (none named: the token alone). */
   headers(token: string, sellerId: string | undefined): Record<string, string>;
   /** The typed error (exit 1 or 4) of a check that failed. */

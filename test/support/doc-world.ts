@@ -98,6 +98,7 @@ export async function prepareWorlds(): Promise<{ startWorld: () => Promise<World
     const octopia = await startOctopiaEmulator();
     octopia.accept(CLIENT_ID, CLIENT_SECRET);
     octopia.sellers({ "12345": 200, "67890": 200, "666": 403 });
+    octopia.sellerLogins({ "12345": "bestshop" });
     const stsFront = await tlsFront(Number(new URL(sts.origin).port), tls);
     const octopiaFront = await tlsFront(Number(new URL(octopia.url).port), tls);
     const proxy = await startProxy({ [HOSTS[0]!]: stsFront.port, [HOSTS[1]!]: octopiaFront.port, [HOSTS[2]!]: octopiaFront.port });

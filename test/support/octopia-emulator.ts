@@ -82,6 +82,8 @@ export interface OctopiaEmulator {
   readonly sellerRequests: SellerRequest[];
   /** The status of GET /sellers per seller ID; any other seller is 404, no SellerId 400, another token 401. */
   sellers(statuses: Record<string, 200 | 401 | 403 | 404>): void;
+  /** The seller login GET /sellers gives for these sellers (an `items[].login` field); none by default. */
+  sellerLogins(logins: Record<string, string>): void;
   sellerAnswer(...modes: [SellerMode, ...SellerMode[]]): void;
   /** The access token the next "token" answers carry. */
   readonly token: string;
@@ -135,6 +137,7 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
   let retryAfter: string | undefined;
   const sellerRequests: SellerRequest[] = [];
   let sellerStatuses: Record<string, number> = {};
+  let sellerLogins: Record<string, string> = {};
   let sellerQueue: SellerMode[] = ["rules"];
 
   const answerSeller = (req: IncomingMessage, res: ServerResponse): void => {
@@ -155,7 +158,14 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
         if (!authorized(req)) return json(res, 401, { message: "Unauthorized" });
         if (sellerId === undefined || sellerId === "") return json(res, 400, { message: "The SellerId header is required" });
         const status = sellerStatuses[sellerId] ?? 404;
-        return json(res, status, status === 200 ? { items: [{ sellerId, name: "Best Shop" }] } : { message: `HTTP ${status}` });
+        const login = sellerLogins[sellerId];
+        return json(
+          res,
+          status,
+          status === 200
+            ? { items: [{ sellerId, name: "Best Shop", ...(login === undefined ? {} : { login }) }] }
+            : { message: `HTTP ${status}` },
+        );
       }
     }
   };
@@ -332,6 +342,9 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
     sellerRequests,
     sellers: (statuses) => {
       sellerStatuses = statuses;
+    },
+    sellerLogins: (logins) => {
+      sellerLogins = logins;
     },
     sellerAnswer: (...modes) => {
       sellerQueue = [...modes];

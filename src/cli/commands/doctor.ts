@@ -2,6 +2,7 @@ import { environmentCredentials } from "../../core/account.js";
 import { tokenRequest } from "../../core/credentials.js";
 import { KIND_IDS, loadKind } from "../../kinds/index.js";
 import type { CredentialKind } from "../../kinds/types.js";
+import { retiredApiNote } from "../legacy.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { CdcredsError, ExitCode } from "../../errors.js";
 import { accountsPath, readAccounts } from "../../core/account-index.js";
@@ -34,11 +35,17 @@ async function storeChecks(ctx: CommandContext): Promise<{ description: string; 
   }
 }
 
-async function indexCheck(ctx: CommandContext): Promise<Check> {
+async function indexCheck(ctx: CommandContext): Promise<Check & { apiLogins?: string[] }> {
   const path = accountsPath({ processEnv: ctx.processEnv });
   try {
     const accounts = await readAccounts({ processEnv: ctx.processEnv });
-    return { name: "account index", ok: true, detail: `${path} (${accounts.length} account${accounts.length === 1 ? "" : "s"})` };
+    const apiLogins = accounts.filter((a) => a.kind === "api-login").map((a) => a.account);
+    return {
+      name: "account index",
+      ok: true,
+      detail: `${path} (${accounts.length} account${accounts.length === 1 ? "" : "s"})`,
+      apiLogins,
+    };
   } catch (error) {
     if (!(error instanceof CdcredsError)) throw error;
     return { name: "account index", ok: false, detail: error.message, hint: error.hint };
@@ -88,7 +95,7 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   const { env, json } = ctx.options;
   const services = await kindsToCheck(ctx);
   const { description, checks } = await storeChecks(ctx);
-  const index = await indexCheck(ctx);
+  const { apiLogins = [], ...index } = await indexCheck(ctx);
   // One service is "the token service"; with several, each is named by whose it is.
   const nameOf = (kind: CredentialKind) => (services.length === 1 ? "token service" : `${kind.serviceName} token service`);
   const online =
@@ -135,6 +142,8 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
       `${kind.variables.account} and ${kind.variables.secret} are set (${account}): get, verify, token and exec use them, not the store`,
     );
   }
+  const retired = retiredApiNote(apiLogins);
+  if (retired !== undefined) ui.note(retired);
   if (tlsOverride)
     ui.warn("NODE_TLS_REJECT_UNAUTHORIZED is set: cdcreds ignores it and always verifies certificates (other programs may not)");
   if (online === undefined) ui.info("token services: not asked (add --online to ask them)");

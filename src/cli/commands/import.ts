@@ -24,6 +24,8 @@ export interface ImportFlags {
 interface Result {
   exitCode: number;
   verifiedAt?: string;
+  /** When its secret was stored (ISO-8601). */
+  secretSetAt?: string;
   /** The store held the account already. */
   replaced?: boolean;
 }
@@ -68,8 +70,9 @@ async function importOne(
     }
     const replaced = held.has(line.account);
     await store.set(kind.secretService(line.env), line.account, line.secret);
+    const secretSetAt = new Date().toISOString();
     ctx.ui.success(`${where}: ${replaced ? "replaced" : "stored"}${verify ? ", credentials valid" : " (not checked)"}`);
-    return { exitCode: ExitCode.Ok, verifiedAt, replaced };
+    return { exitCode: ExitCode.Ok, verifiedAt, secretSetAt, replaced };
   } catch (error) {
     if (!(error instanceof CdcredsError)) throw error;
     ctx.ui.failure(`${where}: ${error.message}; not stored`);
@@ -111,7 +114,7 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
   const entries: AccountEntry[] = lines.flatMap((line, i) => {
     const result = results[i];
     if (result?.exitCode !== ExitCode.Ok) return [];
-    const { verifiedAt } = result;
+    const { verifiedAt, secretSetAt } = result;
     return [
       {
         kind: kind.id,
@@ -119,6 +122,7 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
         env: line.env,
         store: ctx.options.store,
         ...(verifiedAt === undefined ? {} : { lastVerified: verifiedAt }),
+        secretSetAt,
         ...(line.sellerIds.length === 0 ? {} : { sellerIds: line.sellerIds }),
       },
     ];

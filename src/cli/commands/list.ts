@@ -6,6 +6,14 @@ import { ENVIRONMENTS } from "../../kinds/environment.js";
 import type { CredentialKind } from "../../kinds/types.js";
 import { isSharedStore, openStore } from "../../stores/index.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
+import { ageOf, ageText, parseAge } from "../../core/age.js";
+import { retiredApiNote } from "../legacy.js";
+
+/** The flags of `cdcreds list`. */
+export interface ListFlags {
+  /** `--older-than 90d`: only the accounts whose secret is known to be older. */
+  olderThan?: string;
+}
 
 /** One line of `list`: the index entry, and whether its secret is really there. */
 interface Row extends AccountEntry {
@@ -23,7 +31,7 @@ const shortTime = (iso: string | undefined): string => (iso === undefined ? "nev
  * The table. With API logins only, it is the one cdcreds printed before there were two kinds;
  * with another kind, KIND and SELLER IDS columns are added.
  */
-function table(rows: Row[]): string {
+function table(rows: Row[], now: Date): string {
   const mixed = rows.some((r) => r.kind !== KIND_IDS[0]);
   const cells = rows.map((r) => [
     ...(mixed ? [r.kind] : []),
@@ -32,14 +40,30 @@ function table(rows: Row[]): string {
     r.store,
     ...(mixed ? [r.sellerIds === undefined ? "-" : r.sellerIds.join(",")] : []),
     shortTime(r.lastVerified),
+    ageText(r.secretSetAt, now),
     r.unknown === true ? "unknown" : r.stored === null ? "not checked" : r.stored ? "ok" : "MISSING",
   ]);
   const header = mixed
-    ? ["KIND", "ACCOUNT", "ENV", "STORE", "SELLER IDS", "LAST VERIFIED", "SECRET"]
-    : ["API LOGIN", "ENV", "STORE", "LAST VERIFIED", "PASSWORD"];
+    ? ["KIND", "ACCOUNT", "ENV", "STORE", "SELLER IDS", "LAST VERIFIED", "SET", "SECRET"]
+    : ["API LOGIN", "ENV", "STORE", "LAST VERIFIED", "SET", "PASSWORD"];
   const all = [header, ...cells];
   const widths = all[0]!.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
   return all.map((line) => `${line.map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")}\n`).join("");
+}
+
+/**
+ * The rows whose secret is known to be older than `limit` ms. Those of unknown age (stored before
+ * cdcreds recorded the date, or by a teammate) are left out, and counted in a note: an age is
+ * never made up.
+ */
+function oldRows(ctx: CommandContext, rows: Row[], limit: number, now: Date): Row[] {
+  const unknown = rows.filter((r) => r.secretSetAt === undefined).length;
+  if (unknown > 0) {
+    ctx.ui.note(
+      `${unknown} account${unknown === 1 ? "" : "s"} of unknown age not shown (stored before cdcreds recorded the date): \`cdcreds rotate\` or \`cdcreds set\` dates them`,
+    );
+  }
+  return rows.filter((r) => (ageOf(r.secretSetAt, now) ?? 0) > limit);
 }
 
 /** The accounts holding a secret, by service: one pass over the store per service. */
@@ -86,7 +110,9 @@ function sharedRows(ctx: CommandContext, held: Held, known: Row[], kinds: Creden
  * (the index is not the truth). Never prints or keeps a secret: the store's answer is only tested
  * for presence.
  */
-export async function list(ctx: CommandContext): Promise<CommandResult> {
+export async function list(ctx: CommandContext, flags: ListFlags = {}): Promise<CommandResult> {
+  const olderThan = flags.olderThan === undefined ? undefined : parseAge(flags.olderThan, "--older-than");
+  const now = new Date();
   const { accounts: entries, invalid } = await readAccountIndex({ processEnv: ctx.processEnv });
   for (const bad of invalid) ctx.ui.warn(`the account index's entry ${bad.position} (${bad.account}) is ignored: ${bad.problem}`);
   const kinds = new Map(await Promise.all(KIND_IDS.map(async (id) => [id, await loadKind(id)] as const)));
@@ -113,27 +139,31 @@ export async function list(ctx: CommandContext): Promise<CommandResult> {
     return { ...entry, stored };
   });
   rows.push(...sharedRows(ctx, held, rows, [...kinds.values()]));
+  const shown = olderThan === undefined ? rows : oldRows(ctx, rows, olderThan, now);
   if (failure !== undefined) ctx.ui.error(`cannot check the ${ctx.options.store} store: ${failure.message}`, failure.hint);
   const exitCode = failure?.exitCode;
   if (ctx.options.json) {
     return {
       stdout: jsonLine(
-        rows.map((r) => ({
+        shown.map((r) => ({
           ...kindField(r.kind),
           [kinds.get(r.kind)!.jsonKeys.account]: r.account,
           env: r.env,
           store: r.store,
           ...(kinds.get(r.kind)!.sellers === undefined ? {} : { sellerIds: r.sellerIds ?? [] }),
           lastVerified: r.lastVerified ?? null,
+          secretSetAt: r.secretSetAt ?? null,
           stored: r.stored,
         })),
       ),
       exitCode,
     };
   }
-  if (rows.length === 0) {
-    if (failure === undefined) ctx.ui.note("no stored accounts: store one with `cdcreds set`");
+  if (shown.length === 0) {
+    if (failure === undefined && rows.length === 0) ctx.ui.note("no stored accounts: store one with `cdcreds set`");
     return { exitCode };
   }
-  return { stdout: table(rows), exitCode };
+  const retired = retiredApiNote(shown.filter((r) => r.kind === "api-login").map((r) => r.account));
+  if (retired !== undefined) ctx.ui.note(retired);
+  return { stdout: table(shown, now), exitCode };
 }

@@ -210,6 +210,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     await checkSellers(ctx, kind, account, issued.token, sellerIds);
 
   await store.set(kind.secretService(env), account, secret);
+  const secretSetAt = new Date().toISOString();
   // A token cached with the previous secret must not outlive it; the one just issued may.
   if (issued === undefined) await store.delete(kind.tokenService(env), account);
   else await cacheToken(store, kind, env, account, issued, ctx.options.authUrl);
@@ -219,6 +220,7 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
     env,
     store: ctx.options.store,
     ...(issued ? { lastVerified: issued.issuedAt.toISOString() } : {}),
+    secretSetAt,
     ...(sellerIds === undefined ? {} : { sellerIds }),
   };
   try {

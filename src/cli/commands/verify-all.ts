@@ -10,6 +10,7 @@ import { batchExitCode, eachLimited, parseJobs } from "../batch.js";
 import { jsonLine } from "../../platform/text.js";
 import { storeDeps, type CommandContext, type CommandResult } from "../context.js";
 import { stdinFlagGiven } from "../stdin.js";
+import { ageOf, ageText, parseAge } from "../../core/age.js";
 import { checkCredentials, json, validLine, type VerifyFlags } from "./verify.js";
 
 /** One account to check. */
@@ -17,6 +18,8 @@ interface Target {
   kind: Kind;
   account: string;
   sellerIds: string[];
+  /** When its secret was stored, as the index says; undefined when unknown. */
+  secretSetAt?: string;
 }
 
 /** What one account's check gave: its JSON record, its exit code, and when it was found valid. */
@@ -58,7 +61,19 @@ async function targets(ctx: CommandContext, store: SecretStore, kinds: Kind[]): 
     // merge): each rejected check counts towards a lock-out. The sellers of all its copies are checked.
     const sellers = new Map<string, Set<string>>();
     for (const a of ours) sellers.set(a.account, new Set([...(sellers.get(a.account) ?? []), ...(a.sellerIds ?? [])]));
-    found.push(...[...sellers].map(([account, ids]) => ({ kind, account, sellerIds: [...ids] })));
+    // Of several copies, the oldest date counts: an age is never made younger than the index says.
+    const setAt = (account: string): string | undefined =>
+      ours
+        .filter((a) => a.account === account)
+        .map((a) => a.secretSetAt)
+        .filter((d) => d !== undefined)
+        .sort()[0];
+    found.push(
+      ...[...sellers].map(([account, ids]) => {
+        const secretSetAt = setAt(account);
+        return { kind, account, sellerIds: [...ids], ...(secretSetAt === undefined ? {} : { secretSetAt }) };
+      }),
+    );
     if (!isSharedStore(storeId)) continue;
     for (const account of await store.accounts(kind.secretService(env))) {
       if (kind.storedNameProblem(account) === undefined && !ours.some((a) => a.account === account))
@@ -127,13 +142,47 @@ async function recordDates(ctx: CommandContext, checked: Target[], outcomes: Out
 }
 
 /**
+ * With `--max-age`: says which accounts' secrets are older than the age allowed (and which are of
+ * unknown age, which never count as old), and adds their date to the JSON records. Resolves
+ * whether any is older.
+ */
+function reportAges(ctx: CommandContext, checked: Target[], outcomes: Outcome[], maxAge: string, quiet: boolean): boolean {
+  const limit = parseAge(maxAge, "--max-age");
+  const now = new Date();
+  let old = 0;
+  checked.forEach((t, i) => {
+    const age = ageOf(t.secretSetAt, now);
+    const tooOld = age !== undefined && age > limit;
+    if (tooOld) old++;
+    outcomes[i]!.record = { ...outcomes[i]!.record, secretSetAt: t.secretSetAt ?? null, olderThanMaxAge: tooOld };
+    if (quiet) return;
+    const where = `${t.account} (${ctx.options.env})`;
+    const args = `${t.kind.id === "api-login" ? "" : `--kind ${t.kind.id} `}${shellArg(t.account)}`;
+    if (tooOld) {
+      ctx.ui.failure(
+        `${where}: its ${t.kind.prompts.secret.toLowerCase()} was stored ${ageText(t.secretSetAt, now)} ago (${t.secretSetAt!.slice(0, 10)}), more than --max-age ${maxAge}: change it with \`cdcreds rotate ${args}\``,
+      );
+    } else if (age === undefined) {
+      ctx.ui.note(`${where}: the age of its ${t.kind.prompts.secret.toLowerCase()} is unknown (stored before cdcreds recorded the date)`);
+    }
+  });
+  if (!quiet && old > 0) ctx.ui.info(`${old} secret${old === 1 ? "" : "s"} older than ${maxAge}`);
+  return old > 0;
+}
+
+/** A name as a shell word: quoted when it holds anything but letters, digits, `@._-`. */
+const shellArg = (name: string): string => (/^[\w@.-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`);
+
+/**
  * `cdcreds verify --all [--jobs N]`: checks every stored account of the environment (all kinds,
  * or `--kind`'s), `--jobs` at a time. One line per account on stderr, `--json` an array; the exit
- * status is the batch's (batchExitCode: 1 if any was rejected, else 5, else 4, else 0).
+ * status is the batch's (batchExitCode: 1 if any was rejected, else 5, else 4, else 0), and with
+ * `--max-age`, 7 when all passed but a secret is older.
  */
 export async function verifyAll(ctx: CommandContext, argument: string | undefined, flags: VerifyFlags): Promise<CommandResult> {
   checkFlags(argument, flags);
   const jobs = parseJobs(flags.jobs);
+  if (flags.maxAge !== undefined) parseAge(flags.maxAge, "--max-age"); // a bad value fails before any check
   const kinds = await Promise.all((ctx.options.kind === undefined ? KIND_IDS : [ctx.options.kind]).map(loadKind));
   const store = await openStore(ctx.options.store, storeDeps(ctx));
   const checked = await targets(ctx, store, kinds);
@@ -151,11 +200,14 @@ export async function verifyAll(ctx: CommandContext, argument: string | undefine
   const quiet = flags.quiet === true;
   const outcomes = await eachLimited(checked, jobs, (target) => checkOne(ctx, store, target, quiet));
   await recordDates(ctx, checked, outcomes);
-  const exitCode = batchExitCode(outcomes.map((o) => o.exitCode));
+  const checks = batchExitCode(outcomes.map((o) => o.exitCode));
   if (!quiet) {
     const valid = outcomes.filter((o) => o.exitCode === ExitCode.Ok).length;
     ctx.ui.info(`${checked.length} account${checked.length === 1 ? "" : "s"} checked: ${valid} valid, ${checked.length - valid} failed`);
   }
+  const old = flags.maxAge !== undefined && reportAges(ctx, checked, outcomes, flags.maxAge, quiet);
+  // A failed check says more than an old secret (the old one still works): it keeps its code.
+  const exitCode = checks === ExitCode.Ok && old ? ExitCode.TooOld : checks;
   // jsonLine: the records carry store and service text (a teammate's account, an answer's message).
   return { stdout: ctx.options.json ? jsonLine(outcomes.map((o) => o.record)) : "", exitCode };
 }

@@ -28,6 +28,8 @@ export interface VerifyFlags {
   /** `--all`: every stored account of the environment, `--jobs` at a time. */
   all?: boolean;
   jobs?: string;
+  /** `--all --max-age 365d`: a secret stored longer ago fails the run (exit 7). */
+  maxAge?: string;
 }
 
 /** Credentials to check, where the secret came from, and the store holding it, if any. */
@@ -181,6 +183,8 @@ export function validLine(account: string, env: string, sellers: SellerCheck[]):
  */
 export async function verify(ctx: CommandContext, argument: string | undefined, flags: VerifyFlags): Promise<CommandResult> {
   if (flags.jobs !== undefined) throw new UsageError("--jobs is for `verify --all`");
+  if (flags.maxAge !== undefined)
+    throw new UsageError("--max-age is for `verify --all`", { hint: "see one account's age with `cdcreds list`" });
   const kind = await kindOf(ctx, argument);
   const askedSellers = (flags.sellerId ?? []).map((id) => chooseSeller(kind, id, [])!);
   const { account, secret, source, store } = await readCredentials(ctx, kind, argument, stdinFlagGiven(flags));

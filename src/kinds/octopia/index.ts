@@ -7,7 +7,7 @@ import { requestAccessToken } from "./client.js";
 import { API_URLS, apiUrl, TOKEN_URLS, tokenUrl } from "./endpoints.js";
 import { clientIdOf, clientIdProblem } from "./names.js";
 import { nextPage, pageItems } from "./paging.js";
-import { checkSeller, salesChannelProblem, sellerError, sellerHeaders, sellerIdProblem } from "./sellers.js";
+import { checkSeller, salesChannelProblem, sellerError, sellerHeaders, sellerIdProblem, sellerLogin } from "./sellers.js";
 
 export const kind: CredentialKind = {
   id: "octopia",
@@ -38,6 +38,7 @@ export const kind: CredentialKind = {
     apiUrl,
     serviceHosts: Object.values(API_URLS).map((url) => new URL(url).hostname),
     check: checkSeller,
+    login: sellerLogin,
     headers: sellerHeaders,
     answerError: sellerError,
     salesChannel: { header: "SalesChannelId", problem: salesChannelProblem },

@@ -105,3 +105,50 @@ export function sellerError(
     }
   }
 }
+
+/** The largest `GET /sellers` answer read for a seller's login. */
+const MAX_SELLER_ANSWER = 256 * 1024;
+
+/** The `login` of `sellerId` in a `GET /sellers` answer (`{items: [...]}`, an array, or one seller). */
+function loginInAnswer(json: unknown, sellerId: string): string | undefined {
+  const list: unknown[] = Array.isArray(json)
+    ? json
+    : typeof json === "object" && json !== null && Array.isArray((json as { items?: unknown }).items)
+      ? (json as { items: unknown[] }).items
+      : [json];
+  const sellers = list.filter((s): s is Record<string, unknown> => typeof s === "object" && s !== null);
+  const idOf = (s: Record<string, unknown>): unknown => s.sellerId ?? s.id;
+  const own =
+    sellers.find((s) => {
+      const id = idOf(s);
+      return (typeof id === "string" || typeof id === "number") && String(id) === sellerId;
+    }) ?? (sellers.length === 1 ? sellers[0] : undefined);
+  const login = own?.login;
+  return typeof login === "string" && login !== "" ? login : undefined;
+}
+
+/**
+ * The seller's login as `GET /sellers` names it for a seller the token may act for (one request,
+ * not retried: the check just before passed); undefined when the answer cannot be read or names none.
+ */
+export async function sellerLogin(token: string, sellerId: string, options: TokenRequestOptions): Promise<string | undefined> {
+  const url = sellersUrl(apiUrl(options.env, options.apiUrl));
+  const dispatcher = options.dispatcher ?? (await dispatcherFromEnv(options.proxyEnv, url));
+  try {
+    const answer = await sendOnce({
+      url,
+      method: "GET",
+      headers: { ...sellerHeaders(token, sellerId), accept: "application/json", "accept-encoding": "identity", "user-agent": "cdcreds" },
+      timeoutMs: options.timeoutMs,
+      dispatcher,
+      readBody: (status) => status === 200,
+      maxBodyBytes: MAX_SELLER_ANSWER,
+    });
+    if ("error" in answer || !Buffer.isBuffer(answer.body)) return undefined;
+    return loginInAnswer(JSON.parse(answer.body.toString("utf8")), sellerId);
+  } catch {
+    return undefined; // not JSON: the login is unknown, which the caller says
+  } finally {
+    if (options.dispatcher === undefined) await dispatcher?.destroy();
+  }
+}
