@@ -20,6 +20,10 @@ describe("deriveApiLogin", () => {
     expect(deriveApiLogin("épicerie.fine_42@x").apiLogin).toBe("épicerie.fine_42@x-api");
   });
 
+  it("names the character the user typed, not its composed form (NFC maps U+2000 to U+2002)", () => {
+    expect(() => deriveApiLogin("!\u2000!")).toThrow("invalid login: the login contains whitespace (U+2000)");
+  });
+
   it("accepts exactly 128 characters and refuses 129", () => {
     expect(deriveApiLogin("a".repeat(MAX_LOGIN_LENGTH)).apiLogin).toBe(`${"a".repeat(MAX_LOGIN_LENGTH)}-api`);
     expect(() => deriveApiLogin("a".repeat(MAX_LOGIN_LENGTH + 1))).toThrow(/longer than 128 characters/);

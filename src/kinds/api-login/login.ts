@@ -52,7 +52,9 @@ export function loginProblem(login: string): string | undefined {
 export function deriveApiLogin(input: string): DerivedLogin {
   const trimmed = input.trim();
   const login = PRINTABLE_ASCII.test(trimmed) ? trimmed : trimmed.normalize("NFC"); // ASCII is its own NFC
-  const problem = loginProblem(login);
+  // The problem as typed first: NFC maps some characters to others (U+2000 to U+2002), and the
+  // message names the one the user wrote.
+  const problem = loginProblem(trimmed) ?? loginProblem(login);
   if (problem !== undefined) throw new UsageError(`invalid login: ${problem}`);
   const alreadyApi = login.endsWith(API_SUFFIX);
   if (alreadyApi) {

@@ -28,7 +28,7 @@ export function clientIdProblem(clientId: string): string | undefined {
 export function clientIdOf(input: string): string {
   const trimmed = input.trim();
   const clientId = /^[\x20-\x7e]*$/.test(trimmed) ? trimmed : trimmed.normalize("NFC"); // ASCII is its own NFC
-  const problem = clientIdProblem(clientId);
+  const problem = clientIdProblem(trimmed) ?? clientIdProblem(clientId); // as typed first: the message names what the user wrote
   if (problem !== undefined) throw new UsageError(`invalid client ID: ${problem}`);
   return clientId;
 }
