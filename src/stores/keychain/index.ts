@@ -43,7 +43,7 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
       cause: error,
     });
   }
-  if (platform === "linux" && /dbus|d-bus|org\.freedesktop/i.test(detail) && !/Secret Service:/.test(detail)) {
+  if (platform === "linux" && /dbus|d-bus|org\.freedesktop|failed to connect to address/i.test(detail) && !/Secret Service:/.test(detail)) {
     return new StoreError(
       "no Secret Service is reachable: there is no D-Bus session bus, or nothing on it provides org.freedesktop.secrets",
       {
