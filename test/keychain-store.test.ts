@@ -64,7 +64,10 @@ describe("keychain store on the Secret Service", () => {
 
   it("leaves no probe entry behind after a check", async () => {
     await store.check();
-    const search = spawnSync("secret-tool", ["search", "--all", "service", "cdcreds-probe"], { encoding: "utf8" });
+    // This process's probe (check-<pid>): other test files, run at the same time, make theirs.
+    const search = spawnSync("secret-tool", ["search", "--all", "service", "cdcreds-probe", "username", `check-${process.pid}`], {
+      encoding: "utf8",
+    });
     expect(search.stdout + search.stderr).not.toContain("cdcreds-probe");
   });
 });
