@@ -54,15 +54,16 @@ describe("the token lock", () => {
 
   it("held by a live process is waited for, and taken over once older than the longest refresh", async () => {
     const api = await storedAccount("held");
-    // The longest refresh is timeout x attempts + 10 s: 10.2 s here. A holder past it is stuck.
-    // The lock is dated 6 s back (taken 6 s ago by this test process, alive for the whole run), so
-    // the wait is ~4 s, not 10: a run that took it over at once would ask for its token at ~6 s.
-    const planted = Date.now() - 6_000;
+    // The longest refresh is timeout x attempts + 10 s: 12 s here (a shorter timeout fails when other
+    // test files load the machine). A holder past it is stuck. The lock is dated 8 s back (taken
+    // 8 s ago by this test process, alive for the whole run), so the wait is ~4 s, not 12: a run
+    // that took it over at once would ask for its token at ~8 s.
+    const planted = Date.now() - 8_000;
     const lock = await plantLock(api, process.pid, planted);
     const requested = box.sts.waitForRequests(1).then(() => Date.now());
-    const run = await cdcreds(["--timeout", "0.2", "--retries", "0", "token", api]);
+    const run = await cdcreds(["--timeout", "2", "--retries", "0", "token", api]);
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
-    expect((await requested) - planted).toBeGreaterThanOrEqual(10_200); // it did wait for the holder
+    expect((await requested) - planted).toBeGreaterThanOrEqual(12_000); // it did wait for the holder
     expect(box.sts.requests).toHaveLength(1);
     expect(await readdir(join(lock, ".."))).toEqual([]);
   });
