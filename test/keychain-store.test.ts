@@ -98,6 +98,22 @@ describe("keychain store with a fake binding", () => {
     for (const call of calls) expect(call.options).toEqual({ linux: { store: "secret-service" } });
   });
 
+  it("searches a service again when an entry vanished under the search (another process deleted it)", async () => {
+    let searches = 0;
+    const findCredentials = (): { account: string; password: string }[] => {
+      searches++;
+      if (searches === 1)
+        throw new Error(
+          "zbus error: org.freedesktop.DBus.Error.UnknownMethod: No such interface “org.freedesktop.Secret.Item” on object at path /org/freedesktop/secrets/collection/login/222",
+        );
+      return [{ account: "a", password: "x" }];
+    };
+    const binding = { ...fake({}).binding, findCredentials } as KeyringBinding;
+    const store = openKeychainStore({ loadBinding: () => binding, platform: "linux" });
+    expect(await store.accounts("s")).toEqual(["a"]);
+    expect(searches).toBe(2);
+  });
+
   it("loads nothing until the first use", () => {
     let loaded = false;
     openKeychainStore({ loadBinding: () => ((loaded = true), fake({}).binding) });

@@ -44,8 +44,17 @@ export function clearLogins(apiLogins: string[]): void {
   // clear` for each login and service was 8 processes a login, half a minute for an import test's
   // logins while other test files used the keyring too.
   const { Entry, findCredentials } = createRequire(import.meta.url)("@napi-rs/keyring") as KeyringBinding;
+  // A search fails when another file removes an entry of the service under it: searched again.
+  const search = (service: string, tries = 3): { account: string }[] => {
+    try {
+      return findCredentials(service);
+    } catch (error) {
+      if (tries <= 1) throw error;
+      return search(service, tries - 1);
+    }
+  };
   for (const service of services) {
-    for (const { account } of findCredentials(service)) {
+    for (const { account } of search(service)) {
       if (ours.has(account)) new Entry(service, account, { linux: { store: "secret-service" } }).deleteCredential();
     }
   }
