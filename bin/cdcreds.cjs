@@ -165,5 +165,14 @@ if (require.main === module) {
     process.stderr.write(old);
     process.exit(70);
   }
-  loadCli().cli.main(process.argv);
+  let cli;
+  try {
+    cli = loadCli().cli;
+  } catch (error) {
+    // Installed with --ignore-scripts (or a clone never built): one line naming the fix, not a stack trace.
+    if (error?.code !== "ENOENT" || error.path !== BUNDLE) throw error;
+    process.stderr.write(`error: cdcreds is not built (${BUNDLE} is missing): run \`npm run build\` in ${dirname(DIST)}\n`);
+    process.exit(70);
+  }
+  cli.main(process.argv);
 } else module.exports = { loadCli, tooOld, CODE_CACHE };

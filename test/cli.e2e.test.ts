@@ -71,6 +71,14 @@ describe("program conventions", () => {
     expect(result.stdout).toContain("derive <seller-login>");
     expect(result.stdout).toContain("$ cdcreds derive bestshop");
     expect(result.stdout).toContain("Exit status: 0 ok, 1 rejected by Cdiscount");
+    expect(result.stdout).toMatch(/^ {2}--store <store> +secret store/m);
+  });
+
+  it("lists the program's options in each command's help, which may be given after the command", async () => {
+    const result = await runCli(["set", "--help"]);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toMatch(/^Global Options:\n(.*\n)*? {2}--store <store> +secret store/m);
+    expect(result.stdout).toMatch(/^ {2}--env <name> +environment/m);
   });
 
   it("prints each command's help with examples", async () => {

@@ -64,7 +64,10 @@ describe("keychain store on the Secret Service", () => {
 
   it("leaves no probe entry behind after a check", async () => {
     await store.check();
-    const search = spawnSync("secret-tool", ["search", "--all", "service", "cdcreds-probe"], { encoding: "utf8" });
+    // This process's probe (check-<pid>): other test files, run at the same time, make theirs.
+    const search = spawnSync("secret-tool", ["search", "--all", "service", "cdcreds-probe", "username", `check-${process.pid}`], {
+      encoding: "utf8",
+    });
     expect(search.stdout + search.stderr).not.toContain("cdcreds-probe");
   });
 });
@@ -93,6 +96,22 @@ describe("keychain store with a fake binding", () => {
     await store.check();
     expect(calls.length).toBeGreaterThanOrEqual(5);
     for (const call of calls) expect(call.options).toEqual({ linux: { store: "secret-service" } });
+  });
+
+  it("searches a service again when an entry vanished under the search (another process deleted it)", async () => {
+    let searches = 0;
+    const findCredentials = (): { account: string; password: string }[] => {
+      searches++;
+      if (searches === 1)
+        throw new Error(
+          "zbus error: org.freedesktop.DBus.Error.UnknownMethod: No such interface “org.freedesktop.Secret.Item” on object at path /org/freedesktop/secrets/collection/login/222",
+        );
+      return [{ account: "a", password: "x" }];
+    };
+    const binding = { ...fake({}).binding, findCredentials } as KeyringBinding;
+    const store = openKeychainStore({ loadBinding: () => binding, platform: "linux" });
+    expect(await store.accounts("s")).toEqual(["a"]);
+    expect(searches).toBe(2);
   });
 
   it("loads nothing until the first use", () => {

@@ -308,6 +308,20 @@ describe("an older Node", () => {
   });
 });
 
+describe("a package installed without its build (npm install --ignore-scripts)", () => {
+  it("gets one line naming the fix and exit 70, not a stack trace", async () => {
+    const unbuilt = join(dir, "unbuilt");
+    await mkdir(join(unbuilt, "bin"), { recursive: true });
+    await cp(fileURLToPath(new URL("../bin/cdcreds.cjs", import.meta.url)), join(unbuilt, "bin", "cdcreds.cjs"));
+    const result = spawnSync(process.execPath, [join(unbuilt, "bin", "cdcreds.cjs"), "derive", "bestshop"], { encoding: "utf8" });
+    expect(result).toMatchObject({
+      status: 70,
+      stdout: "",
+      stderr: `error: cdcreds is not built (${join(unbuilt, "dist", "cli.cjs")} is missing): run \`npm run build\` in ${unbuilt}\n`,
+    });
+  });
+});
+
 describe("the library", () => {
   const files = [join(DIST, "index.js"), ...readdirSync(join(DIST, "chunks")).map((f) => join(DIST, "chunks", f))];
   const code = files.map((f) => readFileSync(f, "utf8")).join("\n");

@@ -14,17 +14,21 @@ import { clearLogins, filesUnder, PRINT_API_CREDENTIALS, sentinel, tempConfig, u
 const apiLogins: string[] = [];
 let config: Awaited<ReturnType<typeof tempConfig>>;
 let temp: string;
+/** The runs' own HOME, XDG_CACHE_HOME and XDG_STATE_HOME: other test files write in the shared ones meanwhile. */
+let home: string;
 let sts: Emulator;
 
 beforeEach(async () => {
   config = await tempConfig();
   temp = await mkdtemp(join(tmpdir(), "cdcreds-leak-tmp-"));
+  home = await mkdtemp(join(tmpdir(), "cdcreds-leak-home-"));
   sts = await startEmulator();
 });
 afterEach(async () => {
   await sts.close();
   await config.remove();
   await rm(temp, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
 });
 afterAll(() => clearLogins(apiLogins));
 
@@ -48,7 +52,14 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     sts.setCredentials(api, password);
     const audited: Audited[] = [];
 
-    const baseEnv = { XDG_CONFIG_HOME: config.dir, TMPDIR: temp, CDCREDS_PASSPHRASE: store === "file" ? passphrase : undefined };
+    const baseEnv = {
+      XDG_CONFIG_HOME: config.dir,
+      TMPDIR: temp,
+      HOME: join(home, "home"),
+      XDG_CACHE_HOME: join(home, "cache"),
+      XDG_STATE_HOME: join(home, "state"),
+      CDCREDS_PASSPHRASE: store === "file" ? passphrase : undefined,
+    };
     const run = async (
       label: string,
       args: string[],
@@ -153,13 +164,8 @@ describe.each(["keychain", "file"] as const)("--store %s", (store) => {
     // --debug did say things (the audit would prove nothing on silent runs).
     expect(audited.find((a) => a.label === "token (new)")?.result.stderr).toMatch(/^debug: /m);
 
-    const folders = [
-      config.dir,
-      temp,
-      ...[process.env.HOME, process.env.XDG_CACHE_HOME, process.env.XDG_STATE_HOME].filter((d): d is string => d !== undefined && d !== ""),
-    ];
-    for (const folder of folders) {
-      for (const [path, content] of await filesUnder(folder).catch(() => new Map<string, string>())) {
+    for (const folder of [config.dir, temp, home]) {
+      for (const [path, content] of await filesUnder(folder)) {
         for (const [what, secret] of [...secrets, ["token", sts.token]]) expect(content, `${what} in ${path}`).not.toContain(secret);
         const latin1 = Buffer.from(content, "utf8").toString("latin1");
         expect(latin1, `password in ${path} (latin-1)`).not.toContain(password);

@@ -230,7 +230,7 @@ describe("cdcreds --store pass", () => {
         passphrase,
         "--quick-gen-key",
         "locked <locked@example.test>",
-        "default",
+        "future-default",
         "default",
         "never",
       ]);

@@ -54,6 +54,24 @@ describe("no Secret Service (no D-Bus session bus)", () => {
     expect(await filesUnder(config.dir)).toEqual(new Map());
   });
 
+  it("set without a terminal is told about the store before --secret-stdin: the server newcomer's first problem", async () => {
+    const result = await cdcreds(["set", uniqueLogin("nobus-tty")], { env: noBus });
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^error: no Secret Service is reachable.*\nhint: .*`--store file`/);
+  });
+
+  it("list and verify with no account index say the keychain is unreachable (exit 5), not that nothing is stored", async () => {
+    for (const args of [["list"], ["list", "--json"], ["verify"], ["verify", "--all"], ["get"]]) {
+      const result = await cdcreds(args, { env: noBus });
+      expect({ args, code: result.code }).toEqual({ args, code: 5 });
+      expect(result.stdout).toBe(args.includes("--json") ? "[]\n" : "");
+      expect(result.stderr).toMatch(/(^|: )no Secret Service is reachable.*\nhint: .*`--store file`/);
+      expect(result.stderr).not.toContain("no stored accounts");
+    }
+    expect(await filesUnder(config.dir)).toEqual(new Map());
+  });
+
   it("get, delete and doctor exit 5 too", async () => {
     for (const args of [["get", "someone"], ["delete", "someone"], ["doctor"]]) {
       const result = await cdcreds(args, { env: noBus });

@@ -22,10 +22,10 @@ const storedAccount = async (name: string): Promise<string> => (await box.stored
 const tokenLock = (api: string): string =>
   join(box.config.dir, "cdcreds", "locks", `token-prod-${createHash("sha256").update(api).digest("hex").slice(0, 16)}.lock`);
 
-async function plantLock(api: string, pid: number): Promise<string> {
+async function plantLock(api: string, pid: number, time = Date.now()): Promise<string> {
   const path = tokenLock(api);
   await mkdir(join(path, ".."), { recursive: true, mode: 0o700 });
-  await writeFile(path, JSON.stringify({ pid, host: hostname(), time: Date.now(), token: "planted" }), { mode: 0o600 });
+  await writeFile(path, JSON.stringify({ pid, host: hostname(), time, token: "planted" }), { mode: 0o600 });
   return path;
 }
 
@@ -54,15 +54,19 @@ describe("the token lock", () => {
 
   it("held by a live process is waited for, and taken over once older than the longest refresh", async () => {
     const api = await storedAccount("held");
-    const lock = await plantLock(api, process.pid); // this test process: alive for the whole run
-    // The longest refresh is timeout x attempts + 10 s: 10.2 s here. A holder past it is stuck.
-    const started = Date.now();
-    const run = await cdcreds(["--timeout", "0.2", "--retries", "0", "token", api]);
+    // The longest refresh is timeout x attempts + 10 s: 12 s here (a shorter timeout fails when other
+    // test files load the machine). A holder past it is stuck. The lock is dated 8 s back (taken
+    // 8 s ago by this test process, alive for the whole run), so the wait is ~4 s, not 12: a run
+    // that took it over at once would ask for its token at ~8 s.
+    const planted = Date.now() - 8_000;
+    const lock = await plantLock(api, process.pid, planted);
+    const requested = box.sts.waitForRequests(1).then(() => Date.now());
+    const run = await cdcreds(["--timeout", "2", "--retries", "0", "token", api]);
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: `${box.sts.token}\n`, stderr: "" });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(10_000); // it did wait for the holder
+    expect((await requested) - planted).toBeGreaterThanOrEqual(12_000); // it did wait for the holder
     expect(box.sts.requests).toHaveLength(1);
     expect(await readdir(join(lock, ".."))).toEqual([]);
-  }, 40_000);
+  });
 });
 
 describe("lock messages name what the lock guards", () => {

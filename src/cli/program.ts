@@ -316,6 +316,9 @@ function configure(cmd: Command): Command {
         outputError: (message, write) => write(commanderMessage(message)),
       })
       .showSuggestionAfterError(true)
+      // A command's help lists the program's options too (--env, --store, --json...): they are given
+      // after the command as often as before it.
+      .configureHelp({ showGlobalOptions: true })
   );
 }
 
@@ -360,7 +363,7 @@ export function buildProgram(outcome: Outcome = {}, args?: readonly string[]): C
     .addOption(new Option("--api-url <url>", "replace the Octopia seller API base, same rule (env: CDCREDS_API_URL)"))
     .addOption(new Option("--timeout <seconds>", "timeout of each request to the token service, default 20"))
     .addOption(new Option("--retries <n>", "retries when the token service is unreachable, default 2"))
-    .addOption(new Option("--store <kind>", "secret store (env: CDCREDS_STORE)").choices(STORE_IDS))
+    .addOption(new Option("--store <store>", "secret store (env: CDCREDS_STORE)").choices(STORE_IDS))
     .option("--json", "print data as JSON on stdout")
     .option("--debug", "print details and stack traces on stderr (secrets redacted)")
     .addHelpText(

@@ -22,6 +22,8 @@ export interface AccountInputs {
   store: StoreId;
   /** Reads the account index; called only when neither the argument nor CDCREDS_LOGIN names one. */
   listAccounts: () => Promise<AccountEntry[]>;
+  /** The store, when the command has one: asked before saying that no account is stored. */
+  openStore?: () => Promise<SecretStore>;
 }
 
 /**
@@ -62,6 +64,9 @@ export async function resolveName(inputs: AccountInputs): Promise<{ account: str
   if (here.length > 1) {
     throw new UsageError(`several${kind} accounts are stored for ${env}: ${here.map((a) => a.account).join(", ")}`, { hint: give });
   }
+  // Nothing stored in the index: a store that cannot be reached is said first (exit 5, with what to
+  // do), as loadSecret does before "not stored"; one that answers goes on to the usage error.
+  if (inputs.openStore !== undefined) await (await inputs.openStore()).accounts(inputs.kind.secretService(env));
   const elsewhere = all
     .filter((a) => !here.includes(a))
     .map((a) => `${a.account} (${[kindField(a.kind).kind, a.env, a.store].filter(Boolean).join(", ")})`);
@@ -142,7 +147,7 @@ export interface Account {
  * resolved name, whose secret stays in the store until asked for.
  * @throws {UsageError} (exit 2).
  */
-export async function resolveAccount(inputs: AccountInputs & { openStore: () => Promise<SecretStore> }): Promise<Account> {
+export async function resolveAccount(inputs: AccountInputs & Required<Pick<AccountInputs, "openStore">>): Promise<Account> {
   const { kind } = inputs;
   const fromEnv = environmentCredentials(kind, inputs.processEnv);
   if (fromEnv !== undefined) {

@@ -4,7 +4,9 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import type { KeyringBinding } from "../../src/stores/keychain/index.js";
 import { kind as apiLogin } from "../../src/kinds/api-login/index.js";
 import { kind as octopia } from "../../src/kinds/octopia/index.js";
 import { ENVIRONMENTS } from "../../src/kinds/environment.js";
@@ -37,8 +39,24 @@ export function pythonKeyring(code: string): { status: number | null; stdout: st
 /** Removes every entry of these accounts (API logins, client IDs) from the shared test keyring, under each service of each kind. */
 export function clearLogins(apiLogins: string[]): void {
   const services = [apiLogin, octopia].flatMap((kind) => ENVIRONMENTS.flatMap((env) => [kind.secretService(env), kind.tokenService(env)]));
-  for (const login of apiLogins) {
-    for (const service of services) spawnSync("secret-tool", ["clear", "service", service, "username", login]);
+  const ours = new Set(apiLogins);
+  // One search a service, in this process, and a removal for each entry found: a `secret-tool
+  // clear` for each login and service was 8 processes a login, half a minute for an import test's
+  // logins while other test files used the keyring too.
+  const { Entry, findCredentials } = createRequire(import.meta.url)("@napi-rs/keyring") as KeyringBinding;
+  // A search fails when another file removes an entry of the service under it: searched again.
+  const search = (service: string, tries = 3): { account: string }[] => {
+    try {
+      return findCredentials(service);
+    } catch (error) {
+      if (tries <= 1) throw error;
+      return search(service, tries - 1);
+    }
+  };
+  for (const service of services) {
+    for (const { account } of search(service)) {
+      if (ours.has(account)) new Entry(service, account, { linux: { store: "secret-service" } }).deleteCredential();
+    }
   }
 }
 

@@ -80,6 +80,9 @@ async function heldAccounts(ctx: CommandContext, entries: AccountEntry[], kinds:
   );
   const store = await openStore(ctx.options.store, storeDeps(ctx)); // opening reads nothing yet
   if (isSharedStore(ctx.options.store)) for (const kind of kinds) for (const env of ENVIRONMENTS) wanted.add(kind.secretService(env));
+  // Nothing to check in the index: the store is asked all the same (this environment's accounts),
+  // so that one which cannot be reached is said (exit 5), not taken for "no stored accounts".
+  if (wanted.size === 0) for (const kind of kinds) wanted.add(kind.secretService(ctx.options.env));
   const held: Held = new Map();
   for (const service of wanted) held.set(service, new Set(await store.accounts(service)));
   return held;

@@ -173,16 +173,18 @@ export async function set(ctx: CommandContext, argument: string | undefined, fla
   const fromStdin = stdinFlagGiven(flags);
   const kind = await kindOf(ctx, argument);
   const secretNoun = kind.prompts.secret.toLowerCase();
+  if (argument !== undefined) kind.accountName(argument); // a bad name fails before anything else
+  if (flags.sellerId !== undefined) for (const id of flags.sellerId) chooseSeller(kind, id, []);
+  const store = await openStore(ctx.options.store, storeDeps(ctx));
+  // Fail before anyone types a secret: a locked keyring or a damaged index would waste it. And
+  // before saying how to give the secret without a terminal: a server with no Secret Service
+  // learns first that it needs another store (--store file), then --secret-stdin.
+  await store.check();
   if (fromStdin === undefined && !ctx.ui.interactive) {
     throw new UsageError(`a ${secretNoun} is needed but ${ctx.ui.notInteractiveReason} to ask for it`, {
       hint: `use ${stdinFlag(kind.id)}: ${stdinHint(kind)}`,
     });
   }
-  if (argument !== undefined) kind.accountName(argument); // a bad name fails before anything else
-  if (flags.sellerId !== undefined) for (const id of flags.sellerId) chooseSeller(kind, id, []);
-  const store = await openStore(ctx.options.store, storeDeps(ctx));
-  // Fail before anyone types a secret: a locked keyring or a damaged index would waste it.
-  await store.check();
   const known = await readAccounts({ processEnv: ctx.processEnv });
   const account = await chooseAccount(ctx, kind, argument, known);
   const stored = known.find((a) => a.kind === kind.id && a.account === account && a.env === env && a.store === ctx.options.store);

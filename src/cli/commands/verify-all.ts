@@ -193,6 +193,8 @@ export async function verifyAll(ctx: CommandContext, argument: string | undefine
     });
   }
   if (checked.length === 0) {
+    // Nothing in the index: a store that cannot be reached is said (exit 5), not "no stored accounts".
+    if (!isSharedStore(ctx.options.store)) for (const kind of kinds) await store.accounts(kind.secretService(ctx.options.env));
     throw new CdcredsError(`no stored accounts to check (${ctx.options.env}, in ${storeName(ctx.options.store)})`, ExitCode.NotFound, {
       hint: "store some with `cdcreds set` or `cdcreds import`, or name the environment (--env) and store (--store) they are in",
     });

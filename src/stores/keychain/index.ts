@@ -21,6 +21,10 @@ const PINNED = { linux: { store: "secret-service" as const } };
 // A throwaway entry written and removed by check(); per process, so concurrent runs never collide.
 const PROBE_SERVICE = "cdcreds-probe";
 
+/** Searches of a service made before giving up, when entries keep vanishing under them. */
+const SEARCH_TRIES = 3;
+const VANISHED_ITEM = /No such interface .?org\.freedesktop\.Secret\.Item|UnknownObject/;
+
 const WAYS_OUT = "or use `--store file`, or set CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD in the environment";
 
 /** Describes the keychain of a platform, as `doctor` shows it. */
@@ -43,7 +47,7 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
       cause: error,
     });
   }
-  if (platform === "linux" && /dbus|d-bus|org\.freedesktop/i.test(detail) && !/Secret Service:/.test(detail)) {
+  if (platform === "linux" && /dbus|d-bus|org\.freedesktop|failed to connect to address/i.test(detail) && !/Secret Service:/.test(detail)) {
     return new StoreError(
       "no Secret Service is reachable: there is no D-Bus session bus, or nothing on it provides org.freedesktop.secrets",
       {
@@ -194,12 +198,21 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
     // One search and one connection for the whole service, where an Entry per account opens a
     // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
     // Service: it has no kernel-keyring fallback to pin away. A locked item fails the whole search.
-    accounts: (service) =>
-      attempt((b) => {
-        const credentials = b.findCredentials(service);
-        found.set(service, new Map(credentials.map((c) => [c.account, c.password])));
-        return credentials.map((c) => c.account);
-      }),
+    // An entry another process removes between the search and the read of its secret fails the
+    // whole search (gnome-keyring: "No such interface org.freedesktop.Secret.Item"): search again.
+    accounts: async (service) => {
+      for (let tries = 1; ; tries++) {
+        try {
+          return await attempt((b) => {
+            const credentials = b.findCredentials(service);
+            found.set(service, new Map(credentials.map((c) => [c.account, c.password])));
+            return credentials.map((c) => c.account);
+          });
+        } catch (error) {
+          if (tries >= SEARCH_TRIES || !VANISHED_ITEM.test(String((error as StoreError).cause))) throw error;
+        }
+      }
+    },
 
     // A read alone cannot tell a locked keyring (it answers "nothing there" for a missing entry),
     // so the probe writes and removes an entry: the one check that proves a later `set` can work.
