@@ -23,6 +23,11 @@ const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
 /** Packages the CLI takes from dist/vendor/: the file's name there, without .cjs. */
 const VENDORED = { "@inquirer/prompts": "inquirer-prompts" };
+/**
+ * What src/cli/prompt.ts imports of each: only these are bundled (the package is free of side
+ * effects), so the editor prompt's encoding tables, never used, stay out.
+ */
+const VENDORED_EXPORTS = { "@inquirer/prompts": ["confirm", "input", "password"] };
 
 /**
  * Start-up work no command needs, cut out of the CLI bundle:
@@ -66,6 +71,10 @@ const common = {
   define: { CDCREDS_VERSION: JSON.stringify(version) },
   legalComments: "none",
   logLevel: "warning",
+  // Whitespace and syntax only: names stay, so a --debug stack trace still reads. Halves the
+  // vendored prompts and the library, in the package and in what Node parses.
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 
 // Built beside dist/ and swapped in, so a cdcreds already running never finds dist/ half-empty.
@@ -75,8 +84,6 @@ const cli = await build({
   entryPoints: ["src/cli/main.ts"],
   outfile: `${next}/cli.cjs`,
   format: "cjs",
-  minifyWhitespace: true,
-  minifySyntax: true,
   // src/platform/require.ts resolves from import.meta.url, which CommonJS spells __filename
   // (createRequire takes either; a file URL made at start-up measured 0.3 ms).
   define: { ...common.define, "import.meta.url": "__filename" },
@@ -89,7 +96,7 @@ if (dynamicImports.length > 0) throw new Error(`dist/cli.cjs must not import(): 
 for (const [name, file] of Object.entries(VENDORED)) {
   await build({
     ...common,
-    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: process.cwd() },
+    stdin: { contents: `export { ${VENDORED_EXPORTS[name].join(", ")} } from ${JSON.stringify(name)};`, resolveDir: process.cwd() },
     outfile: `${next}/vendor/${file}.cjs`,
     format: "cjs",
   });
