@@ -2,14 +2,14 @@
 // and seller API (test/support/octopia-emulator.ts), with the real test keychain. The emulator's
 // own log proves what was sent: the headers, one token for many runs, one connection for a
 // paginated run, nothing to another origin. Every output is searched for the tokens and secrets.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { throwawayCertificate } from "./support/tls.js";
 import { BIN, runCli, type CliOptions, type CliResult } from "./support/cli.js";
 import { listenOnLoopback } from "./support/loopback-server.js";
 import { startOctopiaEmulator, type OctopiaEmulator } from "./support/octopia-emulator.js";
@@ -435,33 +435,9 @@ describe("cdcreds exec and the token's expiry", () => {
 });
 
 describe("cdcreds api over TLS and on a terminal", () => {
-  /** A throwaway certificate for 127.0.0.1, made with the openssl command. */
-  async function certificate(): Promise<{ key: Buffer; cert: Buffer; certPath: string }> {
-    const dir = await mkdtemp(join(tmpdir(), "cdcreds-api-tls-"));
-    const made = spawnSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=api.example.test",
-      ].concat(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]),
-      { encoding: "utf8" },
-    );
-    if (made.status !== 0) throw new Error(`openssl is needed for the TLS tests: ${made.stderr}`);
-    return { key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")), certPath: join(dir, "cert.pem") };
-  }
-
   it("verifies the API's certificate whatever NODE_TLS_REJECT_UNAUTHORIZED says; a trusted one carries every page over one connection", async () => {
     const client = await storedClient("tls");
-    const tls = await certificate();
+    const tls = await throwawayCertificate(["api.example.test"]);
     const seen: { url: string; authorization: string | undefined; connection: number }[] = [];
     const connectionOf = new WeakMap<object, number>();
     let connections = 0;

@@ -5,12 +5,13 @@
 // its documented exit status, nothing sent where it must not go, and nothing raw on the terminal.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { createServer as createHttpsServer, type Server } from "node:https";
 import { createServer as createNetServer, type Socket } from "node:net";
-import { hostname, tmpdir } from "node:os";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { throwawayCertificate } from "./support/tls.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, runCli } from "./support/cli.js";
 import { startProxy } from "./support/emulator.js";
@@ -52,35 +53,13 @@ describe("loopback is a property of the address, not of the name", () => {
   });
 });
 
-/** A throwaway certificate for 127.0.0.1 and sts.example.test, made with the openssl command. */
-async function certificate(): Promise<{ key: Buffer; cert: Buffer; certPath: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "cdcreds-tls-"));
-  const args = [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=sts.example.test",
-  ];
-  args.push("-addext", "subjectAltName=IP:127.0.0.1,DNS:sts.example.test", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"));
-  const made = spawnSync("openssl", args, { encoding: "utf8" });
-  if (made.status !== 0) throw new Error(`openssl is needed for the TLS tests: ${made.error?.message ?? made.stderr}`);
-  return { key: await readFile(join(dir, "key.pem")), cert: await readFile(join(dir, "cert.pem")), certPath: join(dir, "cert.pem") };
-}
-
 describe("TLS is always verified", () => {
   let tls: { key: Buffer; cert: Buffer; certPath: string };
   let server: Server;
   let requests = 0;
   let url: string;
   beforeAll(async () => {
-    tls = await certificate();
+    tls = await throwawayCertificate(["sts.example.test"]);
     server = createHttpsServer({ key: tls.key, cert: tls.cert }, (_req, res) => {
       requests++;
       res.writeHead(200, { "content-type": "text/plain" }).end("<string>e1d87736dca748128735ca2277f71ba7</string>");
