@@ -51,6 +51,19 @@ function classifySellerAnswer(status: number, retryAfterMs?: number): Outcome<nu
   return { status: "unexpected", httpStatus: status, detail: `HTTP ${status}` };
 }
 
+/** `GET /sellers` for `token` acting for `sellerId`; a 200's body is read up to `maxBodyBytes` (0: not read). */
+function sellersGet(
+  url: URL,
+  token: string,
+  sellerId: string,
+  timeoutMs: number,
+  dispatcher: Parameters<typeof sendOnce>[0]["dispatcher"],
+  maxBodyBytes: number,
+): Parameters<typeof sendOnce>[0] {
+  const headers = { ...sellerHeaders(token, sellerId), accept: "application/json", "accept-encoding": "identity", "user-agent": "cdcreds" };
+  return { url, method: "GET", headers, timeoutMs, dispatcher, readBody: (status) => maxBodyBytes > 0 && status === 200, maxBodyBytes };
+}
+
 /** Asks the seller API whether `token` may act for `sellerId`; never throws for a service outcome. */
 export async function checkSeller(token: string, sellerId: string, options: TokenRequestOptions): Promise<SellerAnswer> {
   const url = sellersUrl(apiUrl(options.env, options.apiUrl));
@@ -58,15 +71,8 @@ export async function checkSeller(token: string, sellerId: string, options: Toke
   const dispatcher = options.dispatcher ?? (await dispatcherFromEnv(options.proxyEnv, url));
   try {
     const outcome = await withRetries(async () => {
-      const answer = await sendOnce({
-        url,
-        method: "GET",
-        headers: { ...sellerHeaders(token, sellerId), accept: "application/json", "accept-encoding": "identity", "user-agent": "cdcreds" },
-        timeoutMs: options.timeoutMs,
-        dispatcher,
-        readBody: () => false, // the status says it all: the list itself is not needed
-        maxBodyBytes: 0,
-      });
+      // The status says it all: the list itself is not needed.
+      const answer = await sendOnce(sellersGet(url, token, sellerId, options.timeoutMs, dispatcher, 0));
       if ("error" in answer)
         return { status: "unreachable", detail: describeNetworkError(answer.error, answer.timedOut, options.timeoutMs) };
       return classifySellerAnswer(answer.status, parseRetryAfter(headerValue(answer.headers["retry-after"]), now()));
@@ -135,15 +141,7 @@ export async function sellerLogin(token: string, sellerId: string, options: Toke
   const url = sellersUrl(apiUrl(options.env, options.apiUrl));
   const dispatcher = options.dispatcher ?? (await dispatcherFromEnv(options.proxyEnv, url));
   try {
-    const answer = await sendOnce({
-      url,
-      method: "GET",
-      headers: { ...sellerHeaders(token, sellerId), accept: "application/json", "accept-encoding": "identity", "user-agent": "cdcreds" },
-      timeoutMs: options.timeoutMs,
-      dispatcher,
-      readBody: (status) => status === 200,
-      maxBodyBytes: MAX_SELLER_ANSWER,
-    });
+    const answer = await sendOnce(sellersGet(url, token, sellerId, options.timeoutMs, dispatcher, MAX_SELLER_ANSWER));
     if ("error" in answer || !Buffer.isBuffer(answer.body)) return undefined;
     return loginInAnswer(JSON.parse(answer.body.toString("utf8")), sellerId);
   } catch {
