@@ -86,8 +86,10 @@ export async function prepareWorlds(): Promise<{ startWorld: () => Promise<World
   run("gpgconf", ["--kill", "all"], { ...process.env, GNUPGHOME: gnupg });
 
   const startWorld = async (): Promise<World> => {
-    const root = await mkdtemp(join(tmpdir(), "cdcreds-docs-world-"));
-    const home = join(root, "home");
+    // Short names: gpg-agent's sockets live in ~/.gnupg when there is no /run/user/<uid> (as on CI),
+    // and a socket's path must fit in 107 bytes, under a TMPDIR that is itself a few folders deep.
+    const root = await mkdtemp(join(tmpdir(), "w-"));
+    const home = join(root, "h");
     const bin = join(root, "bin");
     await Promise.all([mkdir(home, { mode: 0o700 }), mkdir(bin), mkdir(join(root, "tmp"))]);
     await symlink(BIN, join(bin, "cdcreds"));
