@@ -97,6 +97,8 @@ export interface OctopiaEmulator {
   offerCount(count: number): void;
   /** Revokes the current token (the API answers 401 to it) and issues another from then on. */
   revokeToken(): void;
+  /** Issues tokens of about this many characters from now on (Octopia's JWTs run 1-3 KB). */
+  tokenLength(characters: number): void;
   /** Where GET /away's Link points: set by the test to its own listener on another origin. */
   awayUrl(url: string): void;
   answer(...modes: [OctopiaMode, ...OctopiaMode[]]): void;
@@ -114,8 +116,9 @@ function json(res: ServerResponse, status: number, value: unknown, headers: Reco
 }
 
 export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
-  const part = () => randomBytes(24).toString("base64url");
-  const newToken = () => `${part()}.${part()}.${part()}`;
+  const part = (bytes = 24) => randomBytes(bytes).toString("base64url");
+  let payloadBytes = 24;
+  const newToken = () => `${part()}.${part(payloadBytes)}.${part()}`;
   let token = newToken();
   const valid = new Set<string>();
   const apiRequests: ApiRequest[] = [];
@@ -367,6 +370,10 @@ export async function startOctopiaEmulator(): Promise<OctopiaEmulator> {
     },
     revokeToken: () => {
       valid.delete(token);
+      token = newToken();
+    },
+    tokenLength: (characters) => {
+      payloadBytes = Math.max(24, Math.floor(((characters - 66) * 3) / 4));
       token = newToken();
     },
     awayUrl: (url) => {
