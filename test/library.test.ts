@@ -2,7 +2,7 @@
 // (the package's own exports map, built dist/), with no terminal.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -29,6 +29,10 @@ const { apiLogins } = box;
 
 describe('import { ... } from "cdcreds"', () => {
   it("ships type declarations that type-check a consumer and catch its mistakes", async () => {
+    // One bundled file, naming none of the package's internal modules.
+    const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+    expect((await readdir(dist, { recursive: true })).filter((f) => f.endsWith(".d.ts"))).toEqual(["index.d.ts"]);
+    expect(await readFile(join(dist, "index.d.ts"), "utf8")).not.toMatch(/import\(|from "\./);
     // Inside the package, so "cdcreds" resolves through its own exports map, as for a dependant.
     const dir = await mkdtemp(join(fileURLToPath(new URL(".", import.meta.url)), ".consumer-"));
     try {

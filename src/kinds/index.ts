@@ -11,16 +11,17 @@ interface KindEntry {
   load: () => Promise<{ kind: CredentialKind }>;
 }
 
-const KINDS = {
+/** The kinds' ids, spelled out so the library's declarations name them, not the registry. */
+export type KindId = "api-login" | "octopia";
+
+const KINDS: Record<KindId, KindEntry> = {
   "api-login": {
     label: "Marketplace API login and password (the SOAP API)",
     indexKey: "apiLogin",
     load: () => import("./api-login/index.js"),
   },
   octopia: { label: "Octopia seller API client (client ID and secret)", indexKey: "clientId", load: () => import("./octopia/index.js") },
-} satisfies Record<string, KindEntry>;
-
-export type KindId = keyof typeof KINDS;
+};
 
 /** A kind as the registry loads it: its id is one of the registry's. */
 export type Kind = CredentialKind & { readonly id: KindId };

@@ -14,13 +14,15 @@ interface StoreEntry {
   load: () => Promise<StoreModule>;
 }
 
-const STORES = {
+/** The stores' ids, spelled out so the library's declarations name them, not the registry. */
+export type StoreId = "keychain" | "file" | "pass";
+
+const STORES: Record<StoreId, StoreEntry> = {
   keychain: { label: "the keychain", shared: false, load: () => import("./keychain/index.js") },
   file: { label: "the encrypted file", shared: false, load: () => import("./file/index.js") },
   pass: { label: "the pass store", shared: true, load: () => import("./pass/index.js") },
-} satisfies Record<string, StoreEntry>;
+};
 
-export type StoreId = keyof typeof STORES;
 export const STORE_IDS = Object.keys(STORES) as [StoreId, ...StoreId[]];
 
 /** How messages name a store: "the keychain", "the encrypted file". */
