@@ -7,6 +7,7 @@ import { CdcredsError, errnoText, UsageError } from "../errors.js";
 import { ENVIRONMENTS, type Environment } from "../kinds/environment.js";
 import { KIND_IDS, loadKind, type Kind, type KindId } from "../kinds/index.js";
 import { secretProblem } from "../core/secret-rules.js";
+import { isBusy } from "../platform/busy-retry.js";
 import { readOwnFile, RefusedFileError } from "../platform/own-files.js";
 import type { CommandContext } from "./context.js";
 import { CsvError, headerDelimiter, parseCsv, type CsvDelimiter, type CsvRow } from "./csv.js";
@@ -90,7 +91,9 @@ async function readInput(ctx: CommandContext, file: string): Promise<Buffer> {
         hint: "name a CSV file saved on disk, or - to read standard input (cdcreds import - < FILE)",
       });
     }
-    throw new UsageError(`cannot read ${file}: ${errnoText(error)}`);
+    throw new UsageError(`cannot read ${file}: ${errnoText(error)}`, {
+      hint: isBusy(error, process.platform) ? "another program holds it open (Excel?): close it there, then import again" : undefined,
+    });
   }
   if (bytes === undefined) throw new UsageError(`cannot read ${file}: no such file`);
   return bytes;
