@@ -10,6 +10,7 @@ import type { LockOptions } from "../../platform/file-lock.js";
 import { assertScryptParams, newSalt, parseHeader, seal, unseal, type Entries, type Header } from "./format.js";
 import { DEFAULT_SCRYPT, deriveKey, type ScryptParams } from "./kdf.js";
 import { isBusy } from "../../platform/busy-retry.js";
+import { configDirVariable } from "../../platform/os-hints.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
 import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 import { obtainPassphrase, passphraseFromEnv } from "./passphrase.js";
@@ -32,7 +33,7 @@ export interface FileStoreDeps {
   lock?: LockOptions;
 }
 
-/** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
+/** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`, `%APPDATA%\cdcreds`). */
 export const fileStorePath = (processEnv: NodeJS.ProcessEnv): string => join(configDir(processEnv), "secrets.enc");
 
 // A key file's files have no cost (`undefined`): HKDF of a random key needs none.
@@ -56,7 +57,7 @@ function assertMode(header: Header, key: KeySource | undefined, shown: string): 
   }
   if (header.kdf !== undefined && key !== undefined) {
     throw new StoreError(`the encrypted file ${shown} was made with a passphrase, but a key file is set (${key.origin})`, {
-      hint: "unset CDCREDS_KEY_FILE to use the passphrase, or store the credentials again in a file of its own (--store file with another XDG_CONFIG_HOME); the file was left untouched",
+      hint: `unset CDCREDS_KEY_FILE to use the passphrase, or store the credentials again in a file of its own (--store file with ${configDirVariable(process.platform)} set to another folder); the file was left untouched`,
     });
   }
 }
