@@ -1,8 +1,9 @@
 /*
  * hold-file: holds a file open the way an editor, a backup or an antivirus does, for the Windows
- * lane (Wine): `hold-file.exe FILE MS SHARE READY` opens FILE (it must exist), creates READY
- * once it holds it (the lane waits for that before running cdcreds), keeps it open MS
- * milliseconds, then closes it and exits 0.
+ * lane (Wine): `hold-file.exe FILE MS SHARE READY [RELEASE]` opens FILE (it must exist), creates
+ * READY once it holds it (the lane waits for that before running cdcreds), keeps it open MS
+ * milliseconds or until the file RELEASE exists (the lane makes it once cdcreds has given up),
+ * then closes it and exits 0.
  *   SHARE "none": share mode 0, as a program that locks the file: no one may read, write, rename
  *                 or delete it meanwhile;
  *   SHARE "read": FILE_SHARE_READ | FILE_SHARE_WRITE, without FILE_SHARE_DELETE, as a scanner
@@ -17,8 +18,8 @@
 #include <windows.h>
 
 int wmain(int argc, wchar_t **argv) {
-  if (argc != 5) {
-    fwprintf(stderr, L"usage: hold-file FILE MS none|read READY\n");
+  if (argc != 5 && argc != 6) {
+    fwprintf(stderr, L"usage: hold-file FILE MS none|read READY [RELEASE]\n");
     return 2;
   }
   DWORD share;
@@ -42,7 +43,10 @@ int wmain(int argc, wchar_t **argv) {
     return 1;
   }
   CloseHandle(ready);
-  Sleep(ms);
+  for (DWORD waited = 0; waited < ms; waited += 50) {
+    if (argc == 6 && GetFileAttributesW(argv[5]) != INVALID_FILE_ATTRIBUTES) break;
+    Sleep(50);
+  }
   CloseHandle(file);
   return 0;
 }
