@@ -18,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isCommanderFile } from "./build-rules.mjs";
 
 const { version } = JSON.parse(await readFile("package.json", "utf8"));
 
@@ -49,7 +50,7 @@ const trimStartup = {
 
     b.onResolve({ filter: /^#supports-color$/ }, (args) => ({ path: `${args.resolveDir}/vendor/supports-color/browser.js` }));
     b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes("/node_modules/commander/")
+      isCommanderFile(args.importer)
         ? virtual("child_process (on first use)", 'module.exports = { get spawn() { return require("node:child_process").spawn; } };')
         : undefined,
     );

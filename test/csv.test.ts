@@ -2,7 +2,8 @@
 // `import` and `verify --all` share.
 import { describe, expect, it } from "vitest";
 import { batchExitCode, eachLimited, parseJobs } from "../src/cli/batch.js";
-import { CsvError, parseCsv } from "../src/cli/csv.js";
+import { CsvError, headerDelimiter, parseCsv } from "../src/cli/csv.js";
+import { decodeWindows1252 } from "../src/cli/import-file.js";
 import { UsageError } from "../src/errors.js";
 
 describe("parseCsv", () => {
@@ -35,6 +36,36 @@ describe("parseCsv", () => {
     })();
     expect(error).toBeInstanceOf(CsvError);
     expect(error).toMatchObject({ line, message: expect.stringMatching(message) as unknown });
+  });
+});
+
+describe("CSV as Excel writes it", () => {
+  it("takes the separator from the header row: `;` (Excel where `,` is the decimal mark) or `,`", () => {
+    expect(headerDelimiter("login;password;env\r\nbest;a,b;prod\r\n")).toBe(";");
+    expect(headerDelimiter("\uFEFF\r\n\nlogin;password\n")).toBe(";"); // a BOM and empty lines first
+    expect(headerDelimiter('"log,in";password\n')).toBe(";"); // quoted text is not the separator
+    expect(headerDelimiter("login,password\nbest;x,y\n")).toBe(",");
+    expect(headerDelimiter("login\nbest;x\n")).toBe(","); // one column: the rows say nothing
+    expect(parseCsv('login;password;env\r\nbest;a,b c;prod\r\nother;"x;""y""";\r\n')).toEqual([
+      { line: 1, fields: ["login", "password", "env"] },
+      { line: 2, fields: ["best", "a,b c", "prod"] },
+      { line: 3, fields: ["other", 'x;"y"', ""] },
+    ]);
+    expect(() => parseCsv('login;password\nbest;"x",y\n')).toThrow(/text after a closing quote/);
+  });
+
+  it("reads Windows-1252 byte for byte as the WHATWG index has it: every byte a character, never U+FFFD", () => {
+    // Node's own TextDecoder("windows-1252") reads 0x80-0x9F as Latin-1 on some versions (20.x here).
+    // prettier-ignore
+    const high = [
+      0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+      0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+    ];
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(Array.from(decodeWindows1252(all), (c) => c.codePointAt(0))).toEqual(
+      Array.from(all, (b) => (b >= 0x80 && b < 0xa0 ? high[b - 0x80] : b)),
+    );
+    expect(decodeWindows1252(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x80, 0x9c]))).toBe("café€œ");
   });
 });
 

@@ -1,6 +1,6 @@
 // What `cdcreds import` reads, and what it refuses before anything is sent or stored: what is not a
-// regular file (a device, a FIFO, a folder), a terminal, text that is not UTF-8, a line that breaks
-// the rules `set` applies. No message shows a cell of the file: any cell may hold a secret.
+// regular file (a device, a FIFO, a folder), a terminal, damaged UTF-8, a line that breaks the
+// rules `set` applies; and what Excel writes (`;`, Windows-1252), read as it was meant. No message shows a cell of the file: any cell may hold a secret.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
@@ -95,18 +95,49 @@ describe("cdcreds import: what it reads", () => {
     nothingDone([swallower, swallowed1, swallowed2, nul, esc, long, split, good].map((a) => a!.api));
   });
 
-  it("refuses a file that is not UTF-8 (a Latin-1 é), naming its line; sends nothing (exit 2)", async () => {
+  it("reads a file that is not UTF-8 as Windows-1252 (Excel's CSV on Western Windows), saying so: é and € stored as they were typed", async () => {
+    const seller = uniqueLogin("w1252");
+    const api = `${seller}-caf\u00e9-api`;
+    box.apiLogins.push(api);
+    const password = `${sentinel()}-\u00e9\u20ac`;
+    box.sts.addCredentials(api, password);
+    const [good] = accounts("w1252ok", 1);
+    const windows1252 = (text: string): Buffer => Buffer.from(text.replaceAll("\u20ac", "\x80"), "latin1"); // € is 0x80 there
+    const file = await csv(windows1252(`login;password\r\n${good!.api};${good!.password}\r\n${seller}-caf\u00e9;${password}\r\n`));
+    const result = await box.cdcreds(["import", file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`note: ${file} was not UTF-8 (line 2): read as Windows-1252`);
+    expect(result.stderr).toContain("2 of 2 accounts stored in the keychain\n");
+    expect([secretToolLookup("cdcreds:prod", api), secretToolLookup("cdcreds:prod", good!.api)]).toEqual([password, good!.password]);
+    expect(result.stderr).not.toContain(password);
+  });
+
+  it("imports a `;`-separated file (Excel where `,` is the decimal mark): commas in passwords are theirs", async () => {
+    const [a, b] = accounts("semicolon", 2);
+    const [pa, pb] = [`${a!.password},x`, `${b!.password}, "y"`];
+    box.sts.addCredentials(a!.api, pa);
+    box.sts.addCredentials(b!.api, pb);
+    const file = await csv(`\uFEFFlogin;password;env\r\n${a!.api};${pa};prod\r\n${b!.api};"${pb.replaceAll('"', '""')}";\r\n`);
+    const result = await box.cdcreds(["import", file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain("not UTF-8");
+    expect([secretToolLookup("cdcreds:prod", a!.api), secretToolLookup("cdcreds:prod", b!.api)]).toEqual([pa, pb]);
+  });
+
+  it("refuses a file that starts as UTF-8 (its byte order mark) but is not, naming its line; sends nothing (exit 2)", async () => {
     const [good, latin] = accounts("latin", 2);
     const file = await csv(
       Buffer.concat([
-        Buffer.from(`login,password\n${good!.api},${good!.password}\n${latin!.api},caf`),
+        Buffer.from(`\uFEFFlogin,password\n${good!.api},${good!.password}\n${latin!.api},caf`),
         Buffer.from([0xe9]), // é in Latin-1 and Windows-1252
         Buffer.from("-secret\n"),
       ]),
     );
     const result = await box.cdcreds(["import", file]);
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: "" });
-    expect(result.stderr).toContain(`error: line 3: ${file} is not UTF-8 text; nothing was imported\nhint: save it as UTF-8`);
+    expect(result.stderr).toContain(
+      `error: line 3: ${file} starts as UTF-8 text but is not; nothing was imported\nhint: save it again as UTF-8`,
+    );
     nothingDone([good!.api, latin!.api]);
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExitCode, StoreError } from "../src/errors.js";
-import { configDir } from "../src/platform/paths.js";
+import { cacheHome, configDir } from "../src/platform/paths.js";
 import { accountsPath, readAccounts, removeAccount, updateAccounts, upsertAccount, type AccountEntry } from "../src/core/account-index.js";
 
 let root: string;
@@ -35,8 +35,25 @@ describe("configDir", () => {
     expect(configDir({ HOME: "/h" }, "darwin")).toBe("/h/.config/cdcreds");
   });
 
-  it("uses APPDATA on Windows", () => {
-    expect(configDir({ APPDATA: "C:\\Users\\u\\AppData\\Roaming" }, "win32")).toContain("cdcreds");
+  it("uses %APPDATA%\\cdcreds on Windows (XDG_CONFIG_HOME, which Git Bash may set, is not Windows'), else the profile's AppData\\Roaming", () => {
+    const env = { APPDATA: "C:\\Users\\u\\AppData\\Roaming", XDG_CONFIG_HOME: "/x/conf", HOME: "/h" };
+    expect(configDir(env, "win32")).toBe("C:\\Users\\u\\AppData\\Roaming\\cdcreds");
+    expect(configDir({ APPDATA: "", USERPROFILE: "C:\\Users\\u" }, "win32")).toBe("C:\\Users\\u\\AppData\\Roaming\\cdcreds");
+    expect(configDir({ APPDATA: "relative", USERPROFILE: "D:\\p" }, "win32")).toBe("D:\\p\\AppData\\Roaming\\cdcreds");
+  });
+});
+
+describe("cacheHome", () => {
+  it("uses XDG_CACHE_HOME when it is absolute, else ~/.cache, on Linux and macOS", () => {
+    expect(cacheHome({ XDG_CACHE_HOME: "/x/cache", HOME: "/h" }, "linux")).toBe("/x/cache");
+    expect(cacheHome({ XDG_CACHE_HOME: "cache", HOME: "/h" }, "darwin")).toBe("/h/.cache");
+  });
+
+  it("uses %LOCALAPPDATA% on Windows (caches stay on the machine), else the profile's AppData\\Local", () => {
+    expect(cacheHome({ LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local", XDG_CACHE_HOME: "/x/cache" }, "win32")).toBe(
+      "C:\\Users\\u\\AppData\\Local",
+    );
+    expect(cacheHome({ USERPROFILE: "C:\\Users\\u" }, "win32")).toBe("C:\\Users\\u\\AppData\\Local");
   });
 });
 

@@ -1,6 +1,8 @@
 // CSV as spreadsheets and scripts write it (RFC 4180): fields separated by commas, quoted with `"`
 // when they hold a comma, a quote (doubled) or a line break; lines ended by LF or CRLF; an optional
-// UTF-8 byte order mark. No library: the whole grammar is this loop, and its errors name the line.
+// UTF-8 byte order mark. Excel where the decimal mark is a comma (French, German... Windows) writes
+// `;` instead: the separator is the one the header row uses. No library: the whole grammar is this
+// loop, and its errors name the line.
 
 /** One record, with the line it starts on (from 1). */
 export interface CsvRow {
@@ -18,11 +20,32 @@ export class CsvError extends Error {
   }
 }
 
+/** The separators a file may use: `,` (RFC 4180), or `;` (Excel where `,` is the decimal mark). */
+export type CsvDelimiter = "," | ";";
+
 /**
- * Splits CSV text into records. Empty lines are skipped; the last line may lack its line break.
+ * The separator of the header row (the first line that is not empty; a BOM and quoted text
+ * skipped): the first `,` or `;` it has; `,` when it has neither (one column). The header names
+ * columns, which hold neither, so the first one is the file's.
+ */
+export function headerDelimiter(text: string): CsvDelimiter {
+  let quoted = false;
+  let empty = true; // nothing read of this line yet
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c === "," || c === ";") return c;
+    if (c === "\n" && !empty) break;
+    if (c !== "\n" && c !== "\r" && c !== "\uFEFF") empty = false;
+  }
+  return ",";
+}
+
+/**
+ * Splits CSV text into records, fields separated by `delimiter` (by default the header row's). Empty lines are skipped; the last line may lack its line break.
  * @throws {CsvError} for a quote left open, or text after a closing quote.
  */
-export function parseCsv(text: string): CsvRow[] {
+export function parseCsv(text: string, delimiter: CsvDelimiter = headerDelimiter(text)): CsvRow[] {
   const rows: CsvRow[] = [];
   const input = text.startsWith("\uFEFF") ? text.slice(1) : text;
   let fields: string[] = [];
@@ -47,7 +70,7 @@ export function parseCsv(text: string): CsvRow[] {
       } else if (c === '"') {
         quoted = false;
         const next = input[i + 1];
-        if (next !== undefined && next !== "," && next !== "\n" && next !== "\r") {
+        if (next !== undefined && next !== delimiter && next !== "\n" && next !== "\r") {
           throw new CsvError(line, 'text after a closing quote (a quote inside a quoted field is written twice: "")');
         }
       } else {
@@ -59,7 +82,7 @@ export function parseCsv(text: string): CsvRow[] {
     if (c === '"' && fresh) {
       quoted = true;
       fresh = false;
-    } else if (c === ",") {
+    } else if (c === delimiter) {
       fields.push(field);
       field = "";
       fresh = true;

@@ -1,14 +1,16 @@
 // The accounts file of `cdcreds import`: read (a regular file or a pipe, never past its cap),
-// decoded as strict UTF-8, parsed as CSV, and checked whole before anything is sent or stored.
+// decoded (UTF-8, else Windows-1252, as Excel saves "CSV" on Western Windows), parsed as CSV (`,`
+// or `;`, as its header row has it), and checked whole before anything is sent or stored.
 // No message quotes a cell: a stray quote or comma puts a secret's text in any column (a header
 // row left out puts a password in line 1), so problems are named by line and column only.
 import { CdcredsError, errnoText, UsageError } from "../errors.js";
 import { ENVIRONMENTS, type Environment } from "../kinds/environment.js";
 import { KIND_IDS, loadKind, type Kind, type KindId } from "../kinds/index.js";
 import { secretProblem } from "../core/secret-rules.js";
+import { isBusy } from "../platform/busy-retry.js";
 import { readOwnFile, RefusedFileError } from "../platform/own-files.js";
 import type { CommandContext } from "./context.js";
-import { CsvError, parseCsv, type CsvRow } from "./csv.js";
+import { CsvError, headerDelimiter, parseCsv, type CsvDelimiter, type CsvRow } from "./csv.js";
 
 /** The columns of each kind's file: the account's, the secret's, and the optional ones. */
 const COLUMNS: Record<KindId, { account: string; secret: string; optional: string[] }> = {
@@ -32,16 +34,23 @@ const MAX_LISTED = 20;
 
 /**
  * The accounts of `file` (`-`: standard input) and their kind, all checked for form.
- * @throws {UsageError} (exit 2) when the file cannot be read, is not UTF-8 CSV, or any line breaks
- *   a rule: each problem is listed first, by line and column, and nothing is imported.
+ * @throws {UsageError} (exit 2) when the file cannot be read, is not CSV (or is UTF-16), or any line
+ *   breaks a rule: each problem is listed first, by line and column, and nothing is imported.
  */
 export async function readAccountsFile(ctx: CommandContext, file: string): Promise<{ kind: Kind; lines: Line[] }> {
-  const text = decodeUtf8(await readInput(ctx, file), file === "-" ? "standard input" : file);
-  const [header, ...records] = parseRows(text);
+  const source = file === "-" ? "standard input" : file;
+  const { text, notUtf8Line } = decodeText(await readInput(ctx, file), source);
+  if (notUtf8Line !== undefined) {
+    ctx.ui.note(
+      `${source} was not UTF-8 (line ${notUtf8Line}): read as Windows-1252, the encoding Excel saves "CSV" in on Western Windows`,
+    );
+  }
+  const delimiter = headerDelimiter(text);
+  const [header, ...records] = parseRows(text, delimiter);
   if (header === undefined) throw new UsageError("the file is empty: it needs a header row, then one account per line");
   const names = header.fields.map((name) => name.trim().toLowerCase());
   const kind = await loadKind(kindOfHeader(names, ctx.options.kind));
-  const lines = checkLines(ctx, kind, names, records);
+  const lines = checkLines(ctx, kind, names, records, delimiter);
   if (lines.length === 0) throw new UsageError("the file has a header row but no account");
   return { kind, lines };
 }
@@ -82,45 +91,73 @@ async function readInput(ctx: CommandContext, file: string): Promise<Buffer> {
         hint: "name a CSV file saved on disk, or - to read standard input (cdcreds import - < FILE)",
       });
     }
-    throw new UsageError(`cannot read ${file}: ${errnoText(error)}`);
+    throw new UsageError(`cannot read ${file}: ${errnoText(error)}`, {
+      hint: isBusy(error, process.platform) ? "another program holds it open (Excel?): close it there, then import again" : undefined,
+    });
   }
   if (bytes === undefined) throw new UsageError(`cannot read ${file}: no such file`);
   return bytes;
 }
 
 /**
- * The text of UTF-8 bytes (a byte order mark skipped). Nothing is guessed: a password decoded
- * with the wrong code page would be sent wrong, and rejected passwords lock accounts.
- * @throws {UsageError} (exit 2) naming the line of the first byte that is not UTF-8.
+ * Windows-1252's characters for the bytes 0x80 to 0x9F (the rest is Latin-1: the byte is the code
+ * point). The five bytes it leaves undefined read as the C1 controls of the same number, as the
+ * WHATWG decoder reads them (and the secret rules then refuse them as controls).
  */
-function decodeUtf8(bytes: Buffer, source: string): string {
+const WINDOWS_1252_HIGH = "€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8DŽ\x8F\x90‘’“”•–—˜™š›œ\x9DžŸ";
+
+/** Windows-1252 bytes as text. Every byte is a character: it never fails, nor yields U+FFFD. */
+export const decodeWindows1252 = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => (b >= 0x80 && b < 0xa0 ? WINDOWS_1252_HIGH[b - 0x80]! : String.fromCharCode(b))).join("");
+
+/**
+ * The text of the file's bytes: UTF-8 (a byte order mark skipped by the CSV reader) when they are
+ * UTF-8, else Windows-1252, with the line of the first byte that is not UTF-8 (for the note that
+ * says so). A password is never stored with U+FFFD for what could not be read.
+ * @throws {UsageError} (exit 2) for UTF-16 (Excel's "Unicode Text"), which neither reads right.
+ */
+function decodeText(bytes: Buffer, source: string): { text: string; notUtf8Line?: number } {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  if (utf16) {
+    throw new UsageError(`${source} is UTF-16 text; nothing was imported`, {
+      hint: "save it as UTF-8 (in Excel: Save As, CSV UTF-8), or as CSV",
+    });
+  }
   const decode = (part: Uint8Array): string => new TextDecoder("utf-8", { fatal: true }).decode(part);
   try {
-    return decode(bytes);
+    return { text: decode(bytes) };
   } catch {
-    // Found line by line: a line break (0x0A) is never part of a longer UTF-8 sequence.
-    let line = 1;
-    for (let start = 0; ; line++) {
-      const end = bytes.indexOf(0x0a, start);
-      try {
-        decode(bytes.subarray(start, end < 0 ? bytes.length : end));
-      } catch {
-        break;
-      }
-      if (end < 0) break;
-      start = end + 1;
+    const line = firstLineNotUtf8(bytes, decode);
+    // A byte order mark says UTF-8: bytes that are not are damage, not another encoding.
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+      throw new UsageError(`line ${line}: ${source} starts as UTF-8 text but is not; nothing was imported`, {
+        hint: "save it again as UTF-8 (in Excel: Save As, CSV UTF-8)",
+      });
     }
-    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
-    throw new UsageError(`line ${line}: ${source} is ${utf16 ? "UTF-16" : "not UTF-8"} text; nothing was imported`, {
-      hint: "save it as UTF-8 (in Excel: Save As, CSV UTF-8); another encoding is not guessed, as a password read wrong would be sent wrong",
-    });
+    return { text: decodeWindows1252(bytes), notUtf8Line: line };
+  }
+}
+
+/** The line (from 1) of the first byte that is not UTF-8. */
+function firstLineNotUtf8(bytes: Buffer, decode: (part: Uint8Array) => string): number {
+  // Found line by line: a line break (0x0A) is never part of a longer UTF-8 sequence.
+  let line = 1;
+  for (let start = 0; ; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    try {
+      decode(bytes.subarray(start, end < 0 ? bytes.length : end));
+    } catch {
+      return line;
+    }
+    if (end < 0) return line;
+    start = end + 1;
   }
 }
 
 /** The file's rows, the header first. @throws {UsageError} (exit 2) naming the line of a CSV error. */
-function parseRows(text: string): CsvRow[] {
+function parseRows(text: string, delimiter: CsvDelimiter): CsvRow[] {
   try {
-    return parseCsv(text);
+    return parseCsv(text, delimiter);
   } catch (error) {
     if (error instanceof CsvError) throw new UsageError(`line ${error.line}: ${error.message}; nothing was imported`);
     throw error;
@@ -164,8 +201,9 @@ function kindOfHeader(header: string[], asked: KindId | undefined): KindId {
  * applies them, env, seller IDs, one line per account); collects every problem, with its line and
  * column, and throws when there is any.
  */
-function checkLines(ctx: CommandContext, kind: Kind, header: string[], records: CsvRow[]): Line[] {
+function checkLines(ctx: CommandContext, kind: Kind, header: string[], records: CsvRow[], delimiter: CsvDelimiter): Line[] {
   const columns = COLUMNS[kind.id];
+  const separatorInSecret = `a ${delimiter === ";" ? "semicolon" : "comma"} in a secret needs quotes`;
   const problems: string[] = [];
   const lines: Line[] = [];
   const seen = new Map<string, number>();
@@ -209,13 +247,13 @@ function checkLines(ctx: CommandContext, kind: Kind, header: string[], records: 
     if (refused !== undefined) problem(columns.secret, `the ${columns.secret.replace("_", " ")} is refused: ${refused}`);
     const envText = value("env")?.trim() ?? "";
     const env = envText === "" ? ctx.options.env : ENVIRONMENTS.find((e) => e === envText);
-    if (env === undefined) problem("env", `must be ${ENVIRONMENTS.join(" or ")}, or empty for --env's (a comma in a secret needs quotes)`);
+    if (env === undefined) problem("env", `must be ${ENVIRONMENTS.join(" or ")}, or empty for --env's (${separatorInSecret})`);
     const sellerIds = (value("seller_ids") ?? "").split(/[\s,;|]+/).filter((id) => id !== "");
     const bad = sellerIds.filter((id) => kind.sellers?.idProblem(id) !== undefined).length;
     if (bad > 0) {
       problem(
         "seller_ids",
-        `${bad} value${bad === 1 ? " is no seller ID" : "s are no seller IDs"} (1 to 64 letters, digits, ".", "_" or "-"; a comma in a secret needs quotes)`,
+        `${bad} value${bad === 1 ? " is no seller ID" : "s are no seller IDs"} (1 to 64 letters, digits, ".", "_" or "-"; ${separatorInSecret})`,
       );
     }
     if (account === undefined || env === undefined || refused !== undefined) continue;

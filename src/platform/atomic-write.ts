@@ -2,6 +2,7 @@
 // never a mix, and after a crash the file is one of the two.
 import { chmod, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { retryWhileBusy } from "./busy-retry.js";
 import { isAlive } from "./file-lock.js";
 import { removeIfInterrupted } from "./signals.js";
 import { uniqueId } from "./unique.js";
@@ -48,10 +49,13 @@ export async function removeStaleTemporaries(path: string): Promise<void> {
 /**
  * Replaces `path` with `bytes`: a temporary file in the same directory, mode 0600 from its creation
  * (never readable by others, even for a moment), written, fsynced, renamed over the target, and the
- * directory fsynced so the rename itself survives a crash. The temporary file is removed on failure.
+ * directory fsynced so the rename itself survives a crash. On Windows, a rename refused while
+ * another program holds the file open (an editor, a backup, an antivirus) is tried again for about
+ * five seconds (busy-retry.ts). The temporary file is removed on failure, and the old file is left
+ * as it was.
  * @throws the file system error.
  */
-export async function writeFileAtomic(path: string, bytes: Buffer | string): Promise<void> {
+export async function writeFileAtomic(path: string, bytes: Buffer | string, platform: NodeJS.Platform = process.platform): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `${temporaryPrefix(path)}${uniqueId()}.tmp`);
   const forget = removeIfInterrupted(temp); // a Ctrl-C mid-write must not leave it behind
@@ -63,9 +67,10 @@ export async function writeFileAtomic(path: string, bytes: Buffer | string): Pro
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await retryWhileBusy(() => rename(temp, path), platform);
   } catch (error) {
-    await rm(temp, { force: true });
+    // Node's own retries: an antivirus may still hold the temporary file too. The write's failure is what is reported.
+    await rm(temp, { force: true, maxRetries: 3 }).catch(() => undefined);
     throw error;
   } finally {
     forget();

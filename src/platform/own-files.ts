@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { errnoOf, StoreError } from "../errors.js";
+import { retryWhileBusy } from "./busy-retry.js";
 
 /** The largest index or encrypted file read: far beyond thousands of accounts. */
 const MAX_OWN_FILE_BYTES = 16 * 1024 * 1024;
@@ -16,11 +17,17 @@ export class RefusedFileError extends Error {}
 /**
  * Reads a file, or resolves undefined when it does not exist. It is opened without blocking (a FIFO
  * would hold the open until some writer came) and refused unless it is a regular file of at most
- * `maxBytes`, so nothing but a real file of a sane size is ever read.
+ * `maxBytes`, so nothing but a real file of a sane size is ever read. On Windows, a file another
+ * program holds open without sharing it (an editor, a backup, an antivirus) is tried again for
+ * about five seconds (busy-retry.ts).
  * @throws {RefusedFileError} for anything else; the file system error when it cannot be read.
  */
-export const readOwnFile = (path: string, maxBytes = MAX_OWN_FILE_BYTES, check?: (info: Stats) => void): Promise<Buffer | undefined> =>
-  new Promise((resolve) => resolve(readOwnFileSync(path, maxBytes, check))); // a failure is a rejection, as callers expect
+export const readOwnFile = (
+  path: string,
+  maxBytes = MAX_OWN_FILE_BYTES,
+  check?: (info: Stats) => void,
+  platform: NodeJS.Platform = process.platform,
+): Promise<Buffer | undefined> => retryWhileBusy(() => readOwnFileSync(path, maxBytes, check), platform); // a failure is a rejection, as callers expect
 
 /**
  * {@link readOwnFile}, synchronously: for the start-up path, where nothing else runs meanwhile.

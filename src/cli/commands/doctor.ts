@@ -8,6 +8,8 @@ import { CdcredsError, ExitCode } from "../../errors.js";
 import { accountsPath, readAccounts } from "../../core/account-index.js";
 import { openStore } from "../../stores/index.js";
 import { VERSION } from "../../version.js";
+import { win32 } from "node:path";
+import { cacheHome, configDir } from "../../platform/paths.js";
 
 /** The flags of `cdcreds doctor`. */
 export interface DoctorFlags {
@@ -20,6 +22,32 @@ interface Check {
   ok: boolean;
   detail: string;
   hint?: string;
+}
+
+/** Something doctor cannot check here, said as such rather than passed over. */
+interface Unchecked {
+  name: string;
+  detail: string;
+}
+
+/**
+ * What POSIX owners and modes guard on Linux and macOS (own-files.ts, key-file.ts, bin/cdcreds.cjs:
+ * the config folder no other user may write, the key file no other user may read, the code cache
+ * run as code), which Windows has not: there cdcreds checks none of them, and says so. Nothing on
+ * other systems, where each is checked where the file is read (a failure is the store's check).
+ */
+export function uncheckedOnWindows(platform: NodeJS.Platform, processEnv: NodeJS.ProcessEnv, store: string): Unchecked | undefined {
+  if (platform !== "win32") return undefined;
+  const keyFile = store === "file" ? processEnv.CDCREDS_KEY_FILE : undefined;
+  const what = [
+    `the config folder ${configDir(processEnv, platform)}`,
+    `the code cache ${win32.join(cacheHome(processEnv, platform), "cdcreds", "code-cache")}`,
+    ...(keyFile === undefined || keyFile === "" ? [] : [`the key file ${keyFile} (CDCREDS_KEY_FILE)`]),
+  ];
+  return {
+    name: "file permissions",
+    detail: `unchecked on Windows (no POSIX owner or mode): who else may read or write ${what.join(", ")}; they rely on Windows' ACLs (your profile's keep other users out)`,
+  };
 }
 
 async function storeChecks(ctx: CommandContext): Promise<{ description: string; checks: Check[] }> {
@@ -108,6 +136,7 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
   // Node's own switch for turning certificate checks off; cdcreds verifies explicitly, so it is ignored.
   const tlsOverride = ctx.processEnv.NODE_TLS_REJECT_UNAUTHORIZED !== undefined && ctx.processEnv.NODE_TLS_REJECT_UNAUTHORIZED !== "1";
 
+  const unchecked = uncheckedOnWindows(process.platform, ctx.processEnv, ctx.options.store);
   const storeOk = checks.every((c) => c.ok) && index.ok;
   const exitCode = !storeOk ? ExitCode.Store : online?.some((c) => !c.ok) === true ? ExitCode.Service : ExitCode.Ok;
   if (json) {
@@ -123,6 +152,7 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
       environmentCredentials: fromEnv[0]?.account ?? null,
       tlsOverrideIgnored: tlsOverride,
       checks: [...checks, index, ...(online ?? [])],
+      unchecked: unchecked === undefined ? [] : [unchecked],
     };
     return { stdout: `${JSON.stringify(report)}\n`, exitCode };
   }
@@ -133,6 +163,7 @@ export async function doctor(ctx: CommandContext, flags: DoctorFlags): Promise<C
     if (check.ok) ui.success(`${check.name}: ${check.detail}`);
     else ui.error(`${check.name}: ${check.detail}`, check.hint);
   }
+  if (unchecked !== undefined) ui.note(`${unchecked.name}: ${unchecked.detail}`);
   ui.info(`environment: ${env}`);
   const replaced = ctx.options.authUrl === undefined ? "" : " (replaced by --auth-url or CDCREDS_AUTH_URL)";
   for (const { kind, url } of services)

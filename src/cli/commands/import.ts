@@ -5,6 +5,7 @@ import { updateAccounts, sameAccount, type AccountEntry } from "../../core/accou
 import { CdcredsError, ExitCode } from "../../errors.js";
 import type { Environment } from "../../kinds/environment.js";
 import type { Kind } from "../../kinds/index.js";
+import { deleteFileCommand } from "../../platform/os-hints.js";
 import { SIGNAL_NUMBERS, stopGracefully, type HandledSignal } from "../../platform/signals.js";
 import { openStore, storeName } from "../../stores/index.js";
 import type { SecretStore } from "../../stores/types.js";
@@ -140,7 +141,8 @@ export async function importAccounts(ctx: CommandContext, file: string, flags: I
       replaced === 0 ? "" : ` (${replaced} replaced)`
     }${notStarted === 0 ? "" : `; ${notStarted} not started (interrupted: run the import again to store them)`}`,
   );
-  if (file !== "-" && entries.length > 0) ctx.ui.note(`the file holds the secrets in clear: delete it now (shred -u ${file}, or rm)`);
+  if (file !== "-" && entries.length > 0)
+    ctx.ui.note(`the file holds the secrets in clear: delete it now (${deleteFileCommand(file, process.platform)})`);
   if (interrupted !== undefined && notStarted > 0) return { exitCode: 128 + SIGNAL_NUMBERS[interrupted] };
   return { exitCode: batchExitCode(results.map((r) => r!.exitCode)) };
 }

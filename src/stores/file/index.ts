@@ -9,6 +9,8 @@ import { configDir } from "../../platform/paths.js";
 import type { LockOptions } from "../../platform/file-lock.js";
 import { assertScryptParams, newSalt, parseHeader, seal, unseal, type Entries, type Header } from "./format.js";
 import { DEFAULT_SCRYPT, deriveKey, type ScryptParams } from "./kdf.js";
+import { isBusy } from "../../platform/busy-retry.js";
+import { configDirVariable } from "../../platform/os-hints.js";
 import { assertTrustedDir, readOwnFile, RefusedFileError } from "../../platform/own-files.js";
 import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 import { obtainPassphrase, passphraseFromEnv } from "./passphrase.js";
@@ -31,7 +33,7 @@ export interface FileStoreDeps {
   lock?: LockOptions;
 }
 
-/** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`). */
+/** `secrets.enc` in cdcreds' config directory, beside the account index (`~/.config/cdcreds`, `%APPDATA%\cdcreds`). */
 export const fileStorePath = (processEnv: NodeJS.ProcessEnv): string => join(configDir(processEnv), "secrets.enc");
 
 // A key file's files have no cost (`undefined`): HKDF of a random key needs none.
@@ -39,6 +41,12 @@ const keyId = (salt: Buffer, kdf: ScryptParams | undefined): string =>
   `${salt.toString("hex")}/${kdf === undefined ? "key" : `${kdf.log2N}/${kdf.r}/${kdf.p}`}`;
 const weaker = (a: ScryptParams | undefined, b: ScryptParams | undefined): boolean =>
   a !== undefined && b !== undefined && (a.log2N < b.log2N || a.r < b.r || a.p < b.p);
+
+/** What to do when Windows kept refusing the file for the seconds it was tried (busy-retry.ts): it is left as it was. */
+const heldOpenHint = (error: unknown): string | undefined =>
+  isBusy(error, process.platform)
+    ? "another program (an editor, a backup, an antivirus) held the file open all along: close it, then try again; the file was left as it was"
+    : undefined;
 
 /** Refuses a file made in the other mode (a passphrase's, a key file's), leaving it untouched. */
 function assertMode(header: Header, key: KeySource | undefined, shown: string): void {
@@ -49,7 +57,7 @@ function assertMode(header: Header, key: KeySource | undefined, shown: string): 
   }
   if (header.kdf !== undefined && key !== undefined) {
     throw new StoreError(`the encrypted file ${shown} was made with a passphrase, but a key file is set (${key.origin})`, {
-      hint: "unset CDCREDS_KEY_FILE to use the passphrase, or store the credentials again in a file of its own (--store file with another XDG_CONFIG_HOME); the file was left untouched",
+      hint: `unset CDCREDS_KEY_FILE to use the passphrase, or store the credentials again in a file of its own (--store file with ${configDirVariable(process.platform)} set to another folder); the file was left untouched`,
     });
   }
 }
@@ -110,7 +118,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
         throw new StoreError(`the encrypted file ${shown} ${error.message}`, {
           hint: "move it aside; cdcreds only reads a regular file it wrote",
         });
-      throw new StoreError(`cannot read the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
+      throw new StoreError(`cannot read the encrypted file ${shown}: ${errnoText(error)}`, { cause: error, hint: heldOpenHint(error) });
     }
   }
 
@@ -163,7 +171,7 @@ export function openFileStore(deps: FileStoreDeps): Promise<SecretStore> {
       const [salt, kdf] = keep ? [header.salt, header.kdf] : [newSalt(), wanted];
       const bytes = seal(entries, await keyFor(salt, kdf, header === undefined), kdf, salt);
       await writeFileAtomic(path, bytes).catch((error: unknown) => {
-        throw new StoreError(`cannot write the encrypted file ${shown}: ${errnoText(error)}`, { cause: error });
+        throw new StoreError(`cannot write the encrypted file ${shown}: ${errnoText(error)}`, { cause: error, hint: heldOpenHint(error) });
       });
       return true;
     } finally {

@@ -6,6 +6,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { hkdfSync } from "node:crypto";
 import { dirname, join } from "node:path";
 import { errnoOf, errnoText, StoreError } from "../../errors.js";
+import { makeKeyFileHint } from "../../platform/os-hints.js";
 import { readOwnFile, RefusedFileError, unsafeFolderAbove } from "../../platform/own-files.js";
 
 /** Where the key is read from, and how messages name that. */
@@ -17,7 +18,7 @@ export interface KeySource {
 
 const KEY_BYTES = 32;
 const CREDENTIALS = "$CREDENTIALS_DIRECTORY/cdcreds.key";
-const MAKE_ONE = "make one with `head -c 32 /dev/urandom > FILE && chmod 600 FILE` (or `openssl rand -base64 32`)";
+const MAKE_ONE = makeKeyFileHint(process.platform);
 
 /** The key file in use, or undefined for a passphrase file. */
 export function keySource(processEnv: NodeJS.ProcessEnv): KeySource | undefined {
