@@ -7,7 +7,8 @@
 // `Z:\...` for node.exe. Secrets go to the Windows programs through files and environment
 // variables, as they would on Windows.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -177,7 +178,7 @@ describe("cdcreds on Windows (Wine)", () => {
         ["tool", { WINEPATH: win(bin) }],
       ] as const) {
         await rm(seen, { force: true });
-        const run = await cdcreds([...file, "exec", "--login", "file-api", "--", program, "a & b"], { env: { ...env, ...extra } });
+        const run = await cdcreds([...file, "exec", "--no-token", "--login", "file-api", "--", program, "a & b"], { env: { ...env, ...extra } });
         expect(run.code, run.stderr).toBe(7);
         expect(await readFile(seen, "utf8")).toBe('"a & b"\r\npassword\r\n');
       }
@@ -194,6 +195,49 @@ describe("cdcreds on Windows (Wine)", () => {
       expect(latin.code, latin.stderr).toBe(0);
       expect(latin.stderr).toMatch(/Windows-1252/);
       expect(await cdcreds([...file, "get", "latin-api"], { env })).toMatchObject({ code: 0, stdout: "mot de passe é\n" });
+    });
+
+    it("writes the file while another program holds it open, and gives up intact when it never lets go", async () => {
+      const users = join(required("WINEPREFIX"), "drive_c", "users");
+      const folder = (await readdir(users)).map((user) => join(users, user, "AppData", "Roaming", "cdcreds")).find(existsSync);
+      if (folder === undefined) throw new Error("no %APPDATA%\\cdcreds in the prefix");
+      const secrets = join(folder, "secrets.enc");
+      const [ready, release] = [join(work, "held"), join(work, "release")];
+      /** hold-file.exe (test/windows/hold-file.c) holding secrets.enc open: resolves once it holds it. */
+      const hold = async (ms: number, share: "none" | "read"): Promise<{ done: Promise<Run> }> => {
+        await rm(ready, { force: true });
+        const holder = wine(join(TOOLS, "hold-file.exe"), [win(secrets), String(ms), share, win(ready), win(release)]);
+        while (!existsSync(ready)) await new Promise((resolve) => setTimeout(resolve, 100));
+        return { done: holder };
+      };
+      const set = (secret: string) => cdcreds([...file, "set", "--no-verify", "--secret-stdin", "file-api"], { env, input: `${secret}\n` });
+
+      // Locked (no sharing), then as a scanner holds it (readable, not renamable over): both wait.
+      for (const share of ["none", "read"] as const) {
+        const holder = await hold(2000, share);
+        const run = await set(`held ${share}`);
+        expect(run.code, run.stderr).toBe(0);
+        expect((await holder.done).code).toBe(0);
+        expect(await cdcreds([...file, "get", "file-api"], { env })).toMatchObject({ code: 0, stdout: `held ${share}\n` });
+      }
+
+      // Held past the retries: exit 5, the file as it was, no temporary file left.
+      const before = await readFile(secrets);
+      const holder = await hold(120_000, "read");
+      const refused = await set("never stored");
+      await writeFile(release, "");
+      expect((await holder.done).code).toBe(0);
+      expect(refused.code).toBe(5);
+      expect(refused.stderr).toMatch(/held the file open/);
+      expect(await readFile(secrets)).toEqual(before);
+      expect((await readdir(folder)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+      expect(await cdcreds([...file, "get", "file-api"], { env })).toMatchObject({ code: 0, stdout: "held read\n" });
+    });
+
+    it("says that doctor cannot check file permissions on Windows", async () => {
+      const doctor = await cdcreds([...file, "doctor"], { env });
+      expect(doctor.code, doctor.stderr).toBe(0);
+      expect(doctor.stderr).toMatch(/^note: file permissions: unchecked on Windows/m);
     });
   });
 });
