@@ -137,7 +137,7 @@ describe("program conventions", () => {
     expect(results.option.stderr).toBe(`error: unknown option '--js${escaped}n'\n`);
     expect(results.command.stderr.split("\n")[0]).toBe(`error: unknown command 'derive${escaped}'`);
     expect(results.choice.stderr.split("\n")[0]).toBe(
-      `error: command-argument value 'bash${escaped}' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish.`,
+      `error: command-argument value 'bash${escaped}' is invalid for argument 'shell'. Allowed choices are bash, zsh, fish, powershell.`,
     );
   });
 
@@ -187,7 +187,7 @@ describe("colour", () => {
 });
 
 describe("cdcreds completion", () => {
-  it.each(["bash", "zsh", "fish"])("prints a %s script naming every command and option", async (shell) => {
+  it.each(["bash", "zsh", "fish", "powershell"])("prints a %s script naming every command and option", async (shell) => {
     const result = await runCli(["completion", shell]);
     expect(result).toMatchObject({ code: 0, stderr: "" });
     const option = (name: string): string => (shell === "fish" ? `-l ${name}` : `--${name}`);
@@ -198,7 +198,7 @@ describe("cdcreds completion", () => {
     const result = await runCli(["completion", "tcsh"]);
     expect(result).toMatchObject({ code: 2, stdout: "" });
     expect(result.stderr).toMatch(
-      /^error: command-argument value 'tcsh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\./,
+      /^error: command-argument value 'tcsh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish, powershell\./,
     );
   });
 

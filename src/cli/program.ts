@@ -71,8 +71,12 @@ const COMMANDS: CommandSpec[] = [
   {
     name: "completion",
     description: "print a shell completion script",
-    args: [["<shell>", "bash, zsh or fish", ["bash", "zsh", "fish"]]],
-    examples: ['eval "$(cdcreds completion bash)"', "cdcreds completion fish | source"],
+    args: [["<shell>", "bash, zsh, fish or powershell", ["bash", "zsh", "fish", "powershell"]]],
+    examples: [
+      'eval "$(cdcreds completion bash)"',
+      "cdcreds completion fish | source",
+      "cdcreds completion powershell | Out-String | Invoke-Expression",
+    ],
     run: async (_ctx, program, shell: string) => (await import("./commands/completion.js")).completion(program, shell),
   },
   {

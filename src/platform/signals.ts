@@ -40,8 +40,12 @@ export function leaveSignalsToChild(): () => void {
   };
 }
 
-/** The signals the CLI handles, and their numbers: the same on every POSIX system (and in Node on Windows). */
-export const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+/**
+ * The signals the CLI handles, and their numbers: the same on every POSIX system (and in Node on
+ * Windows). SIGBREAK is Windows' Ctrl-Break (Node's number there), handled as Ctrl-C is; no POSIX
+ * system has it, and a listener for it there is an ordinary event's, never emitted.
+ */
+export const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGBREAK: 21 } as const;
 export type HandledSignal = keyof typeof SIGNAL_NUMBERS;
 
 /** Set while a batch stops on a first signal rather than exiting (see stopGracefully). */

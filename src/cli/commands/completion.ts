@@ -2,7 +2,7 @@ import type { Command, Option } from "commander";
 import type { CommandResult } from "../context.js";
 import { UsageError } from "../../errors.js";
 
-const SHELLS = ["bash", "zsh", "fish"] as const;
+const SHELLS = ["bash", "zsh", "fish", "powershell"] as const;
 type Shell = (typeof SHELLS)[number];
 
 interface OptionSpec {
@@ -134,12 +134,89 @@ function fish({ globals, commands }: ReturnType<typeof describe>): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** `cdcreds completion bash|zsh|fish`: a completion script built from the program's own commands. */
+/** A PowerShell literal string: `'` doubled, and the typographic quotes PowerShell reads as `'` too. */
+const psQuote = (s: string): string => `'${s.replace(/['\u2018\u2019\u201a\u201b]/g, "$&$&")}'`;
+const psArray = (items: readonly string[]): string => `@(${items.map(psQuote).join(", ")})`;
+/**
+ * A table of `entries` named `name`, one statement an entry. Case-sensitive (Ordinal): a PowerShell
+ * hashtable ignores case, and `-h` (help) and `-H` (api's --header) are two options.
+ */
+const psTable = (name: string, entries: (readonly [string, string])[]): string =>
+  [
+    `  $${name} = [hashtable]::new([StringComparer]::Ordinal)`,
+    ...entries.map(([key, value]) => `  $${name}[${psQuote(key)}] = ${value}`),
+  ].join("\n");
+
+/**
+ * A native argument completer (Register-ArgumentCompleter -Native), for Windows PowerShell 5.1 and
+ * PowerShell 7 on every OS: the rules of the bash script (an option's value, else the command's
+ * name, then its options; nothing after `--`), each command's and option's description as its
+ * tooltip. Registered for the names npm installs on Windows too (`cdcreds.ps1`, `cdcreds.cmd`).
+ */
+function powershell({ globals, commands }: ReturnType<typeof describe>): string {
+  const all = [...globals, ...commands.flatMap((c) => c.options)];
+  const byFlag = <T>(pick: (o: OptionSpec) => T | undefined): (readonly [string, T])[] => {
+    const table = new Map<string, T>();
+    for (const o of all) {
+      const value = pick(o);
+      if (value !== undefined) for (const flag of o.flags) if (!table.has(flag)) table.set(flag, value);
+    }
+    return [...table];
+  };
+  const values = byFlag((o) => o.choices).map(([flag, choices]) => [flag, psArray(choices)] as const);
+  const takesValue = byFlag((o) => (o.takesValue ? "$true" : undefined));
+  const tips = byFlag((o) => psQuote(o.description));
+  const options = commands.map((c) => [c.name, psArray([...c.options.flatMap((o) => o.flags), ...(c.argChoices ?? [])])] as const);
+  return `# PowerShell completion for cdcreds: cdcreds completion powershell | Out-String | Invoke-Expression
+# (add that line to your $PROFILE), or save the script as a .ps1 file and dot-source it there.
+Register-ArgumentCompleter -Native -CommandName cdcreds, cdcreds.ps1, cdcreds.cmd -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+${psTable(
+  "commands",
+  commands.map((c) => [c.name, psQuote(c.description)] as const),
+)}
+  $globals = ${psArray(globals.flatMap((o) => o.flags))}
+${psTable("options", options)}
+${psTable("values", values)}
+${psTable("takesValue", takesValue)}
+${psTable("tips", tips)}
+  # The words before the one being completed, the command's own name first.
+  $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition } | ForEach-Object { $_.Extent.Text })
+  if ($words.Count -gt 1 -and $values.ContainsKey($words[-1])) {
+    $candidates = $values[$words[-1]]
+  } else {
+    $command = ''
+    for ($i = 1; $i -lt $words.Count; $i++) {
+      $word = $words[$i]
+      # What follows -- is the program's (written '--' or \`-- in PowerShell, which takes a bare -- for itself).
+      if ($word -ceq '--' -or $word -ceq "'--'" -or $word -ceq '"--"' -or $word -ceq '\`--') { return }
+      if ($takesValue.ContainsKey($word)) { $i++; continue }
+      if ($word.StartsWith('-')) { continue }
+      $command = $word
+      break
+    }
+    if ($command -eq '') { $candidates = @($commands.Keys | Sort-Object) + $globals }
+    elseif ($options.ContainsKey($command)) { $candidates = $options[$command] + $globals }
+    else { return }
+  }
+  $pattern = [System.Management.Automation.WildcardPattern]::Escape($wordToComplete) + '*'
+  foreach ($candidate in $candidates) {
+    if ($candidate -notlike $pattern) { continue }
+    $tip = if ($commands.ContainsKey($candidate)) { $commands[$candidate] } elseif ($tips.ContainsKey($candidate)) { $tips[$candidate] } else { $candidate }
+    if (-not $tip) { $tip = $candidate } # CompletionResult refuses an empty tooltip
+    $type = if ($candidate.StartsWith('-')) { 'ParameterName' } else { 'ParameterValue' }
+    [System.Management.Automation.CompletionResult]::new($candidate, $candidate, $type, $tip)
+  }
+}
+`;
+}
+
+/** `cdcreds completion bash|zsh|fish|powershell`: a completion script built from the program's own commands. */
 export function completion(program: Command, shell: string): CommandResult {
   if (!(SHELLS as readonly string[]).includes(shell)) {
     throw new UsageError(`unknown shell "${shell}": use ${SHELLS.join(", ")}`);
   }
   const spec = describe(program);
-  const generators: Record<Shell, (s: typeof spec) => string> = { bash, zsh, fish };
+  const generators: Record<Shell, (s: typeof spec) => string> = { bash, zsh, fish, powershell };
   return { stdout: generators[shell as Shell](spec) };
 }

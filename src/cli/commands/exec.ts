@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { chooseSeller, issueToken, openAccount, replacedServiceNotice, sellerIdsOf } from "../../core/credentials.js";
 import { UsageError } from "../../errors.js";
 import { runChild } from "../../platform/child.js";
+import { withoutVariables } from "../../platform/env-names.js";
 import { kindOf, storeDeps, type CommandContext, type CommandResult } from "../context.js";
 
 /**
@@ -55,12 +56,14 @@ export async function exec(ctx: CommandContext, argv: string[], flags: ExecFlags
   }
   // The program gets this account's credentials and nothing of cdcreds' own, nor a token or a
   // seller that may be another account's.
-  const childEnv: NodeJS.ProcessEnv = { ...env };
+  // On Windows in any case of their names (`cdcreds_passphrase` is CDCREDS_PASSPHRASE there); the
+  // variables cdcreds sets too, so the program never gets the caller's under another spelling.
   const sellerVariable = kind.sellers?.variable;
   const { token: tokenVariable, tokenExpiresAt } = kind.variables;
-  for (const name of [...cdcredsSecrets(env), tokenVariable, tokenExpiresAt, ...(sellerVariable === undefined ? [] : [sellerVariable])])
-    delete childEnv[name];
-  Object.assign(childEnv, kind.exports({ account: opened.account, secret }, token));
+  const exported = kind.exports({ account: opened.account, secret }, token);
+  const removed = [...cdcredsSecrets(env), tokenVariable, tokenExpiresAt, ...(sellerVariable === undefined ? [] : [sellerVariable])];
+  const childEnv = withoutVariables(env, [...removed, ...Object.keys(exported)], process.platform);
+  Object.assign(childEnv, exported);
   // When the token stops working: a job that outlives it runs `cdcreds token` again (cached, cheap).
   if (expiresAt !== undefined) childEnv[tokenExpiresAt] = expiresAt.toISOString();
   if (sellerVariable !== undefined) {

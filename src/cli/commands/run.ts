@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseEnv } from "node:util";
 import { errnoText, UsageError } from "../../errors.js";
 import { runChild } from "../../platform/child.js";
+import { withoutVariables } from "../../platform/env-names.js";
 import { escapeText } from "../../platform/text.js";
 import type { CommandContext, CommandResult } from "../context.js";
 import { resolveAll } from "../references.js";
@@ -35,9 +36,10 @@ export async function run(ctx: CommandContext, argv: string[], flags: RunFlags):
   if (command === undefined || command === "") {
     throw new UsageError("no command to run", { hint: "cdcreds run --env-file .env -- php sync.php" });
   }
-  const env: NodeJS.ProcessEnv = { ...ctx.processEnv };
-  for (const path of flags.envFile ?? []) Object.assign(env, await readEnvFile(path));
-  for (const name of cdcredsSecrets(ctx.processEnv)) delete env[name];
+  const read: NodeJS.ProcessEnv = { ...ctx.processEnv };
+  for (const path of flags.envFile ?? []) Object.assign(read, await readEnvFile(path));
+  // On Windows in any case of their names, as the OS reads them.
+  const env = withoutVariables(read, cdcredsSecrets(ctx.processEnv), process.platform);
   const names = Object.keys(env).filter((name) => env[name]?.startsWith("cdcreds://") === true);
   const resolved = await resolveAll(
     ctx,

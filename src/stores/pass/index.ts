@@ -20,6 +20,7 @@ import { open, readdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { StoreError } from "../../errors.js";
+import { withoutMatching } from "../../platform/env-names.js";
 import { cacheHome } from "../../platform/paths.js";
 import { probeByCheck, type SecretStore, type StoreDeps } from "../types.js";
 
@@ -110,6 +111,9 @@ const capped = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
   PASSWORD_STORE_GPG_OPTS: [env.PASSWORD_STORE_GPG_OPTS, `--max-output=${MAX_ENTRY_BYTES}`].filter(Boolean).join(" "),
 });
 
+/** The variables a secret may be in, kept from `pass` and gpg (exported for its unit test). */
+export const SECRET_VARIABLE = /(_PASSWORD|_SECRET|_TOKEN|_PASSPHRASE)$/;
+
 /** The first line of what gpg said, for a message: gpg's own words never hold the secret. */
 const firstLine = (text: string): string => text.trim().split("\n")[0]?.slice(0, 200) ?? "";
 
@@ -118,9 +122,8 @@ export function openPassStore({ processEnv }: StoreDeps): SecretStore {
   const dir = resolve(storeDir(processEnv));
   // `pass` and gpg get the caller's environment (PASSWORD_STORE_*, GNUPGHOME, GIT_*), minus any
   // secret in it: cdcreds' passphrase, and credentials or tokens in variables.
-  const childEnv: NodeJS.ProcessEnv = Object.fromEntries(
-    Object.entries(processEnv).filter(([name]) => !/(_PASSWORD|_SECRET|_TOKEN|_PASSPHRASE)$/.test(name)),
-  );
+  // On Windows (pass under MSYS or Cygwin) in any case of their names.
+  const childEnv = withoutMatching(processEnv, SECRET_VARIABLE, process.platform);
 
   /**
    * Runs `pass` (or `gpg`, `git`) with the secret, if any, on standard input. No more than
