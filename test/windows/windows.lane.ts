@@ -156,32 +156,53 @@ describe("cdcreds on Windows (Wine)", () => {
     const env = { cdcreds_passphrase: "the passphrase of the lane" };
     const file = ["--store", "file"];
 
-    it("runs a .cmd by path and by name, its argument intact, without the passphrase", async () => {
+    it("runs what a Windows user types: a .cmd by path and by name, a .bat, its arguments intact, without the passphrase", async () => {
       expect((await cdcreds([...file, "set", "--no-verify", "--secret-stdin", "file-api"], { env, input: "file secret\n" })).code).toBe(0);
       const bin = join(work, "bin");
       await mkdir(bin);
-      const tool = join(bin, "tool.cmd");
+      // args.js: what the program behind an npm-style shim received, and cdcreds' variables it saw in any case.
       await writeFile(
-        tool,
-        [
-          "@echo off",
-          '>"%~dp0seen.txt" echo %1',
-          'if defined CDCREDS_PASSPHRASE (>>"%~dp0seen.txt" echo passphrase)',
-          'if defined CDISCOUNT_API_PASSWORD (>>"%~dp0seen.txt" echo password)',
-          "exit /b 7",
-          "",
-        ].join("\r\n"),
+        join(bin, "args.js"),
+        `const leaked = Object.keys(process.env).filter((n) => /^cdcreds_(passphrase|key_file)$/i.test(n));
+require("fs").writeFileSync(process.env.ARGS_OUT, JSON.stringify({ args: process.argv.slice(2), leaked, login: process.env.CDISCOUNT_API_LOGIN }));`,
       );
-      const seen = join(bin, "seen.txt");
-      for (const [program, extra] of [
-        [win(tool), {}],
-        ["tool", { WINEPATH: win(bin) }],
-      ] as const) {
-        await rm(seen, { force: true });
-        const run = await cdcreds([...file, "exec", "--no-token", "--login", "file-api", "--", program, "a & b"], { env: { ...env, ...extra } });
-        expect(run.code, run.stderr).toBe(7);
-        expect(await readFile(seen, "utf8")).toBe('"a & b"\r\npassword\r\n');
-      }
+      const shim = join(bin, "shim.cmd");
+      await writeFile(shim, `@echo off\r\n"${win(NODE_EXE)}" "%~dp0args.js" %*\r\nexit /b 7\r\n`);
+      await writeFile(join(bin, "echo1.bat"), '@echo off\r\necho %1> "%~dp0echo1.txt"\r\n');
+      const argsOut = join(work, "args.json");
+      const execEnv = { ...env, ARGS_OUT: win(argsOut), WINEPATH: win(bin) };
+      const exec = (command: string[]) =>
+        cdcreds([...file, "exec", "--no-token", "--login", "file-api", "--", ...command], { env: execEnv });
+      const received = async (): Promise<unknown> => {
+        const seen: unknown = JSON.parse(await readFile(argsOut, "utf8"));
+        await rm(argsOut);
+        return seen;
+      };
+
+      // By path: cmd.exe's metacharacters reach the program behind the .cmd as they were typed.
+      const tricky = ['a&b"c', "x|y<z>w^v", '"&calc', "two words", "back\\slash\\"];
+      const byPath = await exec([win(shim), ...tricky]);
+      expect(byPath.code, byPath.stderr).toBe(7);
+      expect(await received()).toEqual({ args: tricky, leaked: [], login: "file-api" });
+      // By name, through PATH and PATHEXT.
+      expect((await exec(["shim", 'a&b"c'])).code).toBe(7);
+      expect(await received()).toEqual({ args: ['a&b"c'], leaked: [], login: "file-api" });
+      // A .bat's %1 keeps & and " inside its quotes: cmd.exe ran nothing else.
+      expect((await exec(["echo1.bat", 'a&b"c'])).code).toBe(0);
+      expect(await readFile(join(bin, "echo1.txt"), "utf8")).toBe('"a&b""c"\r\n');
+      // An .exe: the lower-case passphrase is not in its environment either.
+      expect((await exec([win(NODE_EXE), win(join(bin, "args.js")), "%PATH%"])).code).toBe(0);
+      expect(await received()).toEqual({ args: ["%PATH%"], leaked: [], login: "file-api" });
+      // A command that does not exist: 127, as on Linux; a line break for cmd.exe: refused, nothing run.
+      expect(await exec(["nosuchtool"])).toMatchObject({
+        code: 127,
+        stderr: expect.stringContaining('error: cannot run "nosuchtool": command not found') as unknown,
+      });
+      expect((await exec([win(shim), "two\nlines"])).code).toBe(2);
+      expect(existsSync(argsOut)).toBe(false);
+      // run, too.
+      expect((await cdcreds([...file, "run", "--", win(shim), "x"], { env: execEnv })).code).toBe(7);
+      expect(await received()).toEqual({ args: ["x"], leaked: [] });
     });
 
     it("imports a CSV that Excel saved with ; and one saved as Windows-1252", async () => {
