@@ -1,12 +1,13 @@
 // The operating system's keychain through @napi-rs/keyring. On Linux every entry is pinned to the
 // Secret Service: unpinned, the library falls back silently to the kernel keyring, which forgets
 // everything at reboot, which would lose every password without a word.
-import { StoreError } from "../../errors.js";
+import { CdcredsError, StoreError } from "../../errors.js";
 import { requireNow } from "../../platform/require.js";
 import type { ProbeStep, SecretStore, StoreDeps } from "../types.js";
+import type { KeyringBinding } from "./binding.js";
+import { windowsCredentials, type WindowsCredentials } from "./windows.js";
 
-/** The part of the native binding this store uses. */
-export type KeyringBinding = Pick<typeof import("@napi-rs/keyring"), "Entry" | "findCredentials">;
+export type { KeyringBinding } from "./binding.js";
 
 /** What the keychain store depends on; tests replace the binding to see how it is called. */
 export interface KeychainDeps {
@@ -168,9 +169,16 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
       await beforeOperation();
       return operation(binding);
     } catch (error) {
+      if (error instanceof CdcredsError) throw error; // already says what to do (windows.ts)
       throw keychainError(error, platform);
     }
   };
+
+  // On Windows, the naming Python's keyring shares and the splitting of long secrets (windows.ts).
+  // Never on Linux: there the binding's "target" names a Secret Service collection.
+  let windows: WindowsCredentials | undefined;
+  const onWindows = (b: KeyringBinding): WindowsCredentials | undefined =>
+    platform === "win32" ? (windows ??= windowsCredentials(b, () => entriesOpened++)) : undefined;
 
   // What the last search of a service found (secrets included): a batch (`verify --all`) then
   // reads each account from it, where an Entry per read opens a connection of its own. This
@@ -180,20 +188,27 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   const store: SecretStore = {
     id: "keychain",
     description: describe(platform),
+    // An account the last search did not find is read all the same: a search can miss what a read
+    // finds (macOS leaves out the items whose secret it refused), and `list` confirms with a read.
     get: (service, account) => {
-      const searched = found.get(service);
-      if (searched !== undefined) return Promise.resolve(searched.get(account));
-      return attempt((b) => openEntry(b, service, account).getPassword() ?? undefined);
+      const searched = found.get(service)?.get(account);
+      if (searched !== undefined) return Promise.resolve(searched);
+      return attempt((b) => {
+        const win = onWindows(b);
+        return win === undefined ? (openEntry(b, service, account).getPassword() ?? undefined) : win.get(service, account);
+      });
     },
     set: (service, account, secret) =>
       attempt((b) => {
-        openEntry(b, service, account).setPassword(secret);
+        const win = onWindows(b);
+        if (win === undefined) openEntry(b, service, account).setPassword(secret);
+        else win.set(service, account, secret);
         found.get(service)?.set(account, secret);
       }),
     delete: (service, account) =>
       attempt((b) => {
         found.get(service)?.delete(account);
-        return openEntry(b, service, account).deleteCredential();
+        return onWindows(b)?.delete(service, account) ?? openEntry(b, service, account).deleteCredential();
       }),
     // One search and one connection for the whole service, where an Entry per account opens a
     // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
@@ -204,6 +219,12 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
       for (let tries = 1; ; tries++) {
         try {
           return await attempt((b) => {
+            const win = onWindows(b);
+            if (win !== undefined) {
+              const held = win.accounts(service);
+              found.set(service, held);
+              return [...held.keys()];
+            }
             const credentials = b.findCredentials(service);
             found.set(service, new Map(credentials.map((c) => [c.account, c.password])));
             return credentials.map((c) => c.account);
