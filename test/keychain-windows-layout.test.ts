@@ -85,8 +85,10 @@ describe("splitting a secret over credentials", () => {
     expect(join(written(blobs))).toBe(odd);
   });
 
-  it("refuses a secret over 16 KB, and says only its size", () => {
-    const secret = "s3cr3t".repeat(3000);
+  it("takes a 16 KB token's cache entry, refuses more than 20,000 characters, and says only the size", () => {
+    expect(splitSecret(JSON.stringify({ token: "t".repeat(16_384), expiresAt: new Date().toISOString() })).length).toBeLessThanOrEqual(14);
+    expect(splitSecret("x".repeat(MAX_WINDOWS_SECRET))).toHaveLength(16);
+    const secret = "s3cr3t".repeat(3334);
     expect(() => splitSecret(secret)).toThrow(new RangeError(`${secret.length} > ${MAX_WINDOWS_SECRET}`));
   });
 });

@@ -1,12 +1,14 @@
 // A token service for the Windows lane: every POST is answered with one Octopia-shaped token whose
-// JWT is 4,096 characters (more than the 1,280 one Credential Manager entry holds), GET /count with
-// how many tokens were handed out. Usage: node token-server.mjs <port-file> (the port is written there).
+// JWT is 4,096 characters by default (more than the 1,280 one Credential Manager entry holds), GET
+// /count with how many tokens were handed out.
+// Usage: node token-server.mjs <port-file> [<JWT length>] (the port is written to the file).
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 
 const part = (text) => Buffer.from(text).toString("base64url");
 const head = `${part('{"alg":"RS256","typ":"JWT"}')}.`;
-const token = `${head}${part(JSON.stringify({ azp: "lane", pad: "x".repeat(3000) }))}`.slice(0, 4096 - 13) + ".c2lnbmF0dXJl";
+const length = Number(process.argv[3] ?? 4096);
+const token = `${head}${part(JSON.stringify({ azp: "lane", pad: "x".repeat(length) }))}`.slice(0, length - 13) + ".c2lnbmF0dXJl";
 let issued = 0;
 const server = createServer((req, res) => {
   req.resume();

@@ -8,8 +8,11 @@ import { requireNow } from "../../platform/require.js";
  */
 export const BLOB_UNITS = 1280;
 
-/** Longest secret stored on Windows, in UTF-16 code units: Octopia's tokens run 1-16 KB. */
-export const MAX_WINDOWS_SECRET = 16_384;
+/**
+ * Longest secret stored on Windows, in UTF-16 code units (16 credentials at most): a cached token's
+ * JSON entry around a 16 KB JWT, the most Octopia's (1-3 KB seen) could grow to.
+ */
+export const MAX_WINDOWS_SECRET = 20_000;
 
 /** The credential targets an account may be found at, in the order they are read. */
 export interface WindowsTargets {
