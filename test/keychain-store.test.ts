@@ -110,6 +110,37 @@ describe("keychain store with a fake binding", () => {
     for (const call of calls) expect(call.options).toEqual({ linux: { store: "secret-service" } });
   });
 
+  it("never names a target on Linux (there it is a Secret Service collection), and on Windows only to write or delete", async () => {
+    // withTarget on Linux names a keyring collection (a GUI prompt to create one); on Windows it
+    // writes an empty credential at once, so a read through it would erase the secret.
+    const targets: string[] = [];
+    const searches: (string | undefined)[] = [];
+    const { binding } = fake({});
+    const Entry = binding.Entry as unknown as { withTarget: (target: string) => unknown };
+    Entry.withTarget = (target: string) => {
+      targets.push(target);
+      return { setPassword: () => undefined, deleteCredential: () => true };
+    };
+    const findCredentials = (_service: string, filter?: string): { account: string; password: string }[] => {
+      searches.push(filter);
+      return filter === "a@s" && targets.length > 0 ? [{ account: "a", password: "x" }] : [];
+    };
+    const withSearch = { Entry: binding.Entry, findCredentials } as KeyringBinding;
+    const linux = openKeychainStore({ loadBinding: () => withSearch, platform: "linux" });
+    await linux.get("s", "a");
+    await linux.set("s", "a", "x");
+    await linux.delete("s", "a");
+    await linux.accounts("s");
+    expect(targets).toEqual([]);
+    expect(searches).toEqual([undefined]);
+    const windows = openKeychainStore({ loadBinding: () => withSearch, platform: "win32" });
+    expect(await windows.get("s", "a")).toBeUndefined();
+    await windows.accounts("s");
+    expect(targets).toEqual([]); // reads are searches by exact target: no side effect
+    await windows.set("s", "a", "x");
+    expect(targets).toEqual(["a@s"]);
+  });
+
   it("searches a service again when an entry vanished under the search (another process deleted it)", async () => {
     let searches = 0;
     const findCredentials = (): { account: string; password: string }[] => {
