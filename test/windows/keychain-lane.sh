@@ -87,6 +87,14 @@ py delete oldshop-api@cdcreds:prod && expect_rc 0 "remove behind cdcreds' back"
 cdc list && expect_rc 0 "list with one missing"
 grep -q 'oldshop-api .*MISSING' "$work/out" || fail "list: oldshop-api MISSING"
 
+echo "keychain: another program's credential that is not UTF-16 does not hide cdcreds' entries"
+printf 'odd' >"$work/raw"
+py write-raw foreign-tool-entry someone "$(winpath "$work/raw")" && expect_rc 0 "foreign write"
+cdc list && expect_rc 0 "list beside a foreign credential"
+[ "$(grep -c ' ok$' "$work/out")" = 2 ] || fail "list beside a foreign credential: two ok"
+cdc get bestshop && expect_out 'correct horse €' "get beside a foreign credential"
+py delete foreign-tool-entry
+
 echo "keychain: delete removes every name, Python's <service> included"
 secret c 'python C'
 py set cdcreds:preprod shopc-api "$(winpath "$work/c")" && expect_rc 0 "python set C"

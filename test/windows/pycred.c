@@ -8,6 +8,8 @@
  *   pycred set <service> <user> <file>      Python's set_password: a previous <service> of another user
  *                                           moves to <thatuser>@<service>; the secret is read from <file>
  *   pycred write <target> <user> <file>     one CredWriteW, the secret read from <file> (UTF-8)
+ *   pycred write-raw <target> <user> <file> the file's bytes as the blob, as is (an odd count makes
+ *                                           a credential that is not UTF-16: another program's)
  *   pycred read <target>                    one CredReadW: "<UserName>\n<secret>" to stdout
  *   pycred list <filter>                    CredEnumerateW: one target name a line
  *   pycred delete <target>                  one CredDeleteW
@@ -88,6 +90,14 @@ int wmain(int argc, WCHAR **argv) {
       if (moved != 0) return moved;
     }
     return write_cred(argv[2], argv[3], (BYTE *)secret, bytes);
+  }
+  if (argc == 5 && wcscmp(argv[1], L"write-raw") == 0) {
+    FILE *f = _wfopen(argv[4], L"rb");
+    if (f == NULL) return fprintf(stderr, "pycred: cannot read the blob file\n"), 1;
+    static BYTE raw[2560];
+    size_t n = fread(raw, 1, sizeof raw, f);
+    fclose(f);
+    return write_cred(argv[2], argv[3], raw, (DWORD)n);
   }
   if (argc == 3 && wcscmp(argv[1], L"read") == 0) {
     if (!CredReadW(argv[2], CRED_TYPE_GENERIC, 0, &c)) return fail("CredReadW");
