@@ -44,6 +44,18 @@ describe("keychain store on the Secret Service", () => {
     expect(await store.delete(SERVICE, login)).toBe(false);
   });
 
+  it("reads an account its last search did not return, rather than answering from the search", async () => {
+    // macOS's search leaves out the items whose secret it refused; here another program writes
+    // the entry after the search: either way only a read can say it is not there.
+    const reader = openKeychainStore();
+    const login = account("after-search");
+    await reader.accounts(SERVICE);
+    const store = spawnSync("secret-tool", ["store", "--label=later", "service", SERVICE, "username", login], { input: "written later" });
+    expect(store.status).toBe(0);
+    expect(await reader.get(SERVICE, login)).toBe("written later");
+    expect(await reader.get(SERVICE, unique("never-written"))).toBeUndefined();
+  });
+
   it("writes entries secret-tool finds by the service and username attributes", async () => {
     const login = account("interop");
     await store.set(SERVICE, login, "visible-to-secret-tool");
@@ -96,6 +108,37 @@ describe("keychain store with a fake binding", () => {
     await store.check();
     expect(calls.length).toBeGreaterThanOrEqual(5);
     for (const call of calls) expect(call.options).toEqual({ linux: { store: "secret-service" } });
+  });
+
+  it("never names a target on Linux (there it is a Secret Service collection), and on Windows only to write or delete", async () => {
+    // withTarget on Linux names a keyring collection (a GUI prompt to create one); on Windows it
+    // writes an empty credential at once, so a read through it would erase the secret.
+    const targets: string[] = [];
+    const searches: (string | undefined)[] = [];
+    const { binding } = fake({});
+    const Entry = binding.Entry as unknown as { withTarget: (target: string) => unknown };
+    Entry.withTarget = (target: string) => {
+      targets.push(target);
+      return { setPassword: () => undefined, deleteCredential: () => true };
+    };
+    const findCredentials = (_service: string, filter?: string): { account: string; password: string }[] => {
+      searches.push(filter);
+      return filter === "a@s" && targets.length > 0 ? [{ account: "a", password: "x" }] : [];
+    };
+    const withSearch = { Entry: binding.Entry, findCredentials } as KeyringBinding;
+    const linux = openKeychainStore({ loadBinding: () => withSearch, platform: "linux" });
+    await linux.get("s", "a");
+    await linux.set("s", "a", "x");
+    await linux.delete("s", "a");
+    await linux.accounts("s");
+    expect(targets).toEqual([]);
+    expect(searches).toEqual([undefined]);
+    const windows = openKeychainStore({ loadBinding: () => withSearch, platform: "win32" });
+    expect(await windows.get("s", "a")).toBeUndefined();
+    await windows.accounts("s");
+    expect(targets).toEqual([]); // reads are searches by exact target: no side effect
+    await windows.set("s", "a", "x");
+    expect(targets).toEqual(["a@s"]);
   });
 
   it("searches a service again when an entry vanished under the search (another process deleted it)", async () => {
@@ -164,4 +207,28 @@ describe("keychainError", () => {
     expect(error.hint).toContain("--store file");
     expect(error.hint).toContain("CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD");
   });
+
+  it.each([
+    ["darwin", "User interaction is not allowed.", /^the macOS Keychain needs a desktop session/, /security unlock-keychain/],
+    ["darwin", "The user name or passphrase you entered is not correct.", /^the macOS Keychain is locked$/, /security unlock-keychain/],
+    ["darwin", "Platform secure storage failure: keychain is locked", /^the macOS Keychain is locked$/, /security unlock-keychain/],
+    ["darwin", "Couldn't access platform storage: AccessDenied", /^the macOS Keychain failed: /, /--store file/],
+    [
+      "win32",
+      "Platform secure storage failure: A specified logon session does not exist. (0x80070520)",
+      /has no Credential Manager/,
+      /store the password/,
+    ],
+    ["win32", "Failed to enumerate credentials Error(0x8007000e)", /^the Windows Credential Manager failed: /, /--store file/],
+    ["win32", "Couldn't access platform storage: locked", /^the Windows Credential Manager failed: /, /--store file/],
+  ] as const)(
+    "on %s, maps %j to a StoreError naming that OS's keychain, never gnome-keyring or D-Bus",
+    (platform, message, expected, hint) => {
+      const error = keychainError(new Error(message), platform);
+      expect(error.exitCode).toBe(ExitCode.Store);
+      expect(error.message).toMatch(expected);
+      expect(error.hint).toMatch(hint);
+      expect(`${error.message} ${error.hint}`).not.toMatch(/gnome|d-bus|dbus|Secret Service/i);
+    },
+  );
 });

@@ -1,111 +1,125 @@
-// What Python's keyring (keyring.backends.Windows.WinVaultKeyring) does with the Windows Credential
-// Manager, call for call, for the Windows lane (scripts/windows-lane.sh): cdcreds must read what
-// Python writes and write what Python reads. Built by the lane from this source; never shipped.
-//
-//   pycred get SERVICE USER OUTFILE     get_password: the secret, UTF-8, into OUTFILE; exit 1 when none
-//   pycred set SERVICE USER INFILE      set_password: the secret, UTF-8, from INFILE
-//   pycred delete SERVICE USER          delete_password; exit 1 when none
-//
-// Secrets go through files: never on a command line.
+/*
+ * pycred: the Windows Credential Manager calls Python's keyring makes (keyring/backends/Windows.py,
+ * WinVaultKeyring), for the Windows lane to check that each side reads what the other writes.
+ * Build: x86_64-w64-mingw32-gcc -municode -O2 -o pycred.exe pycred.c -ladvapi32
+ *
+ *   pycred get <service> <user>             Python's get_password: target <service> if its UserName is
+ *                                           <user>, else target <user>@<service>; the secret to stdout
+ *   pycred set <service> <user> <file>      Python's set_password: a previous <service> of another user
+ *                                           moves to <thatuser>@<service>; the secret is read from <file>
+ *   pycred write <target> <user> <file>     one CredWriteW, the secret read from <file> (UTF-8)
+ *   pycred write-raw <target> <user> <file> the file's bytes as the blob, as is (an odd count makes
+ *                                           a credential that is not UTF-16: another program's)
+ *   pycred read <target>                    one CredReadW: "<UserName>\n<secret>" to stdout
+ *   pycred list <filter>                    CredEnumerateW: one target name a line
+ *   pycred delete <target>                  one CredDeleteW
+ * Secrets go through files, never the command line. Exit 0, 3 when not found, 1 on another error.
+ */
 #include <windows.h>
 #include <wincred.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <wchar.h>
+#include <fcntl.h>
+#include <io.h>
 
-/** CredReadW of a generic credential; NULL when there is none. */
-static PCREDENTIALW read_credential(const wchar_t *target) {
-  PCREDENTIALW cred = NULL;
-  if (CredReadW(target, CRED_TYPE_GENERIC, 0, &cred)) return cred;
-  if (GetLastError() != ERROR_NOT_FOUND) {
-    fwprintf(stderr, L"CredReadW(%ls) failed: %lu\n", target, GetLastError());
-    exit(2);
-  }
-  return NULL;
+static void put_utf8(const WCHAR *text, int units) {
+  int n = WideCharToMultiByte(CP_UTF8, 0, text, units, NULL, 0, NULL, NULL);
+  char *out = malloc(n + 1);
+  WideCharToMultiByte(CP_UTF8, 0, text, units, out, n, NULL, NULL);
+  fwrite(out, 1, n, stdout);
+  free(out);
 }
 
-static wchar_t *compound_name(const wchar_t *user, const wchar_t *service) {
-  size_t size = wcslen(user) + wcslen(service) + 2;
-  wchar_t *name = malloc(size * sizeof(wchar_t));
-  swprintf(name, size, L"%ls@%ls", user, service);
-  return name;
+static int fail(const char *what) {
+  DWORD e = GetLastError();
+  if (e == ERROR_NOT_FOUND) return 3;
+  fprintf(stderr, "pycred: %s failed: error %lu\n", what, e);
+  return 1;
 }
 
-/** Python's _set_password: UserName, the secret as UTF-16LE, its comment, Persist ENTERPRISE. */
-static void write_credential(const wchar_t *target, const wchar_t *user, const BYTE *blob, DWORD size) {
-  CREDENTIALW cred = {0};
-  cred.Type = CRED_TYPE_GENERIC;
-  cred.TargetName = (LPWSTR)target;
-  cred.UserName = (LPWSTR)user;
-  cred.CredentialBlob = (LPBYTE)blob;
-  cred.CredentialBlobSize = size;
-  cred.Comment = L"Stored using python-keyring";
-  cred.Persist = CRED_PERSIST_ENTERPRISE;
-  if (!CredWriteW(&cred, 0)) {
-    fwprintf(stderr, L"CredWriteW(%ls) failed: %lu\n", target, GetLastError());
-    exit(2);
-  }
-}
-
-/** Python's _resolve_credential: the service's own entry when its UserName is USER, else USER@SERVICE. */
-static PCREDENTIALW resolve(const wchar_t *service, const wchar_t *user) {
-  PCREDENTIALW cred = read_credential(service);
-  if (cred == NULL || wcscmp(cred->UserName, user) != 0) cred = read_credential(compound_name(user, service));
-  return cred;
-}
-
-static char *read_file(const wchar_t *path, long *length) {
+/* The UTF-8 file's content as UTF-16 (the secret, as Python's str), or NULL. */
+static WCHAR *read_secret(const WCHAR *path, DWORD *bytes) {
   FILE *f = _wfopen(path, L"rb");
-  if (f == NULL) exit(2);
-  fseek(f, 0, SEEK_END);
-  *length = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *data = malloc(*length + 1);
-  if (fread(data, 1, *length, f) != (size_t)*length) exit(2);
+  if (f == NULL) return NULL;
+  static char raw[65536];
+  size_t n = fread(raw, 1, sizeof raw, f);
   fclose(f);
-  return data;
+  int units = MultiByteToWideChar(CP_UTF8, 0, raw, (int)n, NULL, 0);
+  WCHAR *text = malloc((units + 1) * sizeof(WCHAR));
+  MultiByteToWideChar(CP_UTF8, 0, raw, (int)n, text, units);
+  *bytes = units * sizeof(WCHAR);
+  return text;
 }
 
-int wmain(int argc, wchar_t **argv) {
-  if (argc < 4) return 2;
-  const wchar_t *command = argv[1], *service = argv[2], *user = argv[3];
-  if (wcscmp(command, L"get") == 0 && argc == 5) {
-    PCREDENTIALW cred = resolve(service, user);
-    if (cred == NULL) return 1;
-    int units = cred->CredentialBlobSize / 2;
-    int size = WideCharToMultiByte(CP_UTF8, 0, (LPCWSTR)cred->CredentialBlob, units, NULL, 0, NULL, NULL);
-    char *utf8 = malloc(size + 1);
-    WideCharToMultiByte(CP_UTF8, 0, (LPCWSTR)cred->CredentialBlob, units, utf8, size, NULL, NULL);
-    FILE *out = _wfopen(argv[4], L"wb");
-    fwrite(utf8, 1, size, out);
-    fclose(out);
-    return 0;
-  }
-  if (wcscmp(command, L"set") == 0 && argc == 5) {
-    long length;
-    char *utf8 = read_file(argv[4], &length);
-    int units = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, length, NULL, 0);
-    wchar_t *secret = malloc((units + 1) * sizeof(wchar_t));
-    MultiByteToWideChar(CP_UTF8, 0, utf8, length, secret, units);
-    // A password already under the service's own name moves to its compound name first.
-    PCREDENTIALW existing = read_credential(service);
-    if (existing != NULL)
-      write_credential(compound_name(existing->UserName, service), existing->UserName, existing->CredentialBlob, existing->CredentialBlobSize);
-    write_credential(service, user, (const BYTE *)secret, units * 2);
-    return 0;
-  }
-  if (wcscmp(command, L"delete") == 0 && argc == 4) {
-    const wchar_t *targets[] = {service, compound_name(user, service)};
-    int deleted = 0;
-    for (int i = 0; i < 2; i++) {
-      PCREDENTIALW cred = read_credential(targets[i]);
-      if (cred != NULL && wcscmp(cred->UserName, user) == 0) {
-        deleted = 1;
-        CredDeleteW(targets[i], CRED_TYPE_GENERIC, 0);
-      }
+static int write_cred(const WCHAR *target, const WCHAR *user, const BYTE *blob, DWORD bytes) {
+  CREDENTIALW c = {0};
+  c.Type = CRED_TYPE_GENERIC;
+  c.TargetName = (LPWSTR)target;
+  c.UserName = (LPWSTR)user;
+  c.CredentialBlob = (LPBYTE)blob;
+  c.CredentialBlobSize = bytes;
+  c.Comment = L"Stored using python-keyring";
+  c.Persist = CRED_PERSIST_ENTERPRISE;
+  return CredWriteW(&c, 0) ? 0 : fail("CredWriteW");
+}
+
+int wmain(int argc, WCHAR **argv) {
+  PCREDENTIALW c = NULL;
+  _setmode(_fileno(stdout), _O_BINARY); /* the secret byte for byte, no CRLF */
+  if (argc == 4 && wcscmp(argv[1], L"get") == 0) {
+    WCHAR compound[1024];
+    if (!CredReadW(argv[2], CRED_TYPE_GENERIC, 0, &c) || c->UserName == NULL || wcscmp(c->UserName, argv[3]) != 0) {
+      if (c != NULL) CredFree(c);
+      _snwprintf(compound, 1024, L"%ls@%ls", argv[3], argv[2]);
+      if (!CredReadW(compound, CRED_TYPE_GENERIC, 0, &c)) return fail("CredReadW");
     }
-    return deleted ? 0 : 1;
+    put_utf8((WCHAR *)c->CredentialBlob, c->CredentialBlobSize / 2);
+    CredFree(c);
+    return 0;
   }
-  return 2;
+  if (argc == 5 && (wcscmp(argv[1], L"set") == 0 || wcscmp(argv[1], L"write") == 0)) {
+    DWORD bytes;
+    WCHAR *secret = read_secret(argv[4], &bytes);
+    if (secret == NULL) return fprintf(stderr, "pycred: cannot read the secret file\n"), 1;
+    if (wcscmp(argv[1], L"set") == 0 && CredReadW(argv[2], CRED_TYPE_GENERIC, 0, &c)) {
+      WCHAR compound[1024];
+      _snwprintf(compound, 1024, L"%ls@%ls", c->UserName, argv[2]);
+      int moved = write_cred(compound, c->UserName, c->CredentialBlob, c->CredentialBlobSize);
+      CredFree(c);
+      if (moved != 0) return moved;
+    }
+    return write_cred(argv[2], argv[3], (BYTE *)secret, bytes);
+  }
+  if (argc == 5 && wcscmp(argv[1], L"write-raw") == 0) {
+    FILE *f = _wfopen(argv[4], L"rb");
+    if (f == NULL) return fprintf(stderr, "pycred: cannot read the blob file\n"), 1;
+    static BYTE raw[2560];
+    size_t n = fread(raw, 1, sizeof raw, f);
+    fclose(f);
+    return write_cred(argv[2], argv[3], raw, (DWORD)n);
+  }
+  if (argc == 3 && wcscmp(argv[1], L"read") == 0) {
+    if (!CredReadW(argv[2], CRED_TYPE_GENERIC, 0, &c)) return fail("CredReadW");
+    const WCHAR *user = c->UserName == NULL ? L"" : c->UserName;
+    put_utf8(user, (int)wcslen(user));
+    fputs("\n", stdout);
+    put_utf8((WCHAR *)c->CredentialBlob, c->CredentialBlobSize / 2);
+    CredFree(c);
+    return 0;
+  }
+  if (argc == 3 && wcscmp(argv[1], L"list") == 0) {
+    DWORD count;
+    PCREDENTIALW *all;
+    if (!CredEnumerateW(wcscmp(argv[2], L"*") == 0 ? NULL : argv[2], 0, &count, &all)) return fail("CredEnumerateW");
+    for (DWORD i = 0; i < count; i++) {
+      put_utf8(all[i]->TargetName, (int)wcslen(all[i]->TargetName));
+      fputs("\n", stdout);
+    }
+    CredFree(all);
+    return 0;
+  }
+  if (argc == 3 && wcscmp(argv[1], L"delete") == 0) return CredDeleteW(argv[2], CRED_TYPE_GENERIC, 0) ? 0 : fail("CredDeleteW");
+  fprintf(stderr, "usage: pycred get|set|write|read|list|delete ... (see the source)\n");
+  return 1;
 }

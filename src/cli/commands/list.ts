@@ -5,6 +5,7 @@ import { KIND_IDS, kindField, loadKind, type KindId } from "../../kinds/index.js
 import { ENVIRONMENTS } from "../../kinds/environment.js";
 import type { CredentialKind } from "../../kinds/types.js";
 import { isSharedStore, openStore } from "../../stores/index.js";
+import type { SecretStore } from "../../stores/types.js";
 import { escapeText, jsonLine } from "../../platform/text.js";
 import { ageOf, ageText, parseAge } from "../../core/age.js";
 import { retiredApiNote } from "../legacy.js";
@@ -74,11 +75,10 @@ type Held = Map<string, Set<string>>;
  * in this store, and for a shared store every kind's services (a teammate's accounts count too).
  * @throws {CdcredsError} when the store cannot be opened or read.
  */
-async function heldAccounts(ctx: CommandContext, entries: AccountEntry[], kinds: CredentialKind[]): Promise<Held> {
+async function heldAccounts(ctx: CommandContext, store: SecretStore, entries: AccountEntry[], kinds: CredentialKind[]): Promise<Held> {
   const wanted = new Set(
     entries.filter((e) => e.store === ctx.options.store).map((e) => kinds.find((k) => k.id === e.kind)!.secretService(e.env)),
   );
-  const store = await openStore(ctx.options.store, storeDeps(ctx)); // opening reads nothing yet
   if (isSharedStore(ctx.options.store)) for (const kind of kinds) for (const env of ENVIRONMENTS) wanted.add(kind.secretService(env));
   // Nothing to check in the index: the store is asked all the same (this environment's accounts),
   // so that one which cannot be reached is said (exit 5), not taken for "no stored accounts".
@@ -86,6 +86,37 @@ async function heldAccounts(ctx: CommandContext, entries: AccountEntry[], kinds:
   const held: Held = new Map();
   for (const service of wanted) held.set(service, new Set(await store.accounts(service)));
   return held;
+}
+
+/** Whether the store holds an index entry: true, false, or the store's failure to say. */
+type Presence = boolean | CdcredsError;
+
+/**
+ * Whether the store holds each index entry of this store: found by the search, else confirmed by
+ * one read. A search can leave out what a read finds: macOS's keychain search drops every item
+ * whose secret it refused to give (the binding's findCredentials), so "not found" there is not
+ * "gone" until a read says so; a read that fails makes the entry "unknown". The secret read is
+ * only tested for presence, never kept.
+ */
+export async function presenceOf(
+  store: Pick<SecretStore, "get">,
+  entries: { service: string; account: string }[],
+  held: Held,
+): Promise<Presence[]> {
+  const answers: Presence[] = [];
+  for (const { service, account } of entries) {
+    if (held.get(service)?.has(account) === true) {
+      answers.push(true);
+      continue;
+    }
+    try {
+      answers.push((await store.get(service, account)) !== undefined);
+    } catch (error) {
+      if (!(error instanceof CdcredsError)) throw error;
+      answers.push(error);
+    }
+  }
+  return answers;
 }
 
 /**
@@ -121,18 +152,29 @@ export async function list(ctx: CommandContext, flags: ListFlags = {}): Promise<
   const kinds = new Map(await Promise.all(KIND_IDS.map(async (id) => [id, await loadKind(id)] as const)));
   let held: Held = new Map();
   let failure: CdcredsError | undefined;
+  // Entries of the other store would need it opened too (a passphrase): they are not checked.
+  const checked = entries.filter((e) => e.store === ctx.options.store);
+  let presence: Presence[] = [];
   try {
-    held = await heldAccounts(ctx, entries, [...kinds.values()]);
+    const store = await openStore(ctx.options.store, storeDeps(ctx)); // opening reads nothing yet
+    held = await heldAccounts(ctx, store, entries, [...kinds.values()]);
+    const wanted = checked.map((e) => ({ service: kinds.get(e.kind)!.secretService(e.env), account: e.account }));
+    presence = await presenceOf(store, wanted, held);
   } catch (error) {
     if (!(error instanceof CdcredsError)) throw error;
     failure = error; // the index is still worth showing, its rows marked unknown; exit as the store says
   }
+  let unreadable: CdcredsError | undefined; // an entry the store failed to say it holds
   const rows: Row[] = entries.map((entry) => {
     const kind = kinds.get(entry.kind)!;
-    // Entries of the other store would need it opened too (a passphrase): they are not checked.
     if (entry.store !== ctx.options.store) return { ...entry, stored: null };
     if (failure !== undefined) return { ...entry, stored: null, unknown: true };
-    const stored = held.get(kind.secretService(entry.env))?.has(entry.account) === true;
+    const stored = presence[checked.indexOf(entry)]!;
+    if (stored instanceof CdcredsError) {
+      ctx.ui.error(`cannot check ${entry.account} (${entry.env}) in the ${ctx.options.store} store: ${stored.message}`, stored.hint);
+      unreadable ??= stored;
+      return { ...entry, stored: null, unknown: true };
+    }
     if (!stored) {
       const args = `${kind.id === "api-login" ? "" : `--kind ${kind.id} `}${shellWord(entry.account)}${entry.env === "prod" ? "" : ` --env ${entry.env}`}`;
       ctx.ui.warn(
@@ -144,7 +186,7 @@ export async function list(ctx: CommandContext, flags: ListFlags = {}): Promise<
   rows.push(...sharedRows(ctx, held, rows, [...kinds.values()]));
   const shown = olderThan === undefined ? rows : oldRows(ctx, rows, olderThan, now);
   if (failure !== undefined) ctx.ui.error(`cannot check the ${ctx.options.store} store: ${failure.message}`, failure.hint);
-  const exitCode = failure?.exitCode;
+  const exitCode = (failure ?? unreadable)?.exitCode;
   if (ctx.options.json) {
     return {
       stdout: jsonLine(

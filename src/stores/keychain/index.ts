@@ -1,12 +1,13 @@
 // The operating system's keychain through @napi-rs/keyring. On Linux every entry is pinned to the
 // Secret Service: unpinned, the library falls back silently to the kernel keyring, which forgets
 // everything at reboot, which would lose every password without a word.
-import { StoreError } from "../../errors.js";
+import { CdcredsError, StoreError } from "../../errors.js";
 import { requireNow } from "../../platform/require.js";
 import type { ProbeStep, SecretStore, StoreDeps } from "../types.js";
+import type { KeyringBinding } from "./binding.js";
+import { windowsCredentials, type WindowsCredentials } from "./windows.js";
 
-/** The part of the native binding this store uses. */
-export type KeyringBinding = Pick<typeof import("@napi-rs/keyring"), "Entry" | "findCredentials">;
+export type { KeyringBinding } from "./binding.js";
 
 /** What the keychain store depends on; tests replace the binding to see how it is called. */
 export interface KeychainDeps {
@@ -35,11 +36,13 @@ function describe(platform: NodeJS.Platform): string {
 }
 
 /**
- * Turns a failure of the binding into a StoreError (exit 5) saying what to do. Library messages
- * name the platform store and never carry a secret, so the detail is safe to print.
+ * Turns a failure of the binding into a StoreError (exit 5) saying what to do, in that OS's terms.
+ * Library messages name the platform store and never carry a secret, so the detail is safe to print.
  */
 export function keychainError(error: unknown, platform: NodeJS.Platform = process.platform): StoreError {
   const detail = error instanceof Error ? error.message : String(error);
+  if (platform === "darwin") return macError(error, detail);
+  if (platform === "win32") return windowsError(error, detail);
   // First: a search meeting a locked item says so in D-Bus words ("org.freedesktop.Secret.Error.IsLocked").
   if (/unlock prompt was dismissed|locked/i.test(detail)) {
     return new StoreError("the keyring is locked", {
@@ -47,7 +50,7 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
       cause: error,
     });
   }
-  if (platform === "linux" && /dbus|d-bus|org\.freedesktop|failed to connect to address/i.test(detail) && !/Secret Service:/.test(detail)) {
+  if (/dbus|d-bus|org\.freedesktop|failed to connect to address/i.test(detail) && !/Secret Service:/.test(detail)) {
     return new StoreError(
       "no Secret Service is reachable: there is no D-Bus session bus, or nothing on it provides org.freedesktop.secrets",
       {
@@ -64,6 +67,37 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
     });
   }
   return new StoreError(`the ${describe(platform)} failed: ${detail}`, { hint: WAYS_OUT, cause: error });
+}
+
+/** The macOS Keychain's failures: locked, or no desktop session to ask for consent (ssh, cron). */
+function macError(error: unknown, detail: string): StoreError {
+  if (/interaction is not allowed|-25308/i.test(detail)) {
+    return new StoreError("the macOS Keychain needs a desktop session to ask for consent, and there is none (ssh, cron, a launchd job)", {
+      hint: `run \`security unlock-keychain\` in this session first, ${WAYS_OUT}`,
+      cause: error,
+    });
+  }
+  if (/locked|-25293|passphrase you entered/i.test(detail)) {
+    return new StoreError("the macOS Keychain is locked", {
+      hint: `unlock it (log in to the desktop, or run \`security unlock-keychain\`), ${WAYS_OUT}`,
+      cause: error,
+    });
+  }
+  return new StoreError(`the macOS Keychain failed: ${detail}`, { hint: WAYS_OUT, cause: error });
+}
+
+/** The Credential Manager's failures: a logon session without one (a scheduled task that stores no password). */
+function windowsError(error: unknown, detail: string): StoreError {
+  if (/logon session|1312|0x80070520/i.test(detail)) {
+    return new StoreError(
+      "this Windows logon session has no Credential Manager (a scheduled task set not to store the password, a service)",
+      {
+        hint: `run it as a user with a loaded profile (a task set to store the password), ${WAYS_OUT}`,
+        cause: error,
+      },
+    );
+  }
+  return new StoreError(`the Windows Credential Manager failed: ${detail}`, { hint: WAYS_OUT, cause: error });
 }
 
 /**
@@ -152,6 +186,25 @@ function openEntry(b: KeyringBinding, service: string, account: string): Instanc
   return new b.Entry(service, account, PINNED);
 }
 
+/**
+ * On macOS, the binding answers null both when there is no item and when the Keychain refused its
+ * secret (the access prompt denied, or no GUI session to show it: items trust the program that
+ * made them). `security find-generic-password` without `-w` reads the item's attributes only,
+ * which needs no one's consent, and tells the two apart (exit 44: no such item).
+ * @throws {StoreError} when the item is there but its secret was refused.
+ */
+function refusedOnMac(service: string, account: string): void {
+  const { spawnSync } = requireNow("node:child_process") as typeof import("node:child_process");
+  const found = spawnSync("/usr/bin/security", ["find-generic-password", "-s", service, "-a", account], {
+    stdio: "ignore",
+    timeout: 10_000,
+  });
+  if (found.status !== 0) return; // none, or `security` could not say: "not stored", as the binding said
+  throw new StoreError(`the macOS Keychain holds ${account}'s item of ${service} but did not give its secret to cdcreds`, {
+    hint: 'allow it when macOS asks ("Always Allow"), or add node to the item\'s Access Control in Keychain Access; without a desktop session (ssh, cron), run `security unlock-keychain` first, or use `--store file`',
+  });
+}
+
 /** Opens the OS keychain store. Nothing is loaded or connected until the first use. */
 export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   const platform = deps.platform ?? process.platform;
@@ -168,9 +221,16 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
       await beforeOperation();
       return operation(binding);
     } catch (error) {
+      if (error instanceof CdcredsError) throw error; // already says what to do (windows.ts)
       throw keychainError(error, platform);
     }
   };
+
+  // On Windows, the naming Python's keyring shares and the splitting of long secrets (windows.ts).
+  // Never on Linux: there the binding's "target" names a Secret Service collection.
+  let windows: WindowsCredentials | undefined;
+  const onWindows = (b: KeyringBinding): WindowsCredentials | undefined =>
+    platform === "win32" ? (windows ??= windowsCredentials(b, () => entriesOpened++)) : undefined;
 
   // What the last search of a service found (secrets included): a batch (`verify --all`) then
   // reads each account from it, where an Entry per read opens a connection of its own. This
@@ -180,20 +240,30 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   const store: SecretStore = {
     id: "keychain",
     description: describe(platform),
+    // An account the last search did not find is read all the same: a search can miss what a read
+    // finds (macOS leaves out the items whose secret it refused), and `list` confirms with a read.
     get: (service, account) => {
-      const searched = found.get(service);
-      if (searched !== undefined) return Promise.resolve(searched.get(account));
-      return attempt((b) => openEntry(b, service, account).getPassword() ?? undefined);
+      const searched = found.get(service)?.get(account);
+      if (searched !== undefined) return Promise.resolve(searched);
+      return attempt((b) => {
+        const win = onWindows(b);
+        if (win !== undefined) return win.get(service, account);
+        const secret = openEntry(b, service, account).getPassword();
+        if (secret === null && platform === "darwin") refusedOnMac(service, account);
+        return secret ?? undefined;
+      });
     },
     set: (service, account, secret) =>
       attempt((b) => {
-        openEntry(b, service, account).setPassword(secret);
+        const win = onWindows(b);
+        if (win === undefined) openEntry(b, service, account).setPassword(secret);
+        else win.set(service, account, secret);
         found.get(service)?.set(account, secret);
       }),
     delete: (service, account) =>
       attempt((b) => {
         found.get(service)?.delete(account);
-        return openEntry(b, service, account).deleteCredential();
+        return onWindows(b)?.delete(service, account) ?? openEntry(b, service, account).deleteCredential();
       }),
     // One search and one connection for the whole service, where an Entry per account opens a
     // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
@@ -204,6 +274,12 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
       for (let tries = 1; ; tries++) {
         try {
           return await attempt((b) => {
+            const win = onWindows(b);
+            if (win !== undefined) {
+              const held = win.accounts(service);
+              found.set(service, held);
+              return [...held.keys()];
+            }
             const credentials = b.findCredentials(service);
             found.set(service, new Map(credentials.map((c) => [c.account, c.password])));
             return credentials.map((c) => c.account);
