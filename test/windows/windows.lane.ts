@@ -61,20 +61,14 @@ async function wine(program: string, args: string[], options: { input?: string; 
 const cdcreds = (args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> =>
   wine(NODE_EXE, [CLI, ...args], options);
 
-/** Python's keyring, call for call (test/windows/pycred.c). */
-async function python(
-  command: "get" | "set" | "delete",
-  service: string,
-  user: string,
-  secret?: string,
-): Promise<{ code: number | null; value?: string }> {
-  const file = join(work, `py-${++runs}.txt`);
-  if (secret !== undefined) await writeFile(file, secret);
-  const result = await wine(
-    join(TOOLS, "pycred.exe"),
-    command === "delete" ? [command, service, user] : [command, service, user, win(file)],
-  );
-  return command === "get" && result.code === 0 ? { code: 0, value: await readFile(file, "utf8") } : { code: result.code };
+/** test/windows/pycred.c: the Credential Manager calls Python's keyring makes, and single ones. */
+const pycred = (args: string[]): Promise<Run> => wine(join(TOOLS, "pycred.exe"), args);
+
+/** A file holding a secret, as node.exe names it: secrets never go on a command line. */
+async function secretFile(secret: string | Buffer): Promise<string> {
+  const file = join(work, `secret-${++runs}`);
+  await writeFile(file, secret);
+  return win(file);
 }
 
 beforeAll(async () => {
@@ -102,29 +96,67 @@ describe("cdcreds on Windows (Wine)", () => {
     for (const run of [set, list]) expect(run.stdout + run.stderr).not.toContain(secret);
   });
 
-  it("reads what Python's keyring wrote, and Python reads what cdcreds wrote", async () => {
-    expect((await python("set", "cdcreds:preprod", "py-api", "written by python é")).code).toBe(0);
-    expect(await cdcreds(["--env", "preprod", "get", "py-api"])).toMatchObject({ code: 0, stdout: "written by python é\n" });
+  it("reads what Python's keyring wrote, and Python reads what cdcreds wrote, whoever wrote last", async () => {
+    const set = (env: string, account: string, secret: string) =>
+      cdcreds(["--env", env, "set", "--no-verify", "--secret-stdin", account], { input: `${secret}\n` });
+    expect((await set("prod", "cd-api", "written by cdcreds €")).code).toBe(0);
+    expect(await pycred(["get", "cdcreds:prod", "cd-api"])).toMatchObject({ code: 0, stdout: "written by cdcreds €" });
+    expect(await pycred(["read", "cd-api@cdcreds:prod"])).toMatchObject({ code: 0, stdout: "cd-api\nwritten by cdcreds €" });
 
-    expect((await cdcreds(["set", "--no-verify", "--secret-stdin", "cd-api"], { input: "written by cdcreds é\n" })).code).toBe(0);
-    expect(await python("get", "cdcreds:prod", "cd-api")).toEqual({ code: 0, value: "written by cdcreds é" });
+    // Python's first account of a service is at target <service>; its second moves the first to <user>@<service>.
+    expect((await pycred(["set", "cdcreds:preprod", "py-api", await secretFile("python A é")])).code).toBe(0);
+    expect(await cdcreds(["--env", "preprod", "get", "py-api"])).toMatchObject({ code: 0, stdout: "python A é\n" });
+    expect((await pycred(["set", "cdcreds:preprod", "py2-api", await secretFile("python B")])).code).toBe(0);
+    expect(await cdcreds(["--env", "preprod", "get", "py-api"])).toMatchObject({ code: 0, stdout: "python A é\n" });
+    expect(await cdcreds(["--env", "preprod", "get", "py2-api"])).toMatchObject({ code: 0, stdout: "python B\n" });
 
-    // A second account under the same service: Python moves the first to its compound name.
-    expect((await python("set", "cdcreds:preprod", "py2-api", "the second")).code).toBe(0);
-    expect(await cdcreds(["--env", "preprod", "get", "py-api"])).toMatchObject({ code: 0, stdout: "written by python é\n" });
-    expect(await cdcreds(["--env", "preprod", "get", "py2-api"])).toMatchObject({ code: 0, stdout: "the second\n" });
-
-    // A change made by cdcreds is what Python then reads, and the other way round.
-    expect(
-      (await cdcreds(["--env", "preprod", "set", "--no-verify", "--secret-stdin", "py2-api"], { input: "changed by cdcreds\n" })).code,
-    ).toBe(0);
-    expect(await python("get", "cdcreds:preprod", "py2-api")).toEqual({ code: 0, value: "changed by cdcreds" });
-    expect((await python("set", "cdcreds:prod", "cd-api", "changed by python")).code).toBe(0);
+    // cdcreds changes Python's latest account: Python reads the change, and its copy at <service> is gone.
+    expect((await set("preprod", "py2-api", "changed by cdcreds")).code).toBe(0);
+    expect(await pycred(["get", "cdcreds:preprod", "py2-api"])).toMatchObject({ code: 0, stdout: "changed by cdcreds" });
+    expect((await pycred(["read", "cdcreds:preprod"])).code).toBe(3);
+    // Python changes an account cdcreds wrote (it writes <service>, leaving cdcreds' copy): cdcreds reads the change.
+    expect((await pycred(["set", "cdcreds:prod", "cd-api", await secretFile("changed by python")])).code).toBe(0);
     expect(await cdcreds(["get", "cd-api"])).toMatchObject({ code: 0, stdout: "changed by python\n" });
 
-    // Removed by cdcreds: gone for Python too.
+    // delete removes every name: Python finds nothing either.
     expect((await cdcreds(["--env", "preprod", "delete", "py-api"])).code).toBe(0);
-    expect((await python("get", "cdcreds:preprod", "py-api")).code).toBe(1);
+    expect((await cdcreds(["delete", "cd-api"])).code).toBe(0);
+    expect((await pycred(["get", "cdcreds:preprod", "py-api"])).code).toBe(3);
+    expect((await pycred(["get", "cdcreds:prod", "cd-api"])).code).toBe(3);
+    expect((await pycred(["list", "cd-api*"])).code).toBe(3);
+  });
+
+  it("reads an entry of the name cdcreds used before, and moves it on the next write", async () => {
+    expect((await pycred(["write", "oldshop-api.cdcreds:prod", "oldshop-api", await secretFile("legacy secret")])).code).toBe(0);
+    expect(await cdcreds(["get", "oldshop-api"])).toMatchObject({ code: 0, stdout: "legacy secret\n" });
+    expect((await cdcreds(["set", "--no-verify", "--secret-stdin", "oldshop-api"], { input: "moved secret\n" })).code).toBe(0);
+    expect((await pycred(["read", "oldshop-api.cdcreds:prod"])).code).toBe(3);
+    expect(await pycred(["get", "cdcreds:prod", "oldshop-api"])).toMatchObject({ code: 0, stdout: "moved secret" });
+  });
+
+  it("refuses an account whose name differs from a stored one only in case (Windows names ignore it)", async () => {
+    expect((await cdcreds(["set", "--no-verify", "--secret-stdin", "caseshop-api"], { input: "the first\n" })).code).toBe(0);
+    const variant = await cdcreds(["set", "--no-verify", "--secret-stdin", "CaseShop-api"], { input: "the second\n" });
+    expect(variant.code).toBe(5);
+    expect(variant.stderr).toMatch(/ignore case/);
+    expect(await cdcreds(["get", "caseshop-api"])).toMatchObject({ code: 0, stdout: "the first\n" });
+  });
+
+  it("lists every entry beside another program's credential that is not UTF-16, and one removed behind its back as MISSING", async () => {
+    const stored = async (): Promise<Record<string, unknown>> => {
+      const list = await cdcreds(["list", "--json"]);
+      expect(list.code, list.stderr).toBe(0);
+      return Object.fromEntries((JSON.parse(list.stdout) as { apiLogin: string; stored: unknown }[]).map((r) => [r.apiLogin, r.stored]));
+    };
+    expect((await pycred(["write-raw", "foreign-tool-entry", "someone", await secretFile("odd")])).code).toBe(0);
+    try {
+      expect(await stored()).toMatchObject({ "oldshop-api": true, "caseshop-api": true });
+      expect(await cdcreds(["get", "caseshop-api"])).toMatchObject({ code: 0, stdout: "the first\n" });
+      expect((await pycred(["delete", "oldshop-api@cdcreds:prod"])).code).toBe(0);
+      expect(await stored()).toMatchObject({ "oldshop-api": false, "caseshop-api": true });
+    } finally {
+      await pycred(["delete", "foreign-tool-entry"]);
+    }
   });
 
   describe("an Octopia client", () => {
@@ -133,21 +165,36 @@ describe("cdcreds on Windows (Wine)", () => {
       octopia = await startOctopiaEmulator();
     });
     afterAll(() => octopia.close());
+    const octopiaCli = (args: string[], input?: string) =>
+      cdcreds(["--kind", "octopia", "--auth-url", octopia.url, "--api-url", octopia.apiUrl, ...args], input === undefined ? {} : { input });
 
-    it("caches a 4 KB token and hands it out again without asking for another", async () => {
-      octopia.tokenLength(4096);
-      const urls = ["--kind", "octopia", "--auth-url", octopia.url, "--api-url", octopia.apiUrl];
-      const set = await cdcreds([...urls, "set", "--no-verify", "--secret-stdin", "--seller-id", "12345", "Lane Client"], {
-        input: "client secret of the lane\n",
-      });
-      expect(set.code, set.stderr).toBe(0);
-      const first = await cdcreds([...urls, "token", "Lane Client"]);
-      expect(first.code, first.stderr).toBe(0);
-      expect(first.stdout.trim()).toBe(octopia.token);
-      expect(octopia.token.length).toBeGreaterThanOrEqual(4000);
-      const second = await cdcreds([...urls, "token", "Lane Client"]);
-      expect(second).toMatchObject({ code: 0, stdout: first.stdout });
-      expect(octopia.requests).toHaveLength(1);
+    it("caches tokens of 4 KB and 16 KB over several credentials, fetching a new one when a part is lost", async () => {
+      for (const [client, length] of [
+        ["Lane Client", 4096],
+        ["Big Client", 16_384],
+      ] as const) {
+        octopia.tokenLength(length);
+        const fetched = octopia.requests.length;
+        expect(
+          (await octopiaCli(["set", "--no-verify", "--secret-stdin", "--seller-id", "12345", client], "client secret of the lane\n")).code,
+        ).toBe(0);
+        const first = await octopiaCli(["token", client]);
+        expect(first.code, first.stderr).toBe(0);
+        expect(first.stdout.trim()).toBe(octopia.token);
+        expect(octopia.token.length).toBeGreaterThanOrEqual(length - 100);
+        expect(await octopiaCli(["token", client])).toMatchObject({ code: 0, stdout: first.stdout });
+        expect(octopia.requests.length - fetched).toBe(1);
+      }
+      // One part of the 4 KB token lost: "not stored", so a new token, cached again.
+      const parts = "Lane Client@cdcreds-octopia-token:prod";
+      expect((await pycred(["read", `${parts}~4`])).code).toBe(0);
+      expect((await pycred(["delete", `${parts}~3`])).code).toBe(0);
+      const fetched = octopia.requests.length;
+      expect((await octopiaCli(["token", "Lane Client"])).code).toBe(0);
+      expect(octopia.requests.length - fetched).toBe(1);
+      // delete leaves nothing of the client.
+      expect((await octopiaCli(["delete", "Lane Client"])).code).toBe(0);
+      expect((await pycred(["list", "Lane Client@*"])).code).toBe(3);
     });
   });
 

@@ -14,7 +14,7 @@ export const BLOB_UNITS = 1280;
  */
 export const MAX_WINDOWS_SECRET = 20_000;
 
-/** The credential targets an account may be found at, in the order they are read. */
+/** The credential targets an account may be found at (read in the order python, main, legacy). */
 export interface WindowsTargets {
   /** Where cdcreds writes: `<account>@<service>`, Python keyring's compound name. */
   main: string;

@@ -41,11 +41,16 @@ export function windowsCredentials(b: KeyringBinding, opened: () => void): Windo
   const whole = (main: string, account: string, blob: string): string | undefined =>
     joinSecret(blob, (index) => read(partTarget(main, index), account));
 
+  // Python's keyring reads <service> first when its UserName is the account, then
+  // <account>@<service>: read in its order, so both see the same secret whoever wrote last (its
+  // set_password writes <service> and can leave an older copy at <account>@<service>).
   const get = (service: string, account: string): string | undefined => {
     const t = windowsTargets(service, account);
+    const python = read(t.python, account);
+    if (python !== undefined) return python;
     const main = read(t.main, account);
     if (main !== undefined) return whole(t.main, account, main);
-    return read(t.python, account) ?? read(t.legacy, account);
+    return read(t.legacy, account);
   };
 
   return {
