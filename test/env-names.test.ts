@@ -2,6 +2,7 @@
 // platform parameter; the Windows lane (docs/development.md) runs `exec` under Wine as well.
 import { describe, expect, it } from "vitest";
 import { cdcredsSecrets } from "../src/cli/commands/exec.js";
+import { sideEnv } from "../src/cli/commands/store-migrate.js";
 import { nameKey, withoutMatching, withoutVariables } from "../src/platform/env-names.js";
 import { SECRET_VARIABLE } from "../src/stores/pass/index.js";
 
@@ -75,5 +76,19 @@ describe("nameKey", () => {
   it("is the upper case on Windows and the name itself elsewhere", () => {
     expect(nameKey("Path", "win32")).toBe("PATH");
     expect(nameKey("Path", "linux")).toBe("Path");
+  });
+});
+
+describe("store migrate's environment of each side", () => {
+  const windowsUser = { cdcreds_key_file: "C:\\keys\\old.key", Cdcreds_To_Passphrase: "new passphrase", Path: "C:\\Windows" };
+
+  it("gives the store the key file a Windows user set in lower case, in the spelling the store reads", () => {
+    expect(sideEnv(windowsUser, "FROM", undefined, "win32")).toEqual({ CDCREDS_KEY_FILE: "C:\\keys\\old.key", Path: "C:\\Windows" });
+    expect(sideEnv(windowsUser, "TO", undefined, "win32")).toEqual({ CDCREDS_PASSPHRASE: "new passphrase", Path: "C:\\Windows" });
+    expect(sideEnv(windowsUser, "FROM", "D:\\new.key", "win32")).toEqual({ CDCREDS_KEY_FILE: "D:\\new.key", Path: "C:\\Windows" });
+  });
+
+  it("compares names exactly elsewhere, as the OS does", () => {
+    expect(sideEnv(windowsUser, "FROM", undefined, "linux")).toEqual(windowsUser);
   });
 });

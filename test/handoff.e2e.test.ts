@@ -308,6 +308,31 @@ describe("cdcreds exec", () => {
     });
   });
 
+  it("says why a program found on PATH cannot run (permission denied), and a PATH folder it may not search hides no command (not found)", async () => {
+    const { api } = await storedAccount("eacces");
+    const dir = await mkdtemp(join(tmpdir(), "cdcreds-exec-path-"));
+    try {
+      await writeFile(join(dir, "not-executable"), "#!/bin/sh\n", { mode: 0o644 });
+      const denied = await cdcreds(["exec", "--login", api, "--no-token", "--", "not-executable"], {
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+      });
+      expect(denied).toMatchObject({ code: 127, stdout: "", stderr: 'error: cannot run "not-executable": permission denied\n' });
+      // As root every folder can be searched: the case needs another user.
+      if (process.getuid?.() === 0) return;
+      const closed = join(dir, "closed");
+      await mkdir(closed, { mode: 0o000 });
+      const hidden = await cdcreds(["exec", "--login", api, "--no-token", "--", "cdcreds-no-such-command"], {
+        env: { PATH: `${closed}:/usr/bin:/bin` },
+      });
+      expect(hidden).toMatchObject({
+        code: 127,
+        stderr: 'error: cannot run "cdcreds-no-such-command": command not found\nhint: check the command name and PATH\n',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("runs nothing when the credentials are missing", async () => {
     const api = `${uniqueLogin("missing")}-api`;
     const result = await cdcreds(["exec", "--login", api, "--", process.execPath, "-e", "process.stdout.write('ran')"]);

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { statSync } from "node:fs";
 import { constants } from "node:os";
+import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import type { Transform } from "node:stream";
 import { CdcredsError, ExitCode, UsageError } from "../errors.js";
@@ -64,6 +66,26 @@ function start(platform: NodeJS.Platform, command: string, args: string[], optio
 }
 
 /**
+ * Why a program could not be started, as a shell says it; undefined for another error. A search
+ * of PATH reports EACCES when a folder of it cannot be searched (another user's, left on PATH by
+ * `su`) even though no such program exists anywhere: that is "command not found", as in bash;
+ * EACCES for a file that exists is "permission denied" (not executable).
+ */
+function whyNotRun(code: string | undefined, command: string, processEnv: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+  if (code === "ENOENT") return "command not found";
+  if (code !== "EACCES") return undefined;
+  if (platform === "win32" || command.includes("/")) return "permission denied";
+  const onPath = (processEnv.PATH ?? "").split(":").some((dir) => {
+    try {
+      return statSync(join(dir === "" ? "." : dir, command)).isFile();
+    } catch {
+      return false;
+    }
+  });
+  return onPath ? "permission denied" : "command not found";
+}
+
+/**
  * Runs a program with stdio inherited and the given environment, and resolves with the status
  * cdcreds should exit with: the program's own, or 128 + the signal number when a signal ended it.
  * SIGINT, SIGTERM and SIGHUP sent to cdcreds are passed on to the program (not on Windows: childSignals).
@@ -123,10 +145,11 @@ export function runChild(command: string, args: string[], processEnv: NodeJS.Pro
     };
     const cannotRun = (error: NodeJS.ErrnoException): void => {
       stopForwarding();
+      const problem = whyNotRun(error.code, command, processEnv, platform);
       reject(
-        new CdcredsError(`cannot run "${command}": ${error.code === "ENOENT" ? "command not found" : error.message}`, ExitCode.CannotRun, {
+        new CdcredsError(`cannot run "${command}": ${problem ?? error.message}`, ExitCode.CannotRun, {
           cause: error,
-          hint: error.code === "ENOENT" ? "check the command name and PATH" : undefined,
+          hint: problem === "command not found" ? "check the command name and PATH" : undefined,
         }),
       );
     };

@@ -8,6 +8,7 @@ import { readAccounts, removeAccount, upsertAccount, type AccountEntry, type Acc
 import { CdcredsError, ExitCode, StoreError, UsageError } from "../../errors.js";
 import { ENVIRONMENTS, type Environment } from "../../kinds/environment.js";
 import { KIND_IDS, kindField, loadKind, type Kind } from "../../kinds/index.js";
+import { nameKey, withoutVariables } from "../../platform/env-names.js";
 import { configDir } from "../../platform/paths.js";
 import { SIGNAL_NUMBERS, stopGracefully, type HandledSignal } from "../../platform/signals.js";
 import { jsonLine } from "../../platform/text.js";
@@ -58,26 +59,36 @@ function storeIdOf(value: string | undefined, flag: string): StoreId {
 
 /**
  * The variables a side's store opens with: CDCREDS_FROM_PASSPHRASE / CDCREDS_TO_PASSPHRASE and
- * --from-key-file / --to-key-file take the place of CDCREDS_PASSPHRASE and CDCREDS_KEY_FILE.
+ * --from-key-file / --to-key-file take the place of CDCREDS_PASSPHRASE and CDCREDS_KEY_FILE. The
+ * store reads those names from a plain copy, which compares names exactly: each is given there in
+ * one spelling, from whichever spelling the user set (on Windows, `cdcreds_key_file` is one).
  */
-function sideEnv(processEnv: NodeJS.ProcessEnv, prefix: "FROM" | "TO", keyFile: string | undefined): NodeJS.ProcessEnv {
-  const env = { ...processEnv };
-  const passphrase = processEnv[`CDCREDS_${prefix}_PASSPHRASE`];
+export function sideEnv(
+  processEnv: NodeJS.ProcessEnv,
+  prefix: "FROM" | "TO",
+  keyFile: string | undefined,
+  platform = process.platform,
+): NodeJS.ProcessEnv {
+  const names = ["CDCREDS_PASSPHRASE", "CDCREDS_KEY_FILE", "CREDENTIALS_DIRECTORY", "CDCREDS_FROM_PASSPHRASE", "CDCREDS_TO_PASSPHRASE"];
+  const read = (name: string): string | undefined =>
+    Object.entries(processEnv).find(([key]) => nameKey(key, platform) === nameKey(name, platform))?.[1];
+  const passphrase = read(`CDCREDS_${prefix}_PASSPHRASE`);
   if (keyFile !== undefined && passphrase !== undefined) {
     throw new UsageError(`--${prefix.toLowerCase()}-key-file and CDCREDS_${prefix}_PASSPHRASE are two ways to open one file: give one`);
   }
-  if (passphrase !== undefined) {
-    env.CDCREDS_PASSPHRASE = passphrase;
-    delete env.CDCREDS_KEY_FILE;
-    delete env.CREDENTIALS_DIRECTORY;
-  }
-  if (keyFile !== undefined) {
-    if (keyFile === "") throw new UsageError(`--${prefix.toLowerCase()}-key-file is empty`);
-    env.CDCREDS_KEY_FILE = keyFile;
-    delete env.CDCREDS_PASSPHRASE;
-  }
-  delete env.CDCREDS_FROM_PASSPHRASE;
-  delete env.CDCREDS_TO_PASSPHRASE;
+  if (keyFile === "") throw new UsageError(`--${prefix.toLowerCase()}-key-file is empty`);
+  const given: Record<string, string | undefined> =
+    passphrase !== undefined
+      ? { CDCREDS_PASSPHRASE: passphrase }
+      : keyFile !== undefined
+        ? { CDCREDS_KEY_FILE: keyFile, CREDENTIALS_DIRECTORY: read("CREDENTIALS_DIRECTORY") }
+        : {
+            CDCREDS_PASSPHRASE: read("CDCREDS_PASSPHRASE"),
+            CDCREDS_KEY_FILE: read("CDCREDS_KEY_FILE"),
+            CREDENTIALS_DIRECTORY: read("CREDENTIALS_DIRECTORY"),
+          };
+  const env = withoutVariables(processEnv, names, platform);
+  for (const [name, value] of Object.entries(given)) if (value !== undefined) env[name] = value;
   return env;
 }
 
