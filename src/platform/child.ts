@@ -71,7 +71,12 @@ function start(platform: NodeJS.Platform, command: string, args: string[], optio
  * `su`) even though no such program exists anywhere: that is "command not found", as in bash;
  * EACCES for a file that exists is "permission denied" (not executable).
  */
-function whyNotRun(code: string | undefined, command: string, processEnv: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+function whyNotRun(
+  code: string | undefined,
+  command: string,
+  processEnv: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform,
+): string | undefined {
   if (code === "ENOENT") return "command not found";
   if (code !== "EACCES") return undefined;
   if (platform === "win32" || command.includes("/")) return "permission denied";
