@@ -141,6 +141,21 @@ describe("cdcreds import: what it reads", () => {
     nothingDone([good!.api, latin!.api]);
   });
 
+  it("refuses a file mixing UTF-8 lines with lines that are not, naming both; sends nothing (exit 2)", async () => {
+    const [utf8, latin] = accounts("mixed", 2);
+    const file = await csv(
+      Buffer.concat([
+        Buffer.from(`login,password\n${utf8!.api},caf\u00e9-${utf8!.password}\n${latin!.api},na`),
+        Buffer.from([0xef]), // ï in Windows-1252
+        Buffer.from(`ve-${latin!.password}\n`),
+      ]),
+    );
+    const result = await box.cdcreds(["import", file]);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: "" });
+    expect(result.stderr).toContain(`error: ${file} mixes encodings: line 2 is UTF-8 text, line 3 is not; nothing was imported\n`);
+    nothingDone([utf8!.api, latin!.api]);
+  });
+
   it("says to delete the file only when it stored an account", async () => {
     const [rejected] = accounts("unstored", 1);
     box.sts.answerFor(rejected!.api, "401");

@@ -113,8 +113,11 @@ export const decodeWindows1252 = (bytes: Uint8Array): string =>
 /**
  * The text of the file's bytes: UTF-8 (a byte order mark skipped by the CSV reader) when they are
  * UTF-8, else Windows-1252, with the line of the first byte that is not UTF-8 (for the note that
- * says so). A password is never stored with U+FFFD for what could not be read.
- * @throws {UsageError} (exit 2) for UTF-16 (Excel's "Unicode Text"), which neither reads right.
+ * says so). A password is never stored with U+FFFD for what could not be read, nor read in the
+ * wrong encoding: a file with UTF-8 lines beside lines that are not (pasted from two sources) is
+ * refused, since one reading would garble the other's passwords.
+ * @throws {UsageError} (exit 2) for UTF-16 (Excel's "Unicode Text"), which neither reads right,
+ * and for a file whose encoding cannot be told.
  */
 function decodeText(bytes: Buffer, source: string): { text: string; notUtf8Line?: number } {
   const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
@@ -127,31 +130,45 @@ function decodeText(bytes: Buffer, source: string): { text: string; notUtf8Line?
   try {
     return { text: decode(bytes) };
   } catch {
-    const line = firstLineNotUtf8(bytes, decode);
+    const { utf8Line, notUtf8Line: line } = encodingOfLines(bytes, decode);
     // A byte order mark says UTF-8: bytes that are not are damage, not another encoding.
     if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       throw new UsageError(`line ${line}: ${source} starts as UTF-8 text but is not; nothing was imported`, {
         hint: "save it again as UTF-8 (in Excel: Save As, CSV UTF-8)",
       });
     }
+    if (utf8Line !== undefined) {
+      throw new UsageError(`${source} mixes encodings: line ${utf8Line} is UTF-8 text, line ${line} is not; nothing was imported`, {
+        hint: "save the whole file in one encoding (in Excel: Save As, CSV UTF-8)",
+      });
+    }
     return { text: decodeWindows1252(bytes), notUtf8Line: line };
   }
 }
 
-/** The line (from 1) of the first byte that is not UTF-8. */
-function firstLineNotUtf8(bytes: Buffer, decode: (part: Uint8Array) => string): number {
-  // Found line by line: a line break (0x0A) is never part of a longer UTF-8 sequence.
-  let line = 1;
-  for (let start = 0; ; line++) {
-    const end = bytes.indexOf(0x0a, start);
-    try {
-      decode(bytes.subarray(start, end < 0 ? bytes.length : end));
-    } catch {
-      return line;
+/**
+ * The lines (from 1) of the first byte that is not UTF-8, and of the first line with characters
+ * beyond ASCII that is UTF-8. Found line by line: a line break (0x0A) is never part of a longer
+ * UTF-8 sequence.
+ */
+function encodingOfLines(bytes: Buffer, decode: (part: Uint8Array) => string): { notUtf8Line: number; utf8Line?: number } {
+  let notUtf8Line: number | undefined;
+  let utf8Line: number | undefined;
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    const found = bytes.indexOf(0x0a, start);
+    const end = found < 0 ? bytes.length : found;
+    const part = bytes.subarray(start, end);
+    if (part.some((b) => b >= 0x80)) {
+      try {
+        decode(part);
+        utf8Line ??= line;
+      } catch {
+        notUtf8Line ??= line;
+      }
     }
-    if (end < 0) return line;
     start = end + 1;
   }
+  return { notUtf8Line: notUtf8Line!, utf8Line };
 }
 
 /** The file's rows, the header first. @throws {UsageError} (exit 2) naming the line of a CSV error. */
