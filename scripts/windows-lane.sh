@@ -18,10 +18,13 @@ NODE_WIN_VERSION=22.23.3
 NODE_WIN_INTEGRITY=sha512-lJNBVsNw5Zf+VEHAwatmQxF8eY5hHVEd1ufVYn+5XVrSNB0x55V1cd/rJyOeElCnY2cRebGq//siePEGRZKYjg==
 
 lane=$(mktemp -d "${TMPDIR:-/tmp}/cdcreds-wine.XXXXXX")
-export WINEPREFIX="$lane/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# wineserver's socket folder (wine-XXXXXX) goes in TMPDIR: in the lane's folder, removed with it.
+mkdir "$lane/tmp"
+export TMPDIR="$lane/tmp" WINEPREFIX="$lane/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 cleanup() {
   wineserver -k 2>/dev/null || true
-  rm -rf "$lane"
+  wineserver -w 2>/dev/null || true # until it has saved the prefix and gone: nothing writes in it then
+  rm -rf "$lane" || true
 }
 trap cleanup EXIT
 

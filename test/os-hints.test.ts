@@ -8,7 +8,8 @@ describe("hints per operating system", () => {
     const windows = [configDirVariable("win32"), deleteFileCommand("C:\\x\\sellers.csv", "win32"), makeKeyFileHint("win32")].join("\n");
     expect(windows).not.toMatch(/shred|chmod|\/dev\/urandom|XDG_|\brm\b/);
     expect(configDirVariable("win32")).toBe("APPDATA");
-    expect(deleteFileCommand("C:\\x\\sellers.csv", "win32")).toContain("Remove-Item C:\\x\\sellers.csv");
+    expect(deleteFileCommand("C:\\x\\sellers.csv", "win32")).toContain("Remove-Item -LiteralPath C:\\x\\sellers.csv");
+    expect(deleteFileCommand("C:\\Jean Dupont\\l'export $(x).csv", "win32")).toContain("Remove-Item -LiteralPath 'C:\\Jean Dupont\\l''export $(x).csv'");
     expect(makeKeyFileHint("win32")).toContain("RandomNumberGenerator");
   });
 
@@ -16,6 +17,7 @@ describe("hints per operating system", () => {
     for (const platform of ["linux", "darwin"] as const) {
       expect(configDirVariable(platform)).toBe("XDG_CONFIG_HOME");
       expect(deleteFileCommand("sellers.csv", platform)).toBe("shred -u sellers.csv, or rm");
+      expect(deleteFileCommand("my sellers's.csv", platform)).toBe("shred -u 'my sellers'\\''s.csv', or rm");
       expect(makeKeyFileHint(platform)).toContain("head -c 32 /dev/urandom > FILE && chmod 600 FILE");
     }
   });

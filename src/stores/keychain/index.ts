@@ -198,6 +198,7 @@ function refusedOnMac(service: string, account: string): void {
   const found = spawnSync("/usr/bin/security", ["find-generic-password", "-s", service, "-a", account], {
     stdio: "ignore",
     timeout: 10_000,
+    env: { PATH: "/usr/bin:/bin" }, // none of the caller's variables (a passphrase, a password)
   });
   if (found.status !== 0) return; // none, or `security` could not say: "not stored", as the binding said
   throw new StoreError(`the macOS Keychain holds ${account}'s item of ${service} but did not give its secret to cdcreds`, {

@@ -8,9 +8,9 @@
 // - `findCredentials(service, filter)` runs CredEnumerateW with that filter (service unused) and
 //   answers UserName and blob of each generic credential: with an exact target, a read without
 //   side effects. It throws when a matched blob is not UTF-16 (another program's credential).
-import { StoreError } from "../../errors.js";
+import { StoreError, UsageError } from "../../errors.js";
 import type { KeyringBinding } from "./binding.js";
-import { MAX_WINDOWS_SECRET, joinSecret, partTarget, partsOf, splitSecret, windowsTargets } from "./windows-layout.js";
+import { MAX_WINDOWS_SECRET, joinSecret, partTarget, splitSecret, windowsTargets } from "./windows-layout.js";
 
 /** The store's operations on the Credential Manager, synchronous as the binding's calls are. */
 export interface WindowsCredentials {
@@ -44,13 +44,43 @@ export function windowsCredentials(b: KeyringBinding, opened: () => void): Windo
   // Python's keyring reads <service> first when its UserName is the account, then
   // <account>@<service>: read in its order, so both see the same secret whoever wrote last (its
   // set_password writes <service> and can leave an older copy at <account>@<service>).
+  // An entry of the old name is moved (or, once another name holds the account, removed) as soon
+  // as it is seen: left there, it would come back for cdcreds alone once Python deleted the
+  // account (Python removes <service> and <account>@<service>, not the old name).
   const get = (service: string, account: string): string | undefined => {
     const t = windowsTargets(service, account);
+    const legacy = read(t.legacy, account);
     const python = read(t.python, account);
-    if (python !== undefined) return python;
-    const main = read(t.main, account);
-    if (main !== undefined) return whole(t.main, account, main);
-    return read(t.legacy, account);
+    const main = python === undefined ? read(t.main, account) : undefined;
+    if (python === undefined && main === undefined) {
+      if (legacy !== undefined) moveLegacy(service, account, legacy);
+      return legacy;
+    }
+    if (legacy !== undefined) quietly(() => remove(service, t.legacy, account));
+    return python ?? whole(t.main, account, main!);
+  };
+
+  /** Runs a tidying step whose failure changes nothing the caller reads: it is tried again at the next read. */
+  const quietly = (step: () => void): void => {
+    try {
+      step();
+    } catch {
+      // tried again at the next read
+    }
+  };
+
+  /** Moves an entry of the old name to the new one: written and read back first, then the old one removed. */
+  const moveLegacy = (service: string, account: string, secret: string): void => {
+    const t = windowsTargets(service, account);
+    quietly(() => {
+      write(service, t.main, account, secret);
+      if (read(t.main, account) === secret) remove(service, t.legacy, account);
+    });
+  };
+
+  /** Removes the parts from `from` on that are still there (a longer secret's, or left by an interrupted delete). */
+  const sweepParts = (service: string, main: string, account: string, from: number): void => {
+    for (let index = from; read(partTarget(main, index), account) !== undefined; index++) remove(service, partTarget(main, index), account);
   };
 
   return {
@@ -68,11 +98,12 @@ export function windowsCredentials(b: KeyringBinding, opened: () => void): Windo
         );
       }
       const t = windowsTargets(service, account);
-      const held = b.findCredentials("", t.main)[0];
+      // The search's filter reads `*` as a wildcard: only an entry of this account, in any case, counts.
+      const held = b.findCredentials("", t.main).find((c) => c.account.toLowerCase() === account.toLowerCase());
       if (held !== undefined && held.account !== account) {
-        throw new StoreError(
+        throw new UsageError(
           `the Windows Credential Manager already holds ${t.main} for the account ${held.account}: Windows target names ignore case, so the two accounts would share one credential`,
-          { hint: `remove the other one first (cdcreds delete), or use \`--store file\`` },
+          { hint: `use the account's own spelling, or remove the other one first (cdcreds delete)` },
         );
       }
       const blobs = splitSecret(secret);
@@ -82,21 +113,24 @@ export function windowsCredentials(b: KeyringBinding, opened: () => void): Windo
       if (written === undefined || whole(t.main, account, written) !== secret) {
         throw new StoreError(`the Windows Credential Manager did not keep the secret written to ${t.main} (it reads back different)`);
       }
-      const before = held === undefined || held.password === "" ? 1 : partsOf(held.password);
-      for (let index = blobs.length + 1; index <= before; index++) remove(service, partTarget(t.main, index), account);
+      sweepParts(service, t.main, account, blobs.length + 1);
       // Python's keyring reads target <service> before <account>@<service>: an older copy of this
       // account there would shadow the new secret for it. The old cdcreds name has been moved.
       if (read(t.python, account) !== undefined) remove(service, t.python, account);
       if (read(t.legacy, account) !== undefined) remove(service, t.legacy, account);
+      if (get(service, account) !== secret) {
+        throw new StoreError(`the Windows Credential Manager still holds an older copy of ${account}'s secret of ${service} (it could not be removed)`);
+      }
     },
 
     delete(service, account) {
       const t = windowsTargets(service, account);
       let deleted = false;
-      const main = read(t.main, account);
-      if (main !== undefined) {
+      // The parts first, then the main entry: an interrupted delete leaves a main entry whose parts
+      // are missing ("not stored"), which the next delete finds, never parts no entry counts.
+      sweepParts(service, t.main, account, 2);
+      if (read(t.main, account) !== undefined) {
         remove(service, t.main, account);
-        for (let index = 2; index <= partsOf(main); index++) remove(service, partTarget(t.main, index), account);
         deleted = true;
       }
       for (const target of [t.python, t.legacy]) {
