@@ -9,7 +9,9 @@ describe("hints per operating system", () => {
     expect(windows).not.toMatch(/shred|chmod|\/dev\/urandom|XDG_|\brm\b/);
     expect(configDirVariable("win32")).toBe("APPDATA");
     expect(deleteFileCommand("C:\\x\\sellers.csv", "win32")).toContain("Remove-Item -LiteralPath C:\\x\\sellers.csv");
-    expect(deleteFileCommand("C:\\Jean Dupont\\l'export $(x).csv", "win32")).toContain("Remove-Item -LiteralPath 'C:\\Jean Dupont\\l''export $(x).csv'");
+    expect(deleteFileCommand("C:\\Jean Dupont\\l'export $(x).csv", "win32")).toContain(
+      "Remove-Item -LiteralPath 'C:\\Jean Dupont\\l''export $(x).csv'",
+    );
     expect(makeKeyFileHint("win32")).toContain("RandomNumberGenerator");
   });
 

@@ -119,7 +119,9 @@ export function windowsCredentials(b: KeyringBinding, opened: () => void): Windo
       if (read(t.python, account) !== undefined) remove(service, t.python, account);
       if (read(t.legacy, account) !== undefined) remove(service, t.legacy, account);
       if (get(service, account) !== secret) {
-        throw new StoreError(`the Windows Credential Manager still holds an older copy of ${account}'s secret of ${service} (it could not be removed)`);
+        throw new StoreError(
+          `the Windows Credential Manager still holds an older copy of ${account}'s secret of ${service} (it could not be removed)`,
+        );
       }
     },
 
