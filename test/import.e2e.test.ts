@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startOctopiaEmulator } from "./support/octopia-emulator.js";
 import { useSandbox } from "./support/sandbox.js";
-import { secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { keyFileEnv, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
 
 const box = useSandbox();
 
@@ -113,7 +113,7 @@ describe("cdcreds import", () => {
 
   it("imports into the encrypted file store as well, one file, nothing in clear", async () => {
     const accounts = sellers("fileimp", 3);
-    const env = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "an import passphrase", DBUS_SESSION_BUS_ADDRESS: undefined };
+    const env = { CDCREDS_STORE: "file", ...(await keyFileEnv(box.config.dir)), DBUS_SESSION_BUS_ADDRESS: undefined };
     const file = await csv(`login,password\n${accounts.map((a) => `${a.seller},${quote(a.password)}`).join("\n")}\n`);
     const result = await box.cdcreds(["import", "--jobs", "3", file], { env });
     expect(result.code, result.stderr).toBe(0);
@@ -127,7 +127,7 @@ describe("cdcreds import", () => {
 
   it("stores unchecked accounts in the file store a thousand to a write of the file, not one write each", async () => {
     const count = 1500;
-    const env = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "an import passphrase", DBUS_SESSION_BUS_ADDRESS: undefined };
+    const env = { CDCREDS_STORE: "file", ...(await keyFileEnv(box.config.dir)), DBUS_SESSION_BUS_ADDRESS: undefined };
     const file = await csv(`login,password\n${Array.from({ length: count }, (_, i) => `bulk${i},secret-${i}-€`).join("\n")}\n`);
     const folder = join(box.config.dir, "cdcreds");
     await mkdir(folder, { recursive: true, mode: 0o700 });

@@ -10,7 +10,7 @@ import { startOctopiaEmulator } from "./support/octopia-emulator.js";
 import { ptyRun } from "./support/pty.js";
 import { startPassSandbox } from "./support/pass-store.js";
 import { useSandbox } from "./support/sandbox.js";
-import { clearLogins, filesUnder, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
+import { clearLogins, filesUnder, keyFileEnv, secretToolLookup, sentinel, uniqueLogin } from "./support/store-helpers.js";
 
 const CTRL_C = "\u0003";
 const box = useSandbox();
@@ -159,7 +159,7 @@ describe("rotate with --secret-stdin (no terminal)", () => {
 
 describe("rotate in the encrypted file store", () => {
   it("replaces the secret in the file and drops its cached token; a rejected one leaves the file's secret", async () => {
-    const env = { CDCREDS_STORE: "file", CDCREDS_PASSPHRASE: "a long passphrase for the test", DBUS_SESSION_BUS_ADDRESS: undefined };
+    const env = { CDCREDS_STORE: "file", ...(await keyFileEnv(box.config.dir)), DBUS_SESSION_BUS_ADDRESS: undefined };
     const api = box.newLogin("rotfile");
     const [old, fresh] = [sentinel(), sentinel()];
     box.sts.setCredentials(api, old);

@@ -9,15 +9,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliResult } from "./support/cli.js";
-import { tempConfig } from "./support/store-helpers.js";
+import { keyFileEnv, tempConfig } from "./support/store-helpers.js";
 
 let config: Awaited<ReturnType<typeof tempConfig>>;
 let dir: string;
+/** The file store opens with a key file: this file is about scan, not the passphrase. */
+let keyFile: { CDCREDS_KEY_FILE: string };
 const secrets: string[] = [];
 const outputs: string[] = [];
 
 beforeEach(async () => {
   config = await tempConfig();
+  keyFile = await keyFileEnv(config.dir);
   dir = await mkdtemp(join(tmpdir(), "cdcreds-scan-"));
 });
 afterEach(async () => {
@@ -35,7 +38,7 @@ async function cdcreds(args: string[], cwd = dir, input?: string): Promise<CliRe
     env: {
       XDG_CONFIG_HOME: config.dir,
       CDCREDS_STORE: "file",
-      CDCREDS_PASSPHRASE: "the scan test's passphrase",
+      ...keyFile,
       DBUS_SESSION_BUS_ADDRESS: undefined,
     },
   });

@@ -80,7 +80,7 @@ export async function prepareWorlds(): Promise<{ startWorld: () => Promise<World
     ["Alice", "alice@example.com"],
     ["Bob", "bob@example.com"],
   ]) {
-    const quickKey = ["--quick-gen-key", `${name} <${address}>`, "default", "default", "never"];
+    const quickKey = ["--quick-gen-key", `${name} <${address}>`, "future-default", "default", "never"];
     run("gpg", ["--batch", "--pinentry-mode", "loopback", "--passphrase", "", ...quickKey], { ...process.env, GNUPGHOME: gnupg });
   }
   run("gpgconf", ["--kill", "all"], { ...process.env, GNUPGHOME: gnupg });

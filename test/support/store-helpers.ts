@@ -2,7 +2,7 @@
 // config folder per test, and a sentinel password to hunt for in output and files.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -44,8 +44,9 @@ export function clearLogins(apiLogins: string[]): void {
   // clear` for each login and service was 8 processes a login, half a minute for an import test's
   // logins while other test files used the keyring too.
   const { Entry, findCredentials } = createRequire(import.meta.url)("@napi-rs/keyring") as KeyringBinding;
-  // A search fails when another file removes an entry of the service under it: searched again.
-  const search = (service: string, tries = 3): { account: string }[] => {
+  // A search fails when another file removes an entry of the service under it: searched again
+  // (a file storing 150 accounts beside it can spoil several searches in a row).
+  const search = (service: string, tries = 10): { account: string }[] => {
     try {
       return findCredentials(service);
     } catch (error) {
@@ -58,6 +59,16 @@ export function clearLogins(apiLogins: string[]): void {
       if (ours.has(account)) new Entry(service, account, { linux: { store: "secret-service" } }).deleteCredential();
     }
   }
+}
+
+/**
+ * A key file in `dir` for the encrypted file store, as the variable that names it: a test whose
+ * subject is not the passphrase opens the file without scrypt's ~300 ms of CPU a run.
+ */
+export async function keyFileEnv(dir: string): Promise<{ CDCREDS_KEY_FILE: string }> {
+  const path = join(dir, "cdcreds.key");
+  await writeFile(path, randomBytes(32), { mode: 0o600 });
+  return { CDCREDS_KEY_FILE: path };
 }
 
 /** A temp config folder, to give as XDG_CONFIG_HOME so each test has its own account index. */

@@ -24,7 +24,7 @@ const PROBE_SERVICE = "cdcreds-probe";
 
 /** Searches of a service made before giving up, when entries keep vanishing under them. */
 const SEARCH_TRIES = 3;
-const VANISHED_ITEM = /No such interface .?org\.freedesktop\.Secret\.Item|UnknownObject/;
+const VANISHED_ITEM = /No such interface .?org\.freedesktop\.Secret\.Item|UnknownObject|Object does not exist at path/;
 
 const WAYS_OUT = "or use `--store file`, or set CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD in the environment";
 
