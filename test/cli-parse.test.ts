@@ -1,9 +1,10 @@
 // The parsing layer alone: argv in, a typed context and arguments handed to the right command.
 // The commands are mocked, so nothing here touches a store, the network or a terminal.
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli/main.js";
 import { buildProgram } from "../src/cli/program.js";
 import type { CommandContext } from "../src/cli/context.js";
+import { SIGNAL_NUMBERS, type HandledSignal } from "../src/platform/signals.js";
 
 const calls = vi.hoisted(() => [] as { command: string; ctx: CommandContext; args: unknown[] }[]);
 const record =
@@ -133,6 +134,19 @@ describe("one command set up", () => {
 });
 
 describe("main", () => {
+  // main() installs the CLI's signal handlers in this worker: removed after each test, or vitest's
+  // SIGTERM at the end of the file would print "error: interrupted (SIGTERM)" into the run's output.
+  const signals = Object.keys(SIGNAL_NUMBERS) as HandledSignal[];
+  const signalListeners = () => new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+  let before: ReturnType<typeof signalListeners>;
+  beforeEach(() => {
+    before = signalListeners();
+  });
+  afterEach(() => {
+    for (const signal of signals)
+      for (const listener of process.listeners(signal)) if (!before.get(signal)!.includes(listener)) process.off(signal, listener);
+  });
+
   it("exits 70 for a fault no error class describes, never 1 (which scripts read as 'rejected')", async () => {
     const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
