@@ -24,9 +24,14 @@ export const PRINT_API_CREDENTIALS = [
   "process.stdout.write(process.env.CDISCOUNT_API_PASSWORD + ' ' + process.env.CDISCOUNT_API_TOKEN)",
 ];
 
-/** The secret-tool lookup of an entry, or undefined (what another tool would read). */
+/**
+ * The secret-tool lookup of an entry, or undefined (what another tool would read). In a UTF-8
+ * locale, as a user runs it: in the C locale secret-tool finds no name beyond ASCII (`su -` gives
+ * a contributor no LANG).
+ */
 export function secretToolLookup(service: string, username: string, processEnv: NodeJS.ProcessEnv = process.env): string | undefined {
-  const result = spawnSync("secret-tool", ["lookup", "service", service, "username", username], { encoding: "utf8", env: processEnv });
+  const env = { ...processEnv, LC_ALL: "C.UTF-8" };
+  const result = spawnSync("secret-tool", ["lookup", "service", service, "username", username], { encoding: "utf8", env });
   return result.status === 0 ? result.stdout : undefined;
 }
 
