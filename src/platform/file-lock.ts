@@ -5,6 +5,7 @@ import { open, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename } from "node:path";
 import { errnoOf, errnoText, StoreError } from "../errors.js";
+import { retryWhileBusy } from "./busy-retry.js";
 import { removeIfInterrupted } from "./signals.js";
 import { readOwnFile, RefusedFileError } from "./own-files.js";
 import { uniqueId } from "./unique.js";
@@ -143,8 +144,9 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
       await handle.close();
       removeIfInterrupted(lockPath, mine); // from now on, only while it still holds our record
       return async () => {
-        // If it was taken over as stale meanwhile, the lock is someone else's now: leave it.
-        if ((await observe(lockPath))?.raw === mine) await rm(lockPath, { force: true });
+        // If it was taken over as stale meanwhile, the lock is someone else's now: leave it. On
+        // Windows a scanner that opened the new file makes its removal fail for a moment: tried again.
+        if ((await observe(lockPath))?.raw === mine) await retryWhileBusy(() => rm(lockPath, { force: true }), process.platform);
         forget();
       };
     } catch (error) {
