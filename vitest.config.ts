@@ -13,7 +13,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Three files at a time: the end-to-end files spend much of their time waiting on the
     // processes they start, so three side by side keep two cores busy. Measured on 2 cores: 407 s
-    // one at a time, 218-233 s two at a time, 199 s three. The files share the one throwaway keyring,
+    // one at a time, 218-233 s two at a time, 199-229 s three. The files share the one throwaway keyring,
     // each under names of its own (docs/development.md).
     maxWorkers: 3,
   },

@@ -29,7 +29,7 @@ chmod 700 "$root/runtime"
 export HOME="$root/home" XDG_RUNTIME_DIR="$root/runtime" XDG_DATA_HOME="$root/data" \
   XDG_CONFIG_HOME="$root/config" XDG_CACHE_HOME="$root/cache" XDG_STATE_HOME="$root/state" TMPDIR="$root/tmp"
 # NODE_EXTRA_CA_CERTS: a test that needs an extra root names its own. A machine-wide bundle there
-# (one of ~140 roots) is parsed by every Node start, ~60 ms each on a 2-core machine, ~1,300 starts a run.
+# (~140 roots) is parsed by every Node start: ~60 ms of CPU each on 2 cores, ~1,300 starts a run.
 unset NODE_EXTRA_CA_CERTS
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_URL CDCREDS_STORE CDCREDS_KIND CDCREDS_API_URL \
   CDCREDS_LOGIN CDCREDS_PASSPHRASE CDCREDS_KEY_FILE CREDENTIALS_DIRECTORY CDISCOUNT_API_LOGIN CDISCOUNT_API_PASSWORD \
