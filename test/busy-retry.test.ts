@@ -2,7 +2,7 @@
 // platform passed in, so the Windows branch runs here too. Under Wine the Windows lane proves the
 // real thing: a write to secrets.enc while test/windows/hold-file.c holds it open.
 import { describe, expect, it } from "vitest";
-import { BUSY_RETRY_DELAYS_MS, retryWhileBusy } from "../src/platform/busy-retry.js";
+import { BUSY_RETRY_DELAYS_MS, retryWhileBusy, retryWhileBusySync } from "../src/platform/busy-retry.js";
 
 /** An operation that fails with `code` its first `failures` calls, then returns "done"; counts its calls. */
 function failing(code: string, failures: number): { operation: () => Promise<string>; calls: () => number } {
@@ -40,6 +40,38 @@ describe("retryWhileBusy", () => {
     }
     const missing = failing("ENOENT", 1);
     await expect(retryWhileBusy(missing.operation, "win32")).rejects.toMatchObject({ code: "ENOENT" });
+    expect(missing.calls()).toBe(1);
+  });
+});
+
+describe("retryWhileBusySync", () => {
+  /** A synchronous read failing with `code` its first `failures` calls; its calls. */
+  const reading = (code: string, failures: number) => {
+    let calls = 0;
+    const read = (): string => {
+      if (++calls <= failures) throw Object.assign(new Error(`${code}: open`), { code });
+      return "index";
+    };
+    return { read, calls: () => calls };
+  };
+
+  it("on win32 waits (blocking) while the file is busy, then reads it", () => {
+    const index = reading("EBUSY", 2);
+    const started = Date.now();
+    expect(retryWhileBusySync(index.read, "win32", [30, 30, 30])).toBe("index");
+    expect(index.calls()).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55); // the two waits happened
+  });
+
+  it("throws the last failure after its delays, at once elsewhere or for another error", () => {
+    const held = reading("EBUSY", Infinity);
+    expect(() => retryWhileBusySync(held.read, "win32", [0, 0])).toThrow(/EBUSY/);
+    expect(held.calls()).toBe(3);
+    const onLinux = reading("EBUSY", 1);
+    expect(() => retryWhileBusySync(onLinux.read, "linux")).toThrow(/EBUSY/);
+    expect(onLinux.calls()).toBe(1);
+    const missing = reading("ENOENT", 1);
+    expect(() => retryWhileBusySync(missing.read, "win32")).toThrow(/ENOENT/);
     expect(missing.calls()).toBe(1);
   });
 });

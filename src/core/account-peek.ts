@@ -5,6 +5,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { indexKeyOf, KIND_IDS, type KindId } from "../kinds/index.js";
+import { retryWhileBusySync } from "../platform/busy-retry.js";
 import { readOwnFileSync } from "../platform/own-files.js";
 import { configDir } from "../platform/paths.js";
 
@@ -45,7 +46,9 @@ function readIndexNow(deps: AccountsDeps): Buffer | undefined {
   const uid = process.getuid?.();
   if (dir === undefined || (uid !== undefined && ((dir.mode & 0o002) !== 0 || (dir.uid !== uid && dir.uid !== 0)))) return undefined;
   try {
-    return readOwnFileSync(accountsPath(deps), MAX_PEEK_BYTES);
+    // Held open by another program on Windows (a backup, a scanner): waited for, as the full reader
+    // does. Read as absent, the index would leave a client's name to the default kind.
+    return retryWhileBusySync(() => readOwnFileSync(accountsPath(deps), MAX_PEEK_BYTES), process.platform);
   } catch {
     return undefined; // refused or unreadable: the full reader says why, where it matters
   }

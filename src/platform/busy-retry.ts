@@ -36,3 +36,19 @@ export async function retryWhileBusy<T>(
     }
   }
 }
+
+/**
+ * {@link retryWhileBusy} for a synchronous read on the start-up path (account-peek.ts), where an
+ * asynchronous one would start libuv's thread pool: the waits block the thread.
+ */
+export function retryWhileBusySync<T>(operation: () => T, platform: NodeJS.Platform, delays: readonly number[] = BUSY_RETRY_DELAYS_MS): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return operation();
+    } catch (error) {
+      const delay = delays[attempt];
+      if (delay === undefined || !isBusy(error, platform)) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+    }
+  }
+}

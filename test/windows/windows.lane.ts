@@ -273,16 +273,16 @@ require("fs").writeFileSync(process.env.ARGS_OUT, JSON.stringify({ args: process
       expect(await cdcreds([...file, "get", "latin-api"], { env })).toMatchObject({ code: 0, stdout: "mot de passe é\n" });
     });
 
-    it("writes the file while another program holds it open, and gives up intact when it never lets go", async () => {
+    it("writes the file while another program holds it open, gives up intact when it never lets go, and waits for a held index", async () => {
       const users = join(required("WINEPREFIX"), "drive_c", "users");
       const folder = (await readdir(users)).map((user) => join(users, user, "AppData", "Roaming", "cdcreds")).find(existsSync);
       if (folder === undefined) throw new Error("no %APPDATA%\\cdcreds in the prefix");
       const secrets = join(folder, "secrets.enc");
       const [ready, release] = [join(work, "held"), join(work, "release")];
-      /** hold-file.exe (test/windows/hold-file.c) holding secrets.enc open: resolves once it holds it. */
-      const hold = async (ms: number, share: "none" | "read"): Promise<{ done: Promise<Run> }> => {
+      /** hold-file.exe (test/windows/hold-file.c) holding a file (secrets.enc) open: resolves once it holds it. */
+      const hold = async (ms: number, share: "none" | "read", path = secrets): Promise<{ done: Promise<Run> }> => {
         await rm(ready, { force: true });
-        const holder = wine(join(TOOLS, "hold-file.exe"), [win(secrets), String(ms), share, win(ready), win(release)]);
+        const holder = wine(join(TOOLS, "hold-file.exe"), [win(path), String(ms), share, win(ready), win(release)]);
         let ended = false;
         void holder.finally(() => (ended = true));
         while (!existsSync(ready)) {
@@ -313,6 +313,20 @@ require("fs").writeFileSync(process.env.ARGS_OUT, JSON.stringify({ args: process
       expect(await readFile(secrets)).toEqual(before);
       expect((await readdir(folder)).filter((name) => name.endsWith(".tmp"))).toEqual([]);
       expect(await cdcreds([...file, "get", "file-api"], { env })).toMatchObject({ code: 0, stdout: "held read\n" });
+
+      // The account index locked while `get` names a client with no --kind: its kind is read from
+      // the index once it is let go, not taken for an API login's because the index seemed absent.
+      await rm(release, { force: true });
+      const client = "Lane Client@agency.example";
+      const stored = await cdcreds([...file, "--kind", "octopia", "set", "--no-verify", "--secret-stdin", client], {
+        env,
+        input: "client secret\n",
+      });
+      expect(stored.code, stored.stderr).toBe(0);
+      const indexHolder = await hold(1500, "none", join(folder, "accounts.json"));
+      const got = await cdcreds([...file, "get", client], { env });
+      expect((await indexHolder.done).code).toBe(0);
+      expect(got, got.stderr).toMatchObject({ code: 0, stdout: "client secret\n" });
     });
 
     it("says that doctor cannot check file permissions on Windows", async () => {
