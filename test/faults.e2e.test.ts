@@ -71,7 +71,7 @@ describe("the keyring daemon dies, or the keyring is locked, during `set`", () =
     const get = await cdcreds(["get", api], { env: keyring.env });
     expect(get.code).toBe(5);
     expect(get.stderr).not.toMatch(STACK_LINE);
-    keyring.unlockAgain();
+    await keyring.unlockAgain();
     expect(secretToolLookup("cdcreds:prod", api, { ...process.env, ...keyring.env })).toBeUndefined();
     expect((await cdcreds(["get", api], { env: keyring.env })).code).toBe(3);
   });
@@ -89,7 +89,7 @@ describe("the keyring daemon dies, or the keyring is locked, during `set`", () =
     expect(result.stderr).toMatch(/^error: the keyring is locked/m);
     expect(result.stderr).not.toMatch(STACK_LINE);
     expect(await configFiles()).toEqual([]);
-    keyring.unlockAgain();
+    await keyring.unlockAgain();
     expect(secretToolLookup("cdcreds:prod", api, { ...process.env, ...keyring.env })).toBeUndefined();
   });
 });

@@ -466,9 +466,9 @@ async function keyFileWorld(): Promise<World> {
 }
 
 describe("interrupted or failing mid-way: nothing lost", () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     // The keychain must be unlocked for the next test, whatever the last one did.
-    keyring.unlockAgain();
+    await keyring.unlockAgain();
   });
 
   it("a keychain locked mid-way: exit 5, every account in one store or the other, the index right", async () => {
@@ -479,7 +479,7 @@ describe("interrupted or failing mid-way: nothing lost", () => {
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/error: --from keychain: .*locked/);
     expect(r.stderr).toMatch(/\d+ not started/);
-    keyring.unlockAgain();
+    await keyring.unlockAgain();
     const { inFile, inKeychain } = await expectNothingLost(w, accounts);
     expect(inFile).toBeGreaterThanOrEqual(10);
     expect(inKeychain).toBeGreaterThan(0);

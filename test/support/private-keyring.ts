@@ -15,8 +15,8 @@ export interface PrivateKeyring {
   lock(): void;
   /** Kills the gnome-keyring daemon (SIGKILL, as a crash or the OOM killer would) and waits for its end. */
   killDaemon(): Promise<void>;
-  /** Replaces the daemon by one that unlocks the keyring on disk again (to look at what it holds). */
-  unlockAgain(): void;
+  /** Replaces the daemon by one that unlocks the keyring on disk again (to look at what it holds), and waits until it answers. */
+  unlockAgain(): Promise<void>;
   /** Ends the session (the bus, then the daemon with it) and removes its folders. */
   close(): Promise<void>;
 }
@@ -60,6 +60,37 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
   });
   const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
   const busEnv = { ...env, DBUS_SESSION_BUS_ADDRESS: bus };
+  /** The process that owns org.freedesktop.secrets on this bus, or undefined when none does. */
+  const daemonPid = (): number | undefined => {
+    const owner = spawnSync(
+      "dbus-send",
+      [
+        "--session",
+        "--print-reply",
+        "--dest=org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        "org.freedesktop.DBus.GetConnectionUnixProcessID",
+        "string:org.freedesktop.secrets",
+      ],
+      { env: busEnv, encoding: "utf8" },
+    );
+    const pid = Number(/uint32 (\d+)/.exec(owner.stdout)?.[1]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  };
+  /** Waits for a process to end: gone, or a zombie (the daemon forked away from its session: whoever adopted it may never reap it). */
+  const gone = async (pid: number): Promise<void> => {
+    const ended = (): boolean => {
+      try {
+        return / Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\)/, ""));
+      } catch {
+        return true;
+      }
+    };
+    for (let i = 0; !ended(); i++) {
+      if (i > 500) throw new Error(`the private keyring daemon ${pid} did not end`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   return {
     env: { DBUS_SESSION_BUS_ADDRESS: bus, XDG_RUNTIME_DIR: runtime },
     lock: () => {
@@ -78,35 +109,21 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
       if (result.status !== 0) throw new Error(`cannot lock the private keyring: ${result.stderr}`);
     },
     killDaemon: async () => {
-      const owner = spawnSync(
-        "dbus-send",
-        [
-          "--session",
-          "--print-reply",
-          "--dest=org.freedesktop.DBus",
-          "/org/freedesktop/DBus",
-          "org.freedesktop.DBus.GetConnectionUnixProcessID",
-          "string:org.freedesktop.secrets",
-        ],
-        { env: busEnv, encoding: "utf8" },
-      );
-      const pid = Number(/uint32 (\d+)/.exec(owner.stdout)?.[1]);
-      if (!Number.isInteger(pid) || pid <= 0) throw new Error(`cannot find the private keyring daemon: ${owner.stderr}`);
+      const pid = daemonPid();
+      if (pid === undefined) throw new Error("cannot find the private keyring daemon");
       process.kill(pid, "SIGKILL");
-      // Gone, or a zombie (the daemon forked away from its session: whoever adopted it may never reap it).
-      const gone = (): boolean => {
-        try {
-          return / Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\)/, ""));
-        } catch {
-          return true;
-        }
-      };
-      for (let i = 0; !gone(); i++) {
-        if (i > 500) throw new Error(`the private keyring daemon ${pid} survived SIGKILL`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await gone(pid);
     },
-    unlockAgain: () => {
+    unlockAgain: async () => {
+      // The old daemon ends first, then a new one unlocks the keyring on disk, and the keyring is
+      // used only once it answers. With `--replace` alone, spawnSync returned while the handover
+      // was still under way: a test that began at once lost the service part-way through its
+      // writes, then found the keyring locked (seen once with three test files at a time).
+      const old = daemonPid(); // none after killDaemon()
+      if (old !== undefined) {
+        process.kill(old, "SIGTERM");
+        await gone(old);
+      }
       const result = spawnSync("gnome-keyring-daemon", ["--replace", "--unlock", "--components=secrets"], {
         env: busEnv,
         input: "cdcreds-nested-keyring",
@@ -114,6 +131,18 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
         timeout: 10_000,
       });
       if (result.status !== 0) throw new Error(`cannot unlock the private keyring again: ${result.stderr}`);
+      // Usable once an entry can be written and read back.
+      const secretTool = (args: string[], input?: string) => spawnSync("secret-tool", args, { env: busEnv, input, encoding: "utf8" });
+      for (let i = 0; ; i++) {
+        if (
+          secretTool(["store", "--label=probe", "cdcreds-probe", "probe"], "ok").status === 0 &&
+          secretTool(["lookup", "cdcreds-probe", "probe"]).stdout === "ok"
+        )
+          break;
+        if (i > 100) throw new Error("the private keyring did not come back unlocked");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      secretTool(["clear", "cdcreds-probe", "probe"]);
     },
     close: async () => {
       child.stdin.end();
