@@ -116,9 +116,7 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
     },
     unlockAgain: async () => {
       // The old daemon ends first, then a new one unlocks the keyring on disk, and the keyring is
-      // used only once it answers. With `--replace` alone, spawnSync returned while the handover
-      // was still under way: a test that began at once lost the service part-way through its
-      // writes, then found the keyring locked (seen once with three test files at a time).
+      // used only once it answers: with `--replace` alone, spawnSync could return mid-handover.
       const old = daemonPid(); // none after killDaemon()
       if (old !== undefined) {
         process.kill(old, "SIGTERM");
