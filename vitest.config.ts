@@ -11,11 +11,13 @@ export default defineConfig({
     // test's time; on a machine busy with other work, one of 12 s took over 30.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // One file at a time, though the files are written to run side by side (docs/development.md)
-    // and three at a time took 199-229 s here against ~400 s: gnome-keyring-daemon 42.1 (Debian's)
-    // aborts on an OpenSession from a client that is gone ("gkd_secret_service_get_pkcs11_session:
-    // assertion 'client' failed", then a GLib-ERROR, status 133), which the tests that kill a
-    // cdcreds process provoke, and any other file using the keyring at that moment fails.
-    maxWorkers: 1,
+    // Files run side by side, as many at a time as scripts/with-keyring.sh started keyrings (one
+    // more than the cores, at most 4), each worker on a keyring of its own (worker-keyring.ts):
+    // gnome-keyring-daemon 42.1 (Debian's) aborts on an OpenSession from a client that is gone
+    // ("gkd_secret_service_get_pkcs11_session: assertion 'client' failed", then a GLib-ERROR,
+    // status 133), which the tests that kill a cdcreds process provoke, and a file sharing that
+    // daemon failed. Outside with-keyring.sh (no keyring at all), one file at a time.
+    maxWorkers: Number(process.env.CDCREDS_TEST_KEYRINGS ?? 1),
+    setupFiles: ["test/support/worker-keyring.ts"],
   },
 });

@@ -35,44 +35,89 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_
   CDCREDS_LOGIN CDCREDS_PASSPHRASE CDCREDS_KEY_FILE CREDENTIALS_DIRECTORY CDISCOUNT_API_LOGIN CDISCOUNT_API_PASSWORD \
   OCTOPIA_CLIENT_ID OCTOPIA_CLIENT_SECRET OCTOPIA_SELLER_ID
 
-# The command's stderr is fd 3; the bus and what it starts (gcr-prompter's "cannot open display",
-# the daemon's "Failed to set fd limit") write to a log, shown only when the daemon had to restart.
-exec 3>&2
-# The password only unlocks this throwaway keyring; an empty one would make the daemon prompt.
-# The daemon runs in the foreground under a loop that starts it again, unlocked, should it ever
-# end: left to D-Bus activation, a new daemon would come up with the keyring locked, and every
+# Test files run side by side, each worker with a keyring of its own: gnome-keyring-daemon 42
+# aborts on an OpenSession from a client that is already gone, which the tests that kill a cdcreds
+# process provoke, and a keyring shared by all workers would then fail whatever another file asked
+# of it. Keyring 1 is the session's own bus (what a command without workers, like the bench, uses);
+# each other one has a bus, a runtime folder and a data folder of its own. test/support/worker-keyring.ts
+# points each worker at its keyring (CDCREDS_TEST_BUS_<worker>), and vitest.config.ts runs as many
+# workers as there are keyrings: one more than the cores, at most 4 (CDCREDS_TEST_KEYRINGS overrides).
+if [ -z "${CDCREDS_TEST_KEYRINGS:-}" ]; then
+  CDCREDS_TEST_KEYRINGS=$(($(nproc 2>/dev/null || echo 1) + 1))
+  [ "$CDCREDS_TEST_KEYRINGS" -le 4 ] || CDCREDS_TEST_KEYRINGS=4
+fi
+case "$CDCREDS_TEST_KEYRINGS" in
+  [1-9]) ;;
+  *) echo "error: CDCREDS_TEST_KEYRINGS must be a number from 1 to 9, not '$CDCREDS_TEST_KEYRINGS'" >&2; exit 2 ;;
+esac
+export CDCREDS_TEST_KEYRINGS
+
+# The command's stderr is fd 3; the buses and what they start (gcr-prompter's "cannot open
+# display", the daemon's "Failed to set fd limit") write to logs, shown only when a daemon had to
+# restart. The password only unlocks a throwaway keyring; an empty one would make the daemon
+# prompt. Each daemon runs in the foreground under a loop that starts it again, unlocked, should it
+# ever end: left to D-Bus activation, a new daemon would come up with the keyring locked, and every
 # test after it would fail for that. Each end is logged and reported after the run.
+exec 3>&2
 status=0
 dbus-run-session -- bash -c '
-  log="$XDG_RUNTIME_DIR/gnome-keyring.log"
-  (
-    while :; do
-      printf %s cdcreds-throwaway-keyring |
-        gnome-keyring-daemon --replace --foreground --unlock --components=secrets >/dev/null 2>>"$log"
-      echo "cdcreds test setup: gnome-keyring-daemon ended with status $?; starting it again, unlocked" >>"$log"
-      sleep 0.05
+  supervisors=() buses=()
+  # keyring <n> <folder>: a supervised, unlocked gnome-keyring on the bus of DBUS_SESSION_BUS_ADDRESS,
+  # its keyring in <folder>/data, its control socket in <folder>/runtime.
+  keyring() {
+    local dir=$2 ready=
+    mkdir -p "$dir/data" "$dir/runtime"
+    chmod 700 "$dir/runtime"
+    (
+      export XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/runtime"
+      while :; do
+        printf %s cdcreds-throwaway-keyring |
+          gnome-keyring-daemon --replace --foreground --unlock --components=secrets >/dev/null 2>>"$dir/log"
+        echo "cdcreds test setup: gnome-keyring-daemon $1 ended with status $?; starting it again, unlocked" >>"$dir/log"
+        sleep 0.05
+      done
+    ) 2>>"$dir/log" &
+    supervisors+=($!)
+    # Wait for the daemon to own its bus name (NameHasOwner activates nothing), then for it to answer.
+    owned() {
+      dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"
+    }
+    for _ in $(seq 100); do owned && break; sleep 0.05; done
+    for _ in $(seq 50); do
+      if printf ok | secret-tool store --label=probe cdcreds-probe probe 2>/dev/null &&
+        [ "$(secret-tool lookup cdcreds-probe probe 2>/dev/null)" = ok ]; then ready=1; break; fi
+      sleep 0.1
     done
-  ) 2>>"$log" &
-  supervisor=$!
-  # Wait for the daemon to own its bus name (NameHasOwner activates nothing), then for it to answer.
-  owned() {
-    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"
+    if [ -z "$ready" ]; then echo "error: gnome-keyring $1 did not start on its private D-Bus session" >&3; cat "$dir/log" >&3; return 1; fi
+    secret-tool clear cdcreds-probe probe
   }
-  for _ in $(seq 100); do owned && break; sleep 0.05; done
-  for _ in $(seq 50); do
-    if printf ok | secret-tool store --label=probe cdcreds-probe probe 2>/dev/null &&
-      [ "$(secret-tool lookup cdcreds-probe probe 2>/dev/null)" = ok ]; then ready=1; break; fi
-    sleep 0.1
+  ok=1
+  export CDCREDS_TEST_BUS_1=$DBUS_SESSION_BUS_ADDRESS
+  keyring 1 "$XDG_RUNTIME_DIR/keyring-1" || ok=
+  for n in $(seq 2 "$CDCREDS_TEST_KEYRINGS"); do
+    [ -n "$ok" ] || break
+    dir="$XDG_RUNTIME_DIR/keyring-$n"
+    mkdir -p "$dir/bus"
+    # --fork prints the address, then the pid, and leaves a daemon that this shell ends below.
+    { read -r address && read -r bus_pid; } < <(dbus-daemon --session --address="unix:dir=$dir/bus" --fork --print-address=1 --print-pid=1)
+    buses+=("$bus_pid")
+    export "CDCREDS_TEST_BUS_$n=$address"
+    DBUS_SESSION_BUS_ADDRESS=$address keyring "$n" "$dir" || ok=
   done
-  if [ -z "${ready:-}" ]; then echo "error: gnome-keyring did not start on the private D-Bus session" >&3; cat "$log" >&3; exit 1; fi
-  secret-tool clear cdcreds-probe probe
-  status=0
-  "$@" 2>&3 || status=$?
-  kill "$supervisor" 2>/dev/null
-  if grep -q "^cdcreds test setup:" "$log"; then
-    echo "warning: the test keyring daemon ended during the run (tests running then may have failed for it); its log:" >&3
-    grep -v "Failed to set fd limit" "$log" >&3
+  status=1
+  if [ -n "$ok" ]; then
+    status=0
+    "$@" 2>&3 || status=$?
+  fi
+  # The supervisors first, so that a daemon losing its bus is not started again.
+  kill "${supervisors[@]}" 2>/dev/null
+  wait "${supervisors[@]}" 2>/dev/null
+  [ ${#buses[@]} -eq 0 ] || kill "${buses[@]}" 2>/dev/null
+  # Its own lines only: the daemons also log warnings of no consequence ("already registered").
+  if grep -q "^cdcreds test setup:" "$XDG_RUNTIME_DIR"/keyring-*/log 2>/dev/null; then
+    echo "note: a test keyring daemon ended during the run, and was started again (cdcreds tries again a call it did not answer):" >&3
+    grep -hE "^cdcreds test setup:|CRITICAL|ERROR" "$XDG_RUNTIME_DIR"/keyring-*/log >&3
   fi
   exit "$status"' bash "$@" 2>>"$root/bus.log" || status=$?
 exit "$status"

@@ -158,6 +158,67 @@ describe("keychain store with a fake binding", () => {
     expect(searches).toBe(2);
   });
 
+  const noReply =
+    "Platform failure: DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.";
+  const crashed = "Platform failure: DBus error: Message recipient disconnected from message bus without replying";
+
+  it.each([noReply, crashed])("tries a call the Secret Service did not answer twice more, after pauses: %s", async (message) => {
+    let reads = 0;
+    const pauses: number[] = [];
+    const { binding } = fake({
+      get: () => {
+        if (++reads < 3) throw new Error(message);
+        return "x";
+      },
+    });
+    const store = openKeychainStore({
+      loadBinding: () => binding,
+      platform: "linux",
+      sleep: (ms) => Promise.resolve(void pauses.push(ms)),
+    });
+    expect(await store.get("s", "a")).toBe("x");
+    expect(reads).toBe(3);
+    expect(pauses).toEqual([250, 750]);
+  });
+
+  it("gives up after the third unanswered try, saying the Secret Service did not answer, not that it is locked", async () => {
+    let writes = 0;
+    const { binding } = fake({
+      set: () => {
+        writes++;
+        throw new Error(noReply);
+      },
+    });
+    const store = openKeychainStore({ loadBinding: () => binding, platform: "linux", sleep: () => Promise.resolve() });
+    await expect(store.set("s", "a", "x")).rejects.toMatchObject({
+      exitCode: ExitCode.Store,
+      message: "the Secret Service did not answer: it stopped, or was too busy to answer within 2 s",
+    });
+    expect(writes).toBe(3);
+  });
+
+  it("tries other failures once: a locked keyring, and any failure off Linux", async () => {
+    let writes = 0;
+    const locked = fake({
+      set: () => {
+        writes++;
+        throw new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed");
+      },
+    });
+    const sleep = (): Promise<void> => expect.unreachable("no pause");
+    await expect(openKeychainStore({ loadBinding: () => locked.binding, platform: "linux", sleep }).set("s", "a", "x")).rejects.toThrow(
+      "the keyring is locked",
+    );
+    const mac = fake({
+      set: () => {
+        writes++;
+        throw new Error(noReply);
+      },
+    });
+    await expect(openKeychainStore({ loadBinding: () => mac.binding, platform: "darwin", sleep }).set("s", "a", "x")).rejects.toThrow();
+    expect(writes).toBe(2);
+  });
+
   it("loads nothing until the first use", () => {
     let loaded = false;
     openKeychainStore({ loadBinding: () => ((loaded = true), fake({}).binding) });
@@ -199,6 +260,11 @@ describe("keychainError", () => {
     // what a search (list) meets on a locked item: a D-Bus error name, yet not a missing bus
     ["zbus error: org.freedesktop.Secret.Error.IsLocked: Cannot get secret of a locked object", /^the keyring is locked$/],
     ["Couldn't access platform storage: Secret Service: no result found", /never created or unlocked/],
+    // a call with no answer: its message says the bus may have "blocked" it, which is no lock
+    [
+      "Platform failure: DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.",
+      /^the Secret Service did not answer/,
+    ],
     ["Couldn't access platform storage: AccessDenied", /failed: Couldn't access platform storage: AccessDenied$/],
   ])("maps %j to a StoreError (exit 5) that says what to do", (message, expected) => {
     const error = keychainError(new Error(message), "linux");

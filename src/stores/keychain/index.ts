@@ -14,7 +14,11 @@ export interface KeychainDeps {
   /** Loads the native binding; default: a lazy `require` (an ESM import of it costs ~60 ms). */
   loadBinding?: () => KeyringBinding;
   platform?: NodeJS.Platform;
+  /** Waits between tries of a call the Secret Service did not answer; default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Ignored on other platforms: passing it everywhere keeps one code path.
 const PINNED = { linux: { store: "secret-service" as const } };
@@ -25,6 +29,14 @@ const PROBE_SERVICE = "cdcreds-probe";
 /** Searches of a service made before giving up, when entries keep vanishing under them. */
 const SEARCH_TRIES = 3;
 const VANISHED_ITEM = /No such interface .?org\.freedesktop\.Secret\.Item|UnknownObject|Object does not exist at path/;
+/**
+ * The Secret Service gave no answer: the binding waits 2 s for each D-Bus call, which a daemon busy
+ * with many clients can miss, and gnome-keyring 42 can crash when many clients open sessions at
+ * once (a desktop's D-Bus activation then starts another). Both pass: the call is tried again.
+ */
+const NO_ANSWER = /Did not receive a reply|disconnected from message bus without replying|Error\.NoReply/i;
+/** Pauses before the second and third try of a call the Secret Service did not answer. */
+const NO_ANSWER_PAUSES_MS = [250, 750];
 
 const WAYS_OUT = "or use `--store file`, or set CDISCOUNT_API_LOGIN and CDISCOUNT_API_PASSWORD in the environment";
 
@@ -43,8 +55,15 @@ export function keychainError(error: unknown, platform: NodeJS.Platform = proces
   const detail = error instanceof Error ? error.message : String(error);
   if (platform === "darwin") return macError(error, detail);
   if (platform === "win32") return windowsError(error, detail);
-  // First: a search meeting a locked item says so in D-Bus words ("org.freedesktop.Secret.Error.IsLocked").
-  if (/unlock prompt was dismissed|locked/i.test(detail)) {
+  // Before "locked": the message of a call with no answer says the bus may have "blocked" it.
+  if (NO_ANSWER.test(detail)) {
+    return new StoreError("the Secret Service did not answer: it stopped, or was too busy to answer within 2 s", {
+      hint: `try again; if it keeps failing, restart it (log out and in, or \`gnome-keyring-daemon --replace\`), ${WAYS_OUT}`,
+      cause: error,
+    });
+  }
+  // A search meeting a locked item says so in D-Bus words ("org.freedesktop.Secret.Error.IsLocked").
+  if (/unlock prompt was dismissed|\blocked|IsLocked/i.test(detail)) {
     return new StoreError("the keyring is locked", {
       hint: `unlock it (log in to the desktop session, or pipe its password to \`gnome-keyring-daemon --replace --unlock\`), ${WAYS_OUT}`,
       cause: error,
@@ -217,13 +236,18 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
    * they skip the thread-pool hop of its async ones, and beforeOperation lets the event loop turn.
    */
   const attempt = async <T>(operation: (b: KeyringBinding) => T): Promise<T> => {
-    try {
-      binding ??= (deps.loadBinding ?? requireBinding)();
-      await beforeOperation();
-      return operation(binding);
-    } catch (error) {
-      if (error instanceof CdcredsError) throw error; // already says what to do (windows.ts)
-      throw keychainError(error, platform);
+    for (let tries = 0; ; tries++) {
+      try {
+        binding ??= (deps.loadBinding ?? requireBinding)();
+        await beforeOperation();
+        return operation(binding);
+      } catch (error) {
+        if (error instanceof CdcredsError) throw error; // already says what to do (windows.ts)
+        // A write tried again is the same write: the entry holds the same secret either way.
+        const pause = platform === "linux" && NO_ANSWER.test(String(error)) ? NO_ANSWER_PAUSES_MS[tries] : undefined;
+        if (pause === undefined) throw keychainError(error, platform);
+        await (deps.sleep ?? wait)(pause);
+      }
     }
   };
 
