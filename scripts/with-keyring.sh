@@ -23,7 +23,19 @@ done
 root=$(mktemp -d "${TMPDIR:-/tmp}/cdcreds-test.XXXXXX")
 # Not `exec` below: this shell stays, so the folder (a keyring whose password is known, test keys)
 # is removed however the run ends.
-trap 'rm -rf "$root"' EXIT
+# The tests' status is the run's: with set -e, an rm failing in an EXIT trap would turn a green run
+# into exit 1, with every test passed. A process still ending (a keyring daemon losing its bus)
+# can add a file while the folder is removed, so it is tried again.
+cleanup() {
+  local status=$?
+  for _ in 1 2 3 4 5; do
+    rm -rf "$root" 2>/dev/null && break
+    sleep 0.2
+  done
+  [ ! -e "$root" ] || echo "warning: could not remove $root: a process of the run still writes in it" >&2
+  exit "$status"
+}
+trap cleanup EXIT
 mkdir -p "$root/home" "$root/runtime" "$root/data" "$root/config" "$root/cache" "$root/state" "$root/tmp"
 chmod 700 "$root/runtime"
 export HOME="$root/home" XDG_RUNTIME_DIR="$root/runtime" XDG_DATA_HOME="$root/data" \
@@ -110,9 +122,23 @@ dbus-run-session -- bash -c '
     status=0
     "$@" 2>&3 || status=$?
   fi
-  # The supervisors first, so that a daemon losing its bus is not started again.
+  # The supervisors first, so that no daemon is started again; then each daemon, waiting for its
+  # end, so that none still writes in the folder being removed; then the buses.
   kill "${supervisors[@]}" 2>/dev/null
   wait "${supervisors[@]}" 2>/dev/null
+  for n in $(seq "$CDCREDS_TEST_KEYRINGS"); do
+    bus=CDCREDS_TEST_BUS_$n
+    pid=$(DBUS_SESSION_BUS_ADDRESS=${!bus:-} dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | sed -n "s/.*uint32 //p")
+    [ -n "$pid" ] || continue
+    kill "$pid" 2>/dev/null
+    # Gone, or a zombie (whoever adopted it after its supervisor ended may not reap it at once).
+    for _ in $(seq 100); do
+      state=$(sed "s/.*) //" "/proc/$pid/stat" 2>/dev/null | cut -c1)
+      [ -n "$state" ] && [ "$state" != Z ] || break
+      sleep 0.02
+    done
+  done
   [ ${#buses[@]} -eq 0 ] || kill "${buses[@]}" 2>/dev/null
   # Its own lines only: the daemons also log warnings of no consequence ("already registered").
   if grep -q "^cdcreds test setup:" "$XDG_RUNTIME_DIR"/keyring-*/log 2>/dev/null; then
