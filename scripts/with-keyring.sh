@@ -6,7 +6,7 @@ set -euo pipefail
 
 # Every tool a test runs, so a contributor learns all that is missing at once.
 missing=()
-for tool in dbus-run-session gnome-keyring-daemon secret-tool pass gpg git openssl; do
+for tool in dbus-daemon dbus-send gnome-keyring-daemon secret-tool pass gpg git openssl; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 /usr/bin/python3 -c 'import keyring' 2>/dev/null || missing+=("python3-keyring")
@@ -22,12 +22,36 @@ done
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/cdcreds-test.XXXXXX")
 # Not `exec` below: this shell stays, so the folder (a keyring whose password is known, test keys)
-# is removed however the run ends.
+# is removed however the run ends. Buses of an enclosing run are not this run's to end.
+unset "${!CDCREDS_TEST_BUS_@}"
+# The keyrings' buses (started below) and their end: each daemon first, waiting for its end, so
+# that nothing writes in the folder being removed; then the buses.
+bus_pids=()
+stop_keyrings() {
+  local n pid state
+  for n in $(seq "${CDCREDS_TEST_KEYRINGS:-0}"); do
+    local address="CDCREDS_TEST_BUS_$n"
+    [ -n "${!address:-}" ] || continue
+    pid=$(DBUS_SESSION_BUS_ADDRESS=${!address} dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | sed -n "s/.*uint32 //p") || true
+    [ -n "$pid" ] || continue
+    kill "$pid" 2>/dev/null || continue
+    # Gone, or a zombie (whoever adopted it may not reap it at once).
+    for _ in $(seq 100); do
+      state=$(sed "s/.*) //" "/proc/$pid/stat" 2>/dev/null | cut -c1) || true
+      [ -n "$state" ] && [ "$state" != Z ] || break
+      sleep 0.02
+    done
+  done
+  [ ${#bus_pids[@]} -eq 0 ] || kill "${bus_pids[@]}" 2>/dev/null || true
+  bus_pids=()
+}
 # The tests' status is the run's: with set -e, an rm failing in an EXIT trap would turn a green run
 # into exit 1, with every test passed. A process still ending (a keyring daemon losing its bus)
 # can add a file while the folder is removed, so it is tried again.
 cleanup() {
   local status=$?
+  stop_keyrings # already done after a command that ran to its end; here for one interrupted
   for _ in 1 2 3 4 5; do
     rm -rf "$root" 2>/dev/null && break
     sleep 0.2
@@ -47,13 +71,13 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_
   CDCREDS_LOGIN CDCREDS_PASSPHRASE CDCREDS_KEY_FILE CREDENTIALS_DIRECTORY CDISCOUNT_API_LOGIN CDISCOUNT_API_PASSWORD \
   OCTOPIA_CLIENT_ID OCTOPIA_CLIENT_SECRET OCTOPIA_SELLER_ID
 
-# Test files run side by side, each worker with a keyring of its own: gnome-keyring-daemon 42
-# aborts on an OpenSession from a client that is already gone, which the tests that kill a cdcreds
-# process provoke, and a keyring shared by all workers would then fail whatever another file asked
-# of it. Keyring 1 is the session's own bus (what a command without workers, like the bench, uses);
-# each other one has a bus, a runtime folder and a data folder of its own. test/support/worker-keyring.ts
-# points each worker at its keyring (CDCREDS_TEST_BUS_<worker>), and vitest.config.ts runs as many
-# workers as there are keyrings: one more than the cores, at most 4 (CDCREDS_TEST_KEYRINGS overrides).
+# Test files run side by side, each worker with a keyring of its own: gnome-keyring-daemon 42 can
+# crash (status 133, "assertion 'client' failed") when many clients open sessions at once, and a
+# keyring shared by all workers would then fail whatever another file asked of it. Each keyring has
+# a bus, a runtime folder and a data folder of its own; test/support/worker-keyring.ts points each
+# worker at its bus (CDCREDS_TEST_BUS_<worker>), and vitest.config.ts runs as many workers as there
+# are keyrings: one more than the cores, at most 4 (CDCREDS_TEST_KEYRINGS overrides). Keyring 1's
+# bus is the command's own session bus (what a command without workers, like the bench, uses).
 if [ -z "${CDCREDS_TEST_KEYRINGS:-}" ]; then
   CDCREDS_TEST_KEYRINGS=$(($(nproc 2>/dev/null || echo 1) + 1))
   [ "$CDCREDS_TEST_KEYRINGS" -le 4 ] || CDCREDS_TEST_KEYRINGS=4
@@ -64,86 +88,76 @@ case "$CDCREDS_TEST_KEYRINGS" in
 esac
 export CDCREDS_TEST_KEYRINGS
 
-# The command's stderr is fd 3; the buses and what they start (gcr-prompter's "cannot open
-# display", the daemon's "Failed to set fd limit") write to logs, shown only when a daemon had to
-# restart. The password only unlocks a throwaway keyring; an empty one would make the daemon
-# prompt. Each daemon runs in the foreground under a loop that starts it again, unlocked, should it
-# ever end: left to D-Bus activation, a new daemon would come up with the keyring locked, and every
-# test after it would fail for that. Each end is logged and reported after the run.
-exec 3>&2
+# Each bus starts its daemon by D-Bus activation, from a service file of its own: unlocked, with a
+# password that only opens this throwaway keyring (an empty one would make the daemon prompt). So
+# a daemon that crashed is started again, unlocked, by the next call, which waits for it meanwhile
+# (the system's own service file would start it locked). The buses know no other service: nothing
+# else (a prompter) is started. Each start is logged; more than one is reported after the run.
+start_keyring() {
+  local n=$1 dir="$root/keyring-$1" address pid
+  mkdir -p "$dir/bus" "$dir/services" "$dir/data" "$dir/runtime"
+  chmod 700 "$dir/runtime"
+  cat >"$dir/start" <<START
+#!/bin/sh
+echo "cdcreds test setup: gnome-keyring-daemon $n started" >>"$dir/log"
+printf %s cdcreds-throwaway-keyring |
+  XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/runtime" gnome-keyring-daemon --replace --foreground --unlock --components=secrets >/dev/null 2>>"$dir/log"
+echo "cdcreds test setup: gnome-keyring-daemon $n ended with status \$?" >>"$dir/log"
+START
+  chmod 700 "$dir/start"
+  printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/sh %s\n' "$dir/start" >"$dir/services/org.freedesktop.secrets.service"
+  cat >"$dir/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:dir=$dir/bus</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>$dir/services</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+  <limit name="max_completed_connections">100000</limit>
+  <limit name="max_incomplete_connections">10000</limit>
+  <limit name="max_connections_per_user">100000</limit>
+  <limit name="max_pending_service_starts">10000</limit>
+  <limit name="max_replies_per_connection">50000</limit>
+</busconfig>
+CONF
+  # --fork prints the address, then the pid, and leaves a bus that stop_keyrings ends.
+  { read -r address && read -r pid; } < <(dbus-daemon --config-file="$dir/bus.conf" --fork --print-address=1 --print-pid=1 2>>"$root/bus.log")
+  bus_pids+=("$pid")
+  export "CDCREDS_TEST_BUS_$n=$address"
+  # The first call starts the daemon; the keyring is ready once an entry can be written and read back.
+  for _ in $(seq 50); do
+    if printf ok | DBUS_SESSION_BUS_ADDRESS=$address secret-tool store --label=probe cdcreds-probe probe 2>/dev/null &&
+      [ "$(DBUS_SESSION_BUS_ADDRESS=$address secret-tool lookup cdcreds-probe probe 2>/dev/null)" = ok ]; then
+      DBUS_SESSION_BUS_ADDRESS=$address secret-tool clear cdcreds-probe probe
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "error: gnome-keyring $n did not start on its private D-Bus session" >&2
+  cat "$dir/log" "$root/bus.log" >&2 2>/dev/null || true
+  return 1
+}
+
 status=0
-dbus-run-session -- bash -c '
-  supervisors=() buses=()
-  # keyring <n> <folder>: a supervised, unlocked gnome-keyring on the bus of DBUS_SESSION_BUS_ADDRESS,
-  # its keyring in <folder>/data, its control socket in <folder>/runtime.
-  keyring() {
-    local dir=$2 ready=
-    mkdir -p "$dir/data" "$dir/runtime"
-    chmod 700 "$dir/runtime"
-    (
-      export XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/runtime"
-      while :; do
-        printf %s cdcreds-throwaway-keyring |
-          gnome-keyring-daemon --replace --foreground --unlock --components=secrets >/dev/null 2>>"$dir/log"
-        echo "cdcreds test setup: gnome-keyring-daemon $1 ended with status $?; starting it again, unlocked" >>"$dir/log"
-        sleep 0.05
-      done
-    ) 2>>"$dir/log" &
-    supervisors+=($!)
-    # Wait for the daemon to own its bus name (NameHasOwner activates nothing), then for it to answer.
-    owned() {
-      dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"
-    }
-    for _ in $(seq 100); do owned && break; sleep 0.05; done
-    for _ in $(seq 50); do
-      if printf ok | secret-tool store --label=probe cdcreds-probe probe 2>/dev/null &&
-        [ "$(secret-tool lookup cdcreds-probe probe 2>/dev/null)" = ok ]; then ready=1; break; fi
-      sleep 0.1
-    done
-    if [ -z "$ready" ]; then echo "error: gnome-keyring $1 did not start on its private D-Bus session" >&3; cat "$dir/log" >&3; return 1; fi
-    secret-tool clear cdcreds-probe probe
-  }
-  ok=1
-  export CDCREDS_TEST_BUS_1=$DBUS_SESSION_BUS_ADDRESS
-  keyring 1 "$XDG_RUNTIME_DIR/keyring-1" || ok=
-  for n in $(seq 2 "$CDCREDS_TEST_KEYRINGS"); do
-    [ -n "$ok" ] || break
-    dir="$XDG_RUNTIME_DIR/keyring-$n"
-    mkdir -p "$dir/bus"
-    # --fork prints the address, then the pid, and leaves a daemon that this shell ends below.
-    { read -r address && read -r bus_pid; } < <(dbus-daemon --session --address="unix:dir=$dir/bus" --fork --print-address=1 --print-pid=1)
-    buses+=("$bus_pid")
-    export "CDCREDS_TEST_BUS_$n=$address"
-    DBUS_SESSION_BUS_ADDRESS=$address keyring "$n" "$dir" || ok=
-  done
-  status=1
-  if [ -n "$ok" ]; then
-    status=0
-    "$@" 2>&3 || status=$?
-  fi
-  # The supervisors first, so that no daemon is started again; then each daemon, waiting for its
-  # end, so that none still writes in the folder being removed; then the buses.
-  kill "${supervisors[@]}" 2>/dev/null
-  wait "${supervisors[@]}" 2>/dev/null
-  for n in $(seq "$CDCREDS_TEST_KEYRINGS"); do
-    bus=CDCREDS_TEST_BUS_$n
-    pid=$(DBUS_SESSION_BUS_ADDRESS=${!bus:-} dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-      org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | sed -n "s/.*uint32 //p")
-    [ -n "$pid" ] || continue
-    kill "$pid" 2>/dev/null
-    # Gone, or a zombie (whoever adopted it after its supervisor ended may not reap it at once).
-    for _ in $(seq 100); do
-      state=$(sed "s/.*) //" "/proc/$pid/stat" 2>/dev/null | cut -c1)
-      [ -n "$state" ] && [ "$state" != Z ] || break
-      sleep 0.02
-    done
-  done
-  [ ${#buses[@]} -eq 0 ] || kill "${buses[@]}" 2>/dev/null
-  # Its own lines only: the daemons also log warnings of no consequence ("already registered").
-  if grep -q "^cdcreds test setup:" "$XDG_RUNTIME_DIR"/keyring-*/log 2>/dev/null; then
-    echo "note: a test keyring daemon ended during the run, and was started again (cdcreds tries again a call it did not answer):" >&3
-    grep -hE "^cdcreds test setup:|CRITICAL|ERROR" "$XDG_RUNTIME_DIR"/keyring-*/log >&3
-  fi
-  exit "$status"' bash "$@" 2>>"$root/bus.log" || status=$?
+for n in $(seq "$CDCREDS_TEST_KEYRINGS"); do
+  start_keyring "$n" || { status=1; break; }
+done
+if [ "$status" -eq 0 ]; then
+  DBUS_SESSION_BUS_ADDRESS=$CDCREDS_TEST_BUS_1 "$@" || status=$?
+fi
+stop_keyrings
+# A daemon started more than once ended during the run: what it printed then, not its warnings of
+# no consequence ("already registered"), nor the end of the run (status 0 or 143).
+for log in "$root"/keyring-*/log; do
+  [ "$(grep -c "^cdcreds test setup: .* started" "$log" 2>/dev/null)" -gt 1 ] || continue
+  echo "note: a test keyring daemon ended during the run, and the next call started it again (cdcreds tries again a call it did not answer):" >&2
+  grep -E "ended with status|CRITICAL|ERROR" "$log" | grep -vE "ended with status (0|143)$" >&2
+done
 exit "$status"
