@@ -13,11 +13,11 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Files run side by side, as many at a time as scripts/with-keyring.sh started keyrings (one
     // more than the cores, at most 4), each worker on a keyring of its own (worker-keyring.ts):
-    // gnome-keyring-daemon 42.1 (Debian's) aborts on an OpenSession from a client that is gone
+    // gnome-keyring-daemon 42.1 (Debian's) can crash when many clients use it at once
     // ("gkd_secret_service_get_pkcs11_session: assertion 'client' failed", then a GLib-ERROR,
-    // status 133), which the tests that kill a cdcreds process provoke, and a file sharing that
-    // daemon failed. Outside with-keyring.sh (no keyring at all), one file at a time.
-    maxWorkers: Number(process.env.CDCREDS_TEST_KEYRINGS ?? 1),
+    // status 133), and a file sharing that daemon failed. Outside with-keyring.sh (no keyring at
+    // all), one file at a time.
+    maxWorkers: Number(process.env.CDCREDS_TEST_KEYRINGS) || 1,
     setupFiles: ["test/support/worker-keyring.ts"],
   },
 });

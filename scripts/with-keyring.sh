@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs a command inside a private D-Bus session with a fresh, unlocked gnome-keyring, with HOME,
-# XDG_* and TMPDIR pointed at one throwaway folder that is removed afterwards, so tests never touch
-# the user's real keychain or config and leave nothing behind. Recipe and pitfalls: shared/KEYRING.md.
+# Runs a command with private D-Bus session buses, each with a fresh, unlocked gnome-keyring (one
+# per test worker), and HOME, XDG_* and TMPDIR pointed at one throwaway folder that is removed
+# afterwards, so tests never touch the user's real keychain or config and leave nothing behind.
+# Recipe and pitfalls: shared/KEYRING.md.
 set -euo pipefail
 
 # Every tool a test runs, so a contributor learns all that is missing at once.
 missing=()
-for tool in dbus-daemon dbus-send gnome-keyring-daemon secret-tool pass gpg git openssl; do
+for tool in dbus-daemon dbus-send dbus-run-session gnome-keyring-daemon secret-tool pass gpg git openssl; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 /usr/bin/python3 -c 'import keyring' 2>/dev/null || missing+=("python3-keyring")
@@ -29,17 +30,19 @@ unset "${!CDCREDS_TEST_BUS_@}"
 bus_pids=()
 stop_keyrings() {
   local n pid state
-  for n in $(seq "${CDCREDS_TEST_KEYRINGS:-0}"); do
+  for n in $(seq "${started_keyrings:-0}"); do
     local address="CDCREDS_TEST_BUS_$n"
     [ -n "${!address:-}" ] || continue
     pid=$(DBUS_SESSION_BUS_ADDRESS=${!address} dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
       org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | sed -n "s/.*uint32 //p") || true
     [ -n "$pid" ] || continue
-    kill "$pid" 2>/dev/null || continue
-    # Gone, or a zombie (whoever adopted it may not reap it at once).
-    for _ in $(seq 100); do
+    # SIGCONT too: a daemon a test stopped (SIGSTOP) would never act on the SIGTERM.
+    kill -TERM "$pid" 2>/dev/null && kill -CONT "$pid" 2>/dev/null || continue
+    # Gone, or a zombie (whoever adopted it may not reap it at once); else, after 2 s, killed.
+    for i in $(seq 101); do
       state=$(sed "s/.*) //" "/proc/$pid/stat" 2>/dev/null | cut -c1) || true
       [ -n "$state" ] && [ "$state" != Z ] || break
+      [ "$i" -le 100 ] || kill -KILL "$pid" 2>/dev/null || true
       sleep 0.02
     done
   done
@@ -72,7 +75,7 @@ unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY CDCREDS_ENV CDCREDS_AUTH_
   OCTOPIA_CLIENT_ID OCTOPIA_CLIENT_SECRET OCTOPIA_SELLER_ID
 
 # Test files run side by side, each worker with a keyring of its own: gnome-keyring-daemon 42 can
-# crash (status 133, "assertion 'client' failed") when many clients open sessions at once, and a
+# crash (status 133, "assertion 'client' failed") when many clients use it at once, and a
 # keyring shared by all workers would then fail whatever another file asked of it. Each keyring has
 # a bus, a runtime folder and a data folder of its own; test/support/worker-keyring.ts points each
 # worker at its bus (CDCREDS_TEST_BUS_<worker>), and vitest.config.ts runs as many workers as there
@@ -128,8 +131,13 @@ START
 </busconfig>
 CONF
   # --fork prints the address, then the pid, and leaves a bus that stop_keyrings ends.
-  { read -r address && read -r pid; } < <(dbus-daemon --config-file="$dir/bus.conf" --fork --print-address=1 --print-pid=1 2>>"$root/bus.log")
+  if ! { read -r address && read -r pid; } < <(dbus-daemon --config-file="$dir/bus.conf" --fork --print-address=1 --print-pid=1 2>>"$root/bus.log"); then
+    echo "error: the D-Bus session bus of keyring $n did not start" >&2
+    cat "$root/bus.log" >&2
+    return 1
+  fi
   bus_pids+=("$pid")
+  started_keyrings=$n
   export "CDCREDS_TEST_BUS_$n=$address"
   # The first call starts the daemon; the keyring is ready once an entry can be written and read back.
   for _ in $(seq 50); do
@@ -145,6 +153,13 @@ CONF
   return 1
 }
 
+# The folder's path goes into a bus's XML configuration, a service file's Exec line and a script.
+case "$root" in
+  *[!A-Za-z0-9/._-]*)
+    echo "error: the test folder $root (made in TMPDIR) must have letters, digits and / . _ - only in its path: the keyrings' bus configurations name folders in it" >&2
+    exit 2
+    ;;
+esac
 status=0
 for n in $(seq "$CDCREDS_TEST_KEYRINGS"); do
   start_keyring "$n" || { status=1; break; }
@@ -156,8 +171,8 @@ stop_keyrings
 # A daemon started more than once ended during the run: what it printed then, not its warnings of
 # no consequence ("already registered"), nor the end of the run (status 0 or 143).
 for log in "$root"/keyring-*/log; do
-  [ "$(grep -c "^cdcreds test setup: .* started" "$log" 2>/dev/null)" -gt 1 ] || continue
+  [ "$(grep -c "^cdcreds test setup: .* started" "$log" 2>/dev/null || true)" -gt 1 ] 2>/dev/null || continue
   echo "note: a test keyring daemon ended during the run, and the next call started it again (cdcreds tries again a call it did not answer):" >&2
-  grep -E "ended with status|CRITICAL|ERROR" "$log" | grep -vE "ended with status (0|143)$" >&2
+  grep -E "ended with status|CRITICAL|ERROR" "$log" | grep -vE "ended with status (0|143)$" >&2 || true
 done
 exit "$status"

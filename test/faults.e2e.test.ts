@@ -76,13 +76,16 @@ describe("the keyring daemon dies, or the keyring is locked, during `set`", () =
     expect((await cdcreds(["get", api], { env: keyring.env })).code).toBe(3);
   });
 
-  it("daemon too busy to answer for 3 s (the binding waits 2 s a call): get tries again and prints the password", async () => {
+  it("daemon too busy to answer for 4.5 s (the binding waits 2 s a call): get tries again and prints the password", async () => {
     const api = newLogin("stalled");
     const password = sentinel();
     const stored = await cdcreds(["set", "--no-verify", "--password-stdin", api], { env: keyring.env, input: password });
     expect(stored.code, stored.stderr).toBe(0);
-    keyring.stall(3_000);
+    // Longer than two waits of 2 s: a first call made within 2.5 s of the start (cdcreds starts
+    // in well under 1 s) gets no answer, and only a later try can get one.
+    const stalled = keyring.stall(4_500);
     const get = await cdcreds(["get", api], { env: keyring.env });
+    await stalled;
     // Before the tries, this said "the keyring is locked" (exit 5). Giving up after the third is
     // keychain-store.test's, with the binding's own message: 7 s here.
     expect(get).toMatchObject({ code: 0, stdout: `${password}\n`, stderr: "" });

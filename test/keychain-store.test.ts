@@ -197,26 +197,45 @@ describe("keychain store with a fake binding", () => {
     expect(writes).toBe(3);
   });
 
-  it("tries other failures once: a locked keyring, and any failure off Linux", async () => {
+  it("tries other failures once: a locked keyring, and any failure off the Secret Service", async () => {
     let writes = 0;
+    const pauses: number[] = [];
+    const sleep = (ms: number): Promise<void> => Promise.resolve(void pauses.push(ms));
     const locked = fake({
       set: () => {
         writes++;
         throw new Error("Couldn't access platform storage: Secret Service: unlock prompt was dismissed");
       },
     });
-    const sleep = (): Promise<void> => expect.unreachable("no pause");
     await expect(openKeychainStore({ loadBinding: () => locked.binding, platform: "linux", sleep }).set("s", "a", "x")).rejects.toThrow(
       "the keyring is locked",
     );
     const mac = fake({
       set: () => {
         writes++;
-        throw new Error(noReply);
+        throw new Error("Platform failure: Did not receive a reply"); // NO_ANSWER's words, on another platform
       },
     });
-    await expect(openKeychainStore({ loadBinding: () => mac.binding, platform: "darwin", sleep }).set("s", "a", "x")).rejects.toThrow();
-    expect(writes).toBe(2);
+    await expect(openKeychainStore({ loadBinding: () => mac.binding, platform: "darwin", sleep }).set("s", "a", "x")).rejects.toThrow(
+      /^the macOS Keychain failed: /,
+    );
+    expect({ writes, pauses }).toEqual({ writes: 2, pauses: [] });
+  });
+
+  it("counts a delete as done when a try before it got no answer (the daemon may have done it meanwhile)", async () => {
+    let deletes = 0;
+    class Entry {
+      deleteCredential = () => {
+        if (++deletes === 1) throw new Error(noReply);
+        return false; // the entry is gone by the second try
+      };
+    }
+    const binding = { Entry } as unknown as KeyringBinding;
+    const store = openKeychainStore({ loadBinding: () => binding, platform: "linux", sleep: () => Promise.resolve() });
+    expect(await store.delete("s", "a")).toBe(true);
+    expect(deletes).toBe(2);
+    deletes = 1; // no try without an answer this time: an entry that was not there
+    expect(await store.delete("s", "b")).toBe(false);
   });
 
   it("loads nothing until the first use", () => {
@@ -265,6 +284,11 @@ describe("keychainError", () => {
       "Platform failure: DBus error: Did not receive a reply. Possible causes include: the remote application did not send a reply, the message bus security policy blocked the reply, the reply timeout expired, or the network connection was broken.",
       /^the Secret Service did not answer/,
     ],
+    [
+      "Platform failure: DBus error: Message recipient disconnected from message bus without replying",
+      /^the Secret Service did not answer/,
+    ],
+    ["zbus error: org.freedesktop.DBus.Error.NoReply: Remote peer disconnected", /^the Secret Service did not answer/],
     ["Couldn't access platform storage: AccessDenied", /failed: Couldn't access platform storage: AccessDenied$/],
   ])("maps %j to a StoreError (exit 5) that says what to do", (message, expected) => {
     const error = keychainError(new Error(message), "linux");

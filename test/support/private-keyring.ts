@@ -15,8 +15,8 @@ export interface PrivateKeyring {
   lock(): void;
   /** Kills the gnome-keyring daemon (SIGKILL, as a crash or the OOM killer would) and waits for its end. */
   killDaemon(): Promise<void>;
-  /** Stops the gnome-keyring daemon (SIGSTOP, as a daemon too busy to answer) and lets it go on after `ms`. */
-  stall(ms: number): void;
+  /** Stops the gnome-keyring daemon (SIGSTOP, as a daemon too busy to answer); resolves once it goes on, `ms` later. */
+  stall(ms: number): Promise<void>;
   /** Replaces the daemon by one that unlocks the keyring on disk again (to look at what it holds), and waits until it answers. */
   unlockAgain(): Promise<void>;
   /** Ends the session (the bus, then the daemon with it) and removes its folders. */
@@ -116,11 +116,19 @@ export async function startPrivateKeyring({ unlock }: { unlock: boolean }): Prom
       process.kill(pid, "SIGKILL");
       await gone(pid);
     },
-    stall: (ms) => {
+    stall: async (ms) => {
       const pid = daemonPid();
       if (pid === undefined) throw new Error("cannot find the private keyring daemon");
       process.kill(pid, "SIGSTOP");
-      setTimeout(() => process.kill(pid, "SIGCONT"), ms);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      } finally {
+        try {
+          process.kill(pid, "SIGCONT");
+        } catch {
+          // already gone: nothing to let go on
+        }
+      }
     },
     unlockAgain: async () => {
       // The old daemon ends first, then a new one unlocks the keyring on disk, and the keyring is

@@ -1,6 +1,6 @@
 // Points this test file's worker at a keyring of its own (scripts/with-keyring.sh starts one per
-// worker): gnome-keyring-daemon 42 can abort when a client dies mid-call, which tests that kill a
-// cdcreds process provoke, and other files would fail for it if they shared the daemon.
+// worker): gnome-keyring-daemon 42 can crash when many clients use it at once, and other files
+// would fail for it if they shared the daemon.
 const worker = process.env.VITEST_POOL_ID;
 const keyrings = process.env.CDCREDS_TEST_KEYRINGS;
 if (worker !== undefined && keyrings !== undefined) {

@@ -31,8 +31,10 @@ const SEARCH_TRIES = 3;
 const VANISHED_ITEM = /No such interface .?org\.freedesktop\.Secret\.Item|UnknownObject|Object does not exist at path/;
 /**
  * The Secret Service gave no answer: the binding waits 2 s for each D-Bus call, which a daemon busy
- * with many clients can miss, and gnome-keyring 42 can crash when many clients open sessions at
- * once (a desktop's D-Bus activation then starts another). Both pass: the call is tried again.
+ * with many clients can miss, and gnome-keyring 42 can crash when many clients use it at once. Both
+ * pass: the call is tried again. After a crash, a desktop's D-Bus activation starts another daemon,
+ * with the keyring locked: the call tried again then brings up its unlock prompt, as any would.
+ * A daemon that never answers costs ~7 s a call (three tries) before exit 5.
  */
 const NO_ANSWER = /Did not receive a reply|disconnected from message bus without replying|Error\.NoReply/i;
 /** Pauses before the second and third try of a call the Secret Service did not answer. */
@@ -244,7 +246,8 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
       } catch (error) {
         if (error instanceof CdcredsError) throw error; // already says what to do (windows.ts)
         // A write tried again is the same write: the entry holds the same secret either way.
-        const pause = platform === "linux" && NO_ANSWER.test(String(error)) ? NO_ANSWER_PAUSES_MS[tries] : undefined;
+        const secretService = platform !== "darwin" && platform !== "win32";
+        const pause = secretService && NO_ANSWER.test(String(error)) ? NO_ANSWER_PAUSES_MS[tries] : undefined;
         if (pause === undefined) throw keychainError(error, platform);
         await (deps.sleep ?? wait)(pause);
       }
@@ -285,11 +288,16 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
         else win.set(service, account, secret);
         found.get(service)?.set(account, secret);
       }),
-    delete: (service, account) =>
-      attempt((b) => {
+    delete: (service, account) => {
+      let tries = 0;
+      return attempt((b) => {
+        tries++;
         found.get(service)?.delete(account);
-        return onWindows(b)?.delete(service, account) ?? openEntry(b, service, account).deleteCredential();
-      }),
+        const deleted = onWindows(b)?.delete(service, account) ?? openEntry(b, service, account).deleteCredential();
+        // A try with no answer is not undone: the daemon may have deleted the entry meanwhile.
+        return deleted || tries > 1;
+      });
+    },
     // One search and one connection for the whole service, where an Entry per account opens a
     // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
     // Service: it has no kernel-keyring fallback to pin away. A locked item fails the whole search.
