@@ -171,8 +171,10 @@ stop_keyrings
 # A daemon started more than once ended during the run: what it printed then, not its warnings of
 # no consequence ("already registered"), nor the end of the run (status 0 or 143).
 for log in "$root"/keyring-*/log; do
-  [ "$(grep -c "^cdcreds test setup: .* started" "$log" 2>/dev/null || true)" -gt 1 ] 2>/dev/null || continue
-  echo "note: a test keyring daemon ended during the run, and the next call started it again (cdcreds tries again a call it did not answer):" >&2
+  starts=$(grep -c "^cdcreds test setup: .* started" "$log" 2>/dev/null || true)
+  [ "${starts:-0}" -gt 1 ] || continue
+  keyring=${log%/log}
+  echo "note: test keyring daemon ${keyring##*-} was started $starts times: it ended during the run, and the next call started it again (cdcreds tries again a call it did not answer)" >&2
   grep -E "ended with status|CRITICAL|ERROR" "$log" | grep -vE "ended with status (0|143)$" >&2 || true
 done
 exit "$status"
