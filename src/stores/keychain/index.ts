@@ -230,23 +230,24 @@ function refusedOnMac(service: string, account: string): void {
 /** Opens the OS keychain store. Nothing is loaded or connected until the first use. */
 export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
   const platform = deps.platform ?? process.platform;
+  const secretService = platform !== "darwin" && platform !== "win32";
   let binding: KeyringBinding | undefined;
 
   /**
    * Runs one keychain operation; any failure, loading the binding included, rejects with a
    * StoreError. The binding's synchronous calls are used: a CLI has nothing to do meanwhile, and
    * they skip the thread-pool hop of its async ones, and beforeOperation lets the event loop turn.
+   * The operation learns how many tries before it went unanswered (NO_ANSWER).
    */
-  const attempt = async <T>(operation: (b: KeyringBinding) => T): Promise<T> => {
+  const attempt = async <T>(operation: (b: KeyringBinding, unanswered: number) => T): Promise<T> => {
     for (let tries = 0; ; tries++) {
       try {
         binding ??= (deps.loadBinding ?? requireBinding)();
         await beforeOperation();
-        return operation(binding);
+        return operation(binding, tries);
       } catch (error) {
         if (error instanceof CdcredsError) throw error; // already says what to do (windows.ts)
         // A write tried again is the same write: the entry holds the same secret either way.
-        const secretService = platform !== "darwin" && platform !== "win32";
         const pause = secretService && NO_ANSWER.test(String(error)) ? NO_ANSWER_PAUSES_MS[tries] : undefined;
         if (pause === undefined) throw keychainError(error, platform);
         await (deps.sleep ?? wait)(pause);
@@ -288,16 +289,13 @@ export function openKeychainStore(deps: KeychainDeps = {}): SecretStore {
         else win.set(service, account, secret);
         found.get(service)?.set(account, secret);
       }),
-    delete: (service, account) => {
-      let tries = 0;
-      return attempt((b) => {
-        tries++;
+    delete: (service, account) =>
+      attempt((b, unanswered) => {
         found.get(service)?.delete(account);
         const deleted = onWindows(b)?.delete(service, account) ?? openEntry(b, service, account).deleteCredential();
         // A try with no answer is not undone: the daemon may have deleted the entry meanwhile.
-        return deleted || tries > 1;
-      });
-    },
+        return deleted || unanswered > 0;
+      }),
     // One search and one connection for the whole service, where an Entry per account opens a
     // connection (and a Secret Service session) each. On Linux it only ever asks the Secret
     // Service: it has no kernel-keyring fallback to pin away. A locked item fails the whole search.
